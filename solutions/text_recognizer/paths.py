@@ -42,3 +42,9 @@ def node_modules_dir() -> Path:
     """Where `setup/install.sh` put the offline npm data packages (override: TEXT_RECOGNIZER_NODE_MODULES)."""
     override = os.environ.get("TEXT_RECOGNIZER_NODE_MODULES")
     return Path(override).expanduser().resolve() if override else course_root() / "setup" / "node_modules"
+
+
+def runs_dir() -> Path:
+    """Where `run_experiment` writes each run's weights, config and metrics (override: TEXT_RECOGNIZER_RUNS_DIR)."""
+    override = os.environ.get("TEXT_RECOGNIZER_RUNS_DIR")
+    return Path(override).expanduser().resolve() if override else course_root() / "runs"
