@@ -1,7 +1,7 @@
 # Short commands for students and instructors. `make help` lists them.
 PY      := $(CURDIR)/.venv/bin/python
 LAB     ?= 1
-TO      ?= release/lab$(LAB)
+TO      ?= /tmp/lab$(LAB)-release
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-gpu main test test-fast labs check-labs diff-lab release lint evaluate-lab1

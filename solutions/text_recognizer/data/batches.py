@@ -45,7 +45,9 @@ class ArrayBatches(keras.utils.PyDataset):
         use_multiprocessing: bool = False,
         max_queue_size: int = 10,
     ) -> None:
-        super().__init__(workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
+        super().__init__(
+            workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size
+        )
         if len(x) != len(y):
             raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
         if batch_size < 1:

@@ -37,7 +37,6 @@ CHARACTER_GROUPS: dict[str, str] = {
 """Group name -> its characters, for per-group accuracy (case errors show up here)."""
 
 
-
 def char_to_index(char: str) -> int:
     """Class index of one character, e.g. `char_to_index("A") == 11`."""
     try:

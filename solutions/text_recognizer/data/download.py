@@ -177,9 +177,7 @@ def _move_aside(path: Path, final_name: Path | None = None) -> Path:
 
 
 def _by_hand(spec: DownloadSpec, path: Path) -> str:
-    return (
-        f"download {spec.url} yourself and put it at {path} (its SHA-256 must be {spec.sha256})."
-    )
+    return f"download {spec.url} yourself and put it at {path} (its SHA-256 must be {spec.sha256})."
 
 
 def _failure(

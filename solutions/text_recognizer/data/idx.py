@@ -57,7 +57,8 @@ def read_idx(path: str | Path) -> np.ndarray:
     if len(raw) != expected:
         problem = "is truncated" if len(raw) < expected else "has extra bytes after its data"
         raise _corrupt(
-            path, f"{problem}: its header announces shape {shape} ({expected} bytes), it has {len(raw)}"
+            path,
+            f"{problem}: its header announces shape {shape} ({expected} bytes), it has {len(raw)}",
         )
     data = np.frombuffer(raw, dtype=dtype, offset=header_size).reshape(shape)
     return data.astype(dtype.newbyteorder("="))  # a writable copy in native byte order

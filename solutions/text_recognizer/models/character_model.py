@@ -7,13 +7,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from text_recognizer.data.character_mapping import CHARACTER_GROUPS
 from text_recognizer.models.base import Model
-
-CHARACTER_GROUPS = {
-    "digits": str.isdigit,
-    "uppercase": str.isupper,
-    "lowercase": str.islower,
-}
 
 
 class CharacterModel(Model):
@@ -79,8 +74,8 @@ class CharacterModel(Model):
             "accuracy": float(correct.mean()) if len(y) else float("nan"),
             "balanced_accuracy": float(np.mean([correct[y == c].mean() for c in present])),
         }
-        for group, belongs in CHARACTER_GROUPS.items():
-            in_group = np.array([belongs(self.mapping[c]) for c in y], dtype=bool)
+        for group, characters in CHARACTER_GROUPS.items():
+            in_group = np.array([self.mapping[c] in characters for c in y], dtype=bool)
             if in_group.any():
                 results[f"accuracy_{group}"] = float(correct[in_group].mean())
         results["y_pred"] = y_pred
