@@ -35,7 +35,7 @@ def test_config_from_inline_json():
     ("text", "message"),
     [
         ('{"dataset": "emnist", ', "not valid JSON.*line 1"),
-        ("[1, 2]", "must be a JSON object"),
+        ("  [1, 2]", "must be a JSON object"),
         ('{"dataset": "emnist", "model": "CharacterModel"}', r"missing \['network'\]"),
         (json.dumps({**VALID, "dataset": "mnist-fashion"}), "unknown dataset 'mnist-fashion'"),
         (json.dumps({**VALID, "network": "transformer"}), "unknown network"),

@@ -83,6 +83,11 @@ class Dataset(ABC):
     def source_name(self) -> str:
         """Where the data comes from, in words; says plainly when it is a substitute."""
 
+    @property
+    def is_substitute(self) -> bool:
+        """True when the data stands in for a real dataset it cannot download (reports say so)."""
+        return False
+
     @abstractmethod
     def cache_args(self) -> dict:
         """The arguments that change the data (so that each set of them gets its own cache)."""

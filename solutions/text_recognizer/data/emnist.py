@@ -94,6 +94,10 @@ class EmnistCharacters(Dataset):
     def source_name(self) -> str:
         return EMNIST_SOURCE_NAME if self.source == "emnist" else SUBSTITUTE_SOURCE_NAME
 
+    @property
+    def is_substitute(self) -> bool:
+        return self.source == "substitute"
+
     def cache_label(self) -> str:
         return "byclass" if self.source == "emnist" else "substitute"
 

@@ -127,6 +127,10 @@ class Model:
         )
         return {key: [float(v) for v in values] for key, values in history.history.items()}
 
+    def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> dict[str, Any]:
+        """Test metrics on (x, y) as a dict of numbers (plus optional `y_pred`); subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} must define evaluate().")
+
     def predict_batch(self, images: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """Class probabilities for a batch of images (softmax of the network's logits)."""
         logits = self.network.predict(self.preprocess(images), batch_size=batch_size, verbose=0)

@@ -120,7 +120,7 @@ def _check_train_args(train_args: dict[str, Any], where: str) -> None:
 
 
 def _read_source(source: str | Path) -> tuple[str, str]:
-    if isinstance(source, str) and source.lstrip().startswith("{"):
+    if isinstance(source, str) and source.lstrip()[:1] in ("{", "["):
         return source, "the inline JSON config"
     path = Path(source)
     if not path.is_file():

@@ -34,12 +34,16 @@ def run_experiment(
     time, samples per second, the data source and where the weights went.
     """
     import keras
+    import numpy as np
 
     from text_recognizer import paths
     from text_recognizer.data import get_dataset
     from text_recognizer.models import MODELS
     from text_recognizer.training.evaluation import most_confused_pairs, save_training_curves
 
+    if verbose == "auto":
+        # A live progress bar in terminals and notebooks; one line per epoch in log files.
+        verbose = 1 if sys.stdout.isatty() or "ipykernel" in sys.modules else 2
     keras.utils.set_random_seed(int(config.dataset_args.get("seed", 0)))
     dataset = get_dataset(config.dataset, config.dataset_args)
     dataset.prepare()
@@ -67,19 +71,21 @@ def run_experiment(
     epochs_run = len(history.get("loss", []))
 
     test = model.evaluate(dataset.x_test, dataset.y_test)
-    y_pred = test.pop("y_pred")
+    y_pred = test.pop("y_pred", None)
     report: dict[str, Any] = {
         "experiment": config.name,
         "data_source": dataset.source_name,
-        "is_substitute": bool(getattr(dataset, "is_substitute", False)),
+        "is_substitute": dataset.is_substitute,
         "test": test,
-        "most_confused": most_confused_pairs(dataset.y_test, y_pred, dataset.mapping, top=10),
         "train_seconds": round(train_seconds, 2),
         "epochs_run": epochs_run,
         "train_samples_per_second": round(epochs_run * len(dataset.y_train) / train_seconds, 1),
         "backend": keras.backend.backend(),
         "config": config.to_dict(),
     }
+    if y_pred is not None and np.ndim(y_pred) == 1:
+        # Single-label models: which classes get mistaken for which.
+        report["most_confused"] = most_confused_pairs(dataset.y_test, y_pred, dataset.mapping, top=10)
 
     run_dir = run_dir or paths.runs_dir() / f"{config.name}-{datetime.now():%Y%m%d-%H%M%S}"
     weights_path, config_path = model.save(run_dir / model.name, extra={"report": report})
@@ -98,15 +104,15 @@ def print_report(report: dict[str, Any]) -> None:
     """Print a report's figures for people."""
     test = report["test"]
     print(f"\n{report['experiment']} on {report['data_source']}")
-    print(f"  test accuracy        {test['accuracy']:.4f}  ({test['num_samples']:,} images)")
-    print(f"  balanced accuracy    {test['balanced_accuracy']:.4f}")
-    for group in ("digits", "uppercase", "lowercase"):
-        if f"accuracy_{group}" in test:
-            print(f"  accuracy {group:<11} {test[f'accuracy_{group}']:.4f}")
+    print(f"  test samples         {test.get('num_samples', 0):,}")
+    for name, value in test.items():
+        if name != "num_samples" and isinstance(value, (int, float)):
+            print(f"  {name.replace('_', ' '):<20} {value:.4f}")
     print(f"  training             {report['train_seconds']:.1f} s, {report['epochs_run']} epochs, "
           f"{report['train_samples_per_second']:,.0f} samples/s ({report['backend']})")
-    confused = ", ".join(f"{t!r}->{p!r} x{n}" for t, p, n in report["most_confused"][:5])
-    print(f"  most confused        {confused}")
+    if report.get("most_confused"):
+        confused = ", ".join(f"{t!r}->{p!r} x{n}" for t, p, n in report["most_confused"][:5])
+        print(f"  most confused        {confused}")
     print(f"  weights              {report['weights']}")
     if "deployed_to" in report:
         print(f"  deployed to          {report['deployed_to']}")
