@@ -68,3 +68,20 @@ def test_lab1_visible_tests_fail_on_the_stubs_and_pass_when_solved(tmp_path):
 @pytest.mark.parametrize("lab", range(2, 8))
 def test_later_labs_have_lab1_solved(lab):
     assert stubbed_files(ROOT / f"lab{lab}") == []
+
+
+@pytest.mark.parametrize("notebook", sorted((ROOT / "solutions" / "notebooks").glob("lab*.ipynb")),
+                         ids=lambda p: p.name)
+def test_solution_notebooks_run_end_to_end_in_quick_mode(notebook, tmp_path, monkeypatch):
+    """Every cell of the solved notebook runs, hidden tests included (LAB_QUICK=1: tiny data)."""
+    import nbformat
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    monkeypatch.setenv("LAB_QUICK", "1")
+    monkeypatch.setenv("TEXT_RECOGNIZER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TEXT_RECOGNIZER_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = nbformat.read(notebook, as_version=4)
+    ExecutePreprocessor(timeout=600, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(notebook.parent)}})
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors

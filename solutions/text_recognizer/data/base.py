@@ -37,7 +37,7 @@ SPLITS = ("train", "val", "test")
 
 @dataclass(frozen=True)
 class Splits:
-    """The three splits of a dataset: x uint8 (N, *input_shape), y integer class indices (N,)."""
+    """The three splits of a dataset: x uint8 (N, *input_shape), y integer class indices (N, *label_shape)."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -87,6 +87,11 @@ class Dataset(ABC):
     def is_substitute(self) -> bool:
         """True when the data stands in for a real dataset it cannot download (reports say so)."""
         return False
+
+    @property
+    def label_shape(self) -> tuple[int, ...]:
+        """Shape of one label: () for one class per example; (max_length,) for a line's characters."""
+        return ()
 
     @abstractmethod
     def cache_args(self) -> dict:
@@ -167,7 +172,7 @@ class Dataset(ABC):
         data = self.load()
         counts, groups = {}, {}
         for split in SPLITS:
-            per_class = Counter(self.mapping[i] for i in data.get(split)[1].tolist())
+            per_class = Counter(self.mapping[i] for i in data.get(split)[1].ravel().tolist())
             counts[split] = {char: per_class[char] for char in self.mapping if per_class[char]}
             groups[split] = {
                 group: sum(per_class[char] for char in chars) for group, chars in CHARACTER_GROUPS.items()
@@ -216,11 +221,13 @@ class Dataset(ABC):
             raise CacheError(f"{where} lacks the arrays {missing}")
         for split in SPLITS:
             x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
-            shape_ok = x.shape[1:] == tuple(self.input_shape) and y.shape == (len(x),)
+            label_shape = (len(x), *self.label_shape)
+            shape_ok = x.shape[1:] == tuple(self.input_shape) and y.shape == label_shape
             if x.dtype != np.uint8 or not shape_ok:
                 raise CacheError(
                     f"{where}: the {split} split has x {x.dtype}{x.shape} and y {y.shape}; "
-                    f"expected uint8 (N, {', '.join(map(str, self.input_shape))}) and (N,)"
+                    f"expected uint8 (N, {', '.join(map(str, self.input_shape))}) and "
+                    f"({', '.join(['N', *map(str, self.label_shape)])})"
                 )
             if len(y) and y.max() >= self.num_classes:
                 raise CacheError(f"{where}: the {split} split has labels >= {self.num_classes}")
