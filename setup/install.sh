@@ -62,4 +62,18 @@ else
   (cd "$ROOT/setup" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   touch "$npm_stamp"
 fi
+# --- system tools ---------------------------------------------------------------------------
+# The autograder runs student code inside bubblewrap (Debian's `bubblewrap`).
+if ! command -v bwrap >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing bubblewrap (the autograder's sandbox) with apt-get"
+    (apt-get install -y -q bubblewrap >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null 2>&1; }) ||
+      echo "[setup] warning: could not install bubblewrap; the autograder will refuse to grade without it" >&2
+  else
+    echo "[setup] note: bubblewrap (bwrap) is not installed; students do not need it, the autograder does:" \
+         "ask an admin for 'apt-get install bubblewrap'" >&2
+  fi
+fi
+
 echo "[setup] done: activate with 'source .venv/bin/activate' (Keras backend: ${KERAS_BACKEND:-tensorflow})"

@@ -87,6 +87,14 @@ class Model:
         """Format one batch from a dataset for the network (used by `Dataset.batches`)."""
         return self.preprocess(x), np.asarray(y, dtype="int32")
 
+    def augment_batch(self, x: np.ndarray) -> np.ndarray:
+        """Random changes to a training batch of images; subclasses choose (default: none)."""
+        return x
+
+    def augmented_batch_transform(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`batch_transform` after `augment_batch`: for training batches only."""
+        return self.batch_transform(self.augment_batch(x), y)
+
     # --- what training needs -------------------------------------------------------------------
     def loss(self) -> keras.losses.Loss:
         """The training loss; subclasses choose it."""
@@ -115,11 +123,17 @@ class Model:
         callbacks: list[keras.callbacks.Callback] | None = None,
         verbose: str | int = "auto",
         workers: int = 1,
+        augment: bool = False,
     ) -> dict[str, list[float]]:
-        """Train on `dataset`'s train split, validating on its val split; return the history."""
+        """Train on `dataset`'s train split, validating on its val split; return the history.
+
+        With `augment`, training batches go through `self.augment_batch` first (validation
+        batches never do).
+        """
         self.compile(learning_rate)
+        train_transform = self.augmented_batch_transform if augment else self.batch_transform
         train = dataset.batches(
-            "train", batch_size, shuffle=True, transform=self.batch_transform, workers=workers
+            "train", batch_size, shuffle=True, transform=train_transform, workers=workers
         )
         val = dataset.batches("val", batch_size, transform=self.batch_transform, workers=workers)
         history = self.network.fit(
@@ -153,7 +167,14 @@ class Model:
         stem.parent.mkdir(parents=True, exist_ok=True)
         weights_path = stem.with_name(stem.name + WEIGHTS_SUFFIX)
         config_path = stem.with_name(stem.name + CONFIG_SUFFIX)
-        self.network.save_weights(weights_path)
+        # A compiled network would also save its optimizer's state (Adam keeps two numbers per
+        # weight: a 3x bigger file) that prediction never reads: leave it out.
+        optimizer = getattr(self.network, "optimizer", None)
+        try:
+            self.network.optimizer = None
+            self.network.save_weights(weights_path)
+        finally:
+            self.network.optimizer = optimizer
         config = {**self.config(), "weights_file": weights_path.name, **(extra or {})}
         config_path.write_text(json.dumps(config, indent=2) + "\n")
         return weights_path, config_path

@@ -7,6 +7,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from text_recognizer.data.augmentation import random_shift
 from text_recognizer.data.character_mapping import CHARACTER_GROUPS
 from text_recognizer.models.base import Model
 
@@ -21,6 +22,12 @@ class CharacterModel(Model):
     def metrics(self) -> list:
         """Accuracy, reported while training."""
         return ["accuracy"]
+
+    def augment_batch(self, x: np.ndarray) -> np.ndarray:
+        """Shift training images by up to 2 pixels (handwriting is never exactly centred)."""
+        return random_shift(x, max_shift=2, rng=self._rng)
+
+    _rng = np.random.default_rng(0)
 
     def check_image(self, image: np.ndarray) -> np.ndarray:
         """Return `image` as an array of `self.input_shape`, or raise a clear ValueError."""

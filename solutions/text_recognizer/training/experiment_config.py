@@ -26,6 +26,8 @@ TRAIN_ARG_DEFAULTS: dict[str, Any] = {
     "epochs": 10,
     "learning_rate": 1e-3,
     "early_stopping_patience": 3,
+    "reduce_lr_patience": 0,
+    "augment": False,
 }
 
 
@@ -110,10 +112,14 @@ def parse_config(data: Any, where: str = "the experiment config") -> ExperimentC
 
 
 def _check_train_args(train_args: dict[str, Any], where: str) -> None:
-    for key in ("batch_size", "epochs", "early_stopping_patience"):
+    for key in ("batch_size", "epochs", "early_stopping_patience", "reduce_lr_patience"):
         value = train_args[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < (0 if key == "early_stopping_patience" else 1):
-            raise ConfigError(f"{where}: train_args.{key} must be a positive integer, got {value!r}.")
+        smallest = 1 if key in ("batch_size", "epochs") else 0
+        if not isinstance(value, int) or isinstance(value, bool) or value < smallest:
+            kind = "a positive integer" if smallest else "an integer >= 0 (0 turns it off)"
+            raise ConfigError(f"{where}: train_args.{key} must be {kind}, got {value!r}.")
+    if not isinstance(train_args["augment"], bool):
+        raise ConfigError(f"{where}: train_args.augment must be true or false, got {train_args['augment']!r}.")
     rate = train_args["learning_rate"]
     if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate < 1:
         raise ConfigError(f"{where}: train_args.learning_rate must be a number in (0, 1), got {rate!r}.")
