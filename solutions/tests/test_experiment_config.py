@@ -54,3 +54,15 @@ def test_malformed_configs_get_clear_errors(text, message):
 def test_missing_config_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="No experiment config file"):
         load_config(tmp_path / "nope.json")
+
+
+def test_learning_rate_schedules():
+    from text_recognizer.training.run_experiment import cosine_learning_rate
+
+    assert load_config(json.dumps(VALID)).train_args["learning_rate_schedule"] == "constant"
+    config = load_config(json.dumps({**VALID, "train_args": {"learning_rate_schedule": "cosine"}}))
+    assert config.train_args["learning_rate_schedule"] == "cosine"
+    with pytest.raises(ConfigError, match="learning_rate_schedule must be one of"):
+        load_config(json.dumps({**VALID, "train_args": {"learning_rate_schedule": "step"}}))
+    schedule = cosine_learning_rate(0.01, epochs=4).schedule
+    assert [round(schedule(e), 6) for e in range(4)] == [0.01, 0.008536, 0.005, 0.001464]

@@ -23,6 +23,13 @@ warnings.filterwarnings("ignore", r"'text_recognizer\.data\.\w+' found in sys\.m
 
 __all__ = ["DATASETS", "DataError", "Dataset", "EmnistCharacters", "Splits", "get_dataset"]
 
+### BEGIN FROM LAB 2
+from .emnist_lines import EmnistLines  # noqa: E402  (extends the Lab 1 registry above)
+
+DATASETS["emnist_lines"] = EmnistLines
+__all__ += ["EmnistLines"]
+### END FROM LAB 2
+
 
 def get_dataset(name: str, args: dict | None = None) -> Dataset:
     """The dataset registered as `name`, built with the keyword arguments `args`."""

@@ -6,3 +6,17 @@ from text_recognizer.models.character_model import CharacterModel
 MODELS = {"CharacterModel": CharacterModel}
 
 __all__ = ["MODELS", "CharacterModel", "Model", "ModelConfigError"]
+
+### BEGIN FROM LAB 2
+from text_recognizer.models.line_model import LineModel  # noqa: E402  (extends the registry above)
+
+MODELS["LineModel"] = LineModel
+__all__ += ["LineModel"]
+### END FROM LAB 2
+
+### BEGIN FROM LAB 3
+from text_recognizer.models.line_model_ctc import LineModelCtc  # noqa: E402
+
+MODELS["LineModelCtc"] = LineModelCtc
+__all__ += ["LineModelCtc"]
+### END FROM LAB 3

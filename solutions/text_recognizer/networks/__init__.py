@@ -9,3 +9,24 @@ from text_recognizer.networks.mlp import mlp
 NETWORKS = {"mlp": mlp}
 
 __all__ = ["NETWORKS", "mlp"]
+
+### BEGIN FROM LAB 2
+from text_recognizer.networks.lenet import lenet  # noqa: E402  (extends the registry above)
+from text_recognizer.networks.line_cnn import (  # noqa: E402
+    line_cnn_all_conv,
+    line_cnn_features,
+    line_cnn_sliding_window,
+)
+
+NETWORKS.update(
+    lenet=lenet, line_cnn_sliding_window=line_cnn_sliding_window, line_cnn_all_conv=line_cnn_all_conv
+)
+__all__ += ["lenet", "line_cnn_all_conv", "line_cnn_features", "line_cnn_sliding_window"]
+### END FROM LAB 2
+
+### BEGIN FROM LAB 3
+from text_recognizer.networks.line_lstm_ctc import line_lstm_ctc  # noqa: E402
+
+NETWORKS["line_lstm_ctc"] = line_lstm_ctc
+__all__ += ["line_lstm_ctc"]
+### END FROM LAB 3

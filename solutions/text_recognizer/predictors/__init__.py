@@ -4,3 +4,9 @@ from text_recognizer.predictors.character_predictor import CharacterPredictor
 from text_recognizer.predictors.images import ImageError, read_grayscale_image
 
 __all__ = ["CharacterPredictor", "ImageError", "read_grayscale_image"]
+
+### BEGIN FROM LAB 3
+from text_recognizer.predictors.line_predictor import LinePredictor  # noqa: E402
+
+__all__ += ["LinePredictor"]
+### END FROM LAB 3

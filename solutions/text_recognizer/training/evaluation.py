@@ -21,14 +21,14 @@ def most_confused_pairs(
 
 def save_training_curves(history: dict[str, list[float]], path: Path) -> Path:
     """Plot loss and accuracy per epoch (train and validation) to a PNG file."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A bare Figure draws off-screen without touching pyplot's global backend, so notebooks
+    # that train (and then plot inline) keep showing their figures.
+    from matplotlib.figure import Figure
 
     metrics = [m for m in ("loss", "accuracy") if m in history]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
+    fig = Figure(figsize=(5 * len(metrics), 3.5))
+    axes = fig.subplots(1, len(metrics), squeeze=False)
+    for ax, metric in zip(axes[0], metrics, strict=True):
         epochs = np.arange(1, len(history[metric]) + 1)
         ax.plot(epochs, history[metric], marker="o", label="train")
         if f"val_{metric}" in history:
@@ -39,5 +39,4 @@ def save_training_curves(history: dict[str, list[float]], path: Path) -> Path:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path

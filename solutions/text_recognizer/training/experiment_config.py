@@ -28,7 +28,10 @@ TRAIN_ARG_DEFAULTS: dict[str, Any] = {
     "early_stopping_patience": 3,
     "reduce_lr_patience": 0,
     "augment": False,
+    "learning_rate_schedule": "constant",
 }
+LEARNING_RATE_SCHEDULES = ("constant", "cosine")
+"""constant: `learning_rate` throughout; cosine: decays from `learning_rate` towards 0 over the epochs."""
 
 
 class ConfigError(ValueError):
@@ -120,6 +123,11 @@ def _check_train_args(train_args: dict[str, Any], where: str) -> None:
             raise ConfigError(f"{where}: train_args.{key} must be {kind}, got {value!r}.")
     if not isinstance(train_args["augment"], bool):
         raise ConfigError(f"{where}: train_args.augment must be true or false, got {train_args['augment']!r}.")
+    if train_args["learning_rate_schedule"] not in LEARNING_RATE_SCHEDULES:
+        raise ConfigError(
+            f"{where}: train_args.learning_rate_schedule must be one of {list(LEARNING_RATE_SCHEDULES)}, "
+            f"got {train_args['learning_rate_schedule']!r}."
+        )
     rate = train_args["learning_rate"]
     if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate < 1:
         raise ConfigError(f"{where}: train_args.learning_rate must be a number in (0, 1), got {rate!r}.")

@@ -1,0 +1,83 @@
+"""The character model: classifies one 28x28 character image into the course's 80 classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from text_recognizer.data.augmentation import random_shift
+from text_recognizer.data.character_mapping import CHARACTER_GROUPS
+from text_recognizer.models.base import Model
+
+
+class CharacterModel(Model):
+    """A character classifier: sparse categorical cross-entropy on logits, accuracy as metric."""
+
+    def loss(self) -> keras.losses.Loss:
+        """Cross-entropy on the network's logits (the network has no softmax layer)."""
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def metrics(self) -> list:
+        """Accuracy, reported while training."""
+        return ["accuracy"]
+
+    def augment_batch(self, x: np.ndarray) -> np.ndarray:
+        """Shift training images by up to 2 pixels (handwriting is never exactly centred)."""
+        return random_shift(x, max_shift=2, rng=self._rng)
+
+    _rng = np.random.default_rng(0)
+
+    def check_image(self, image: np.ndarray) -> np.ndarray:
+        """Return `image` as an array of `self.input_shape`, or raise a clear ValueError."""
+        image = np.asarray(image)
+        if image.dtype == object or not np.issubdtype(image.dtype, np.number):
+            raise ValueError(f"Expected a numeric image array, got dtype {image.dtype}.")
+        if image.shape != self.input_shape:
+            raise ValueError(
+                f"Expected one grayscale image of shape {self.input_shape}, got shape "
+                f"{image.shape}. Crop or resize it to {self.input_shape} first (white character "
+                "on a black background, like EMNIST)."
+            )
+        return image
+
+    def predict_on_image(self, image: np.ndarray) -> tuple[str, float]:
+        """Predict the character in one image and the model's confidence in it.
+
+        Scale the image with `self.preprocess`, add a batch axis, run `self.network` on it
+        (inference mode: `training=False`), turn the logits into probabilities with
+        `keras.ops.softmax`, and return the most probable character from `self.mapping`
+        together with its probability as a Python float.
+
+        Args:
+            image: one image of shape `self.input_shape` (uint8 in [0, 255] or float in [0, 1]).
+
+        Returns:
+            (character, confidence), e.g. ("A", 0.93).
+        """
+        image = self.check_image(image)
+        raise NotImplementedError("Lab 1 exercise: implement CharacterModel.predict_on_image: Predict the character in one image and the model's confidence in it. See notebooks/lab1.ipynb.")
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> dict[str, Any]:
+        """Accuracy on (x, y) overall, per class group and averaged over classes.
+
+        Returns a dict with `accuracy`, `balanced_accuracy` (mean of per-class accuracies),
+        `accuracy_<group>` for digits / uppercase / lowercase, `num_samples`, and the
+        predictions (`y_pred`) for confusion analysis.
+        """
+        y = np.asarray(y)
+        y_pred = np.argmax(self.predict_batch(x, batch_size=batch_size), axis=-1)
+        correct = y_pred == y
+        present = np.unique(y)
+        results: dict[str, Any] = {
+            "num_samples": int(len(y)),
+            "accuracy": float(correct.mean()) if len(y) else float("nan"),
+            "balanced_accuracy": float(np.mean([correct[y == c].mean() for c in present])),
+        }
+        for group, characters in CHARACTER_GROUPS.items():
+            in_group = np.array([self.mapping[c] in characters for c in y], dtype=bool)
+            if in_group.any():
+                results[f"accuracy_{group}"] = float(correct[in_group].mean())
+        results["y_pred"] = y_pred
+        return results

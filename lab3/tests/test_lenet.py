@@ -1,0 +1,69 @@
+"""Lab 2 exercise: the LeNet network."""
+
+import keras
+import numpy as np
+import pytest
+
+from text_recognizer.networks import lenet
+
+LAYER_ORDER = [
+    keras.layers.Conv2D,
+    keras.layers.Conv2D,
+    keras.layers.MaxPooling2D,
+    keras.layers.Dropout,
+    keras.layers.Flatten,
+    keras.layers.Dense,
+    keras.layers.Dropout,
+    keras.layers.Dense,
+]
+
+
+def weighted_and_shaping_layers(network):
+    """The network's layers without the input and reshape layers (which hold no weights)."""
+    shaping = (keras.layers.InputLayer, keras.layers.Reshape)
+    return [layer for layer in network.layers if not isinstance(layer, shaping)]
+
+
+def test_lenet_maps_images_to_one_logit_per_class():
+    network = lenet((28, 28), num_classes=80, conv_dim=8, fc_dim=16)
+    assert isinstance(network, keras.Model)
+    logits = keras.ops.convert_to_numpy(network(np.zeros((5, 28, 28), "float32")))
+    assert logits.shape == (5, 80)
+
+
+def test_lenet_accepts_images_with_a_channel_axis():
+    network = lenet((28, 28, 1), num_classes=10, conv_dim=4, fc_dim=8)
+    assert keras.ops.convert_to_numpy(network(np.zeros((2, 28, 28, 1), "float32"))).shape == (2, 10)
+
+
+def test_lenet_layers_come_in_lenet_order():
+    network = lenet((28, 28), num_classes=80, conv_dim=8, fc_dim=16, dropout=0.3)
+    layers = weighted_and_shaping_layers(network)
+    assert [type(layer) for layer in layers] == LAYER_ORDER
+    conv1, conv2 = layers[0], layers[1]
+    assert (conv1.filters, conv2.filters) == (8, 16)
+    assert conv1.kernel_size == (3, 3) and conv1.padding == "valid"
+    assert layers[2].pool_size == (2, 2)
+    rates = [layer.rate for layer in layers if isinstance(layer, keras.layers.Dropout)]
+    assert rates == pytest.approx([0.3, 0.3])
+    assert layers[5].units == 16 and layers[-1].units == 80
+
+
+def test_lenet_weight_count():
+    conv_dim, fc_dim = 8, 16
+    network = lenet((28, 28), num_classes=80, conv_dim=conv_dim, fc_dim=fc_dim)
+    expected = (
+        (3 * 3 * 1 * conv_dim + conv_dim)  # conv 1
+        + (3 * 3 * conv_dim * 2 * conv_dim + 2 * conv_dim)  # conv 2
+        + (12 * 12 * 2 * conv_dim * fc_dim + fc_dim)  # 28 -> 26 -> 24 -> pooled 12
+        + (fc_dim * 80 + 80)
+    )
+    assert network.count_params() == expected
+
+
+def test_lenet_returns_logits_not_probabilities():
+    network = lenet((28, 28), num_classes=80, conv_dim=4, fc_dim=8, dropout=0.0)
+    assert network.layers[-1].activation in (None, keras.activations.linear)
+    image = np.random.default_rng(0).random((3, 28, 28)).astype("float32")
+    logits = keras.ops.convert_to_numpy(network(image))
+    assert not np.allclose(logits.sum(axis=1), 1.0) or (logits < 0).any()

@@ -1,0 +1,224 @@
+"""The line model with CTC: reads a whole line of handwriting without knowing where characters are.
+
+The network emits one vector of logits per timestep (a window sliding along the line); CTC
+(Connectionist Temporal Classification) trains it from the line's text alone, summing over every
+alignment of the text to the timesteps. Class 0 (`_`) is the CTC **blank** and also the label
+padding, so real characters are numbered from 1 (see `data/character_mapping.py`).
+
+    loss:      CtcLoss()                       padded labels (batch, max_length) + logits
+    decoding:  ctc_decode_logits(logits, ...)  logits -> [(text, confidence), ...]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+
+from text_recognizer.models.base import Model
+
+BLANK_INDEX = 0
+"""The CTC blank class, also the padding value of the labels."""
+
+DECODE_STRATEGIES = ("greedy", "beam_search")
+
+# A column is "blank" when no pixel in it is brighter than this (images scaled to [0, 1]).
+_BLANK_COLUMN_THRESHOLD = 0.1
+
+
+def ctc_lengths(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+    """Label and logit lengths for CTC, from padded labels and per-timestep logits.
+
+    The labels are padded at the end with the blank class `BLANK_INDEX` (0), so the length of
+    a label is its number of non-zero entries. Every line has logits for all the network's
+    timesteps, so every logit length is the number of timesteps, `keras.ops.shape(y_pred)[1]`.
+    Use `keras.ops` only (this runs inside the training graph on any backend).
+
+    Args:
+        y_true: padded labels, (batch, max_length) integer (or float: Keras casts targets).
+        y_pred: logits, (batch, timesteps, num_classes).
+
+    Returns:
+        (label_length, logit_length), two int32 tensors of shape (batch,).
+    """
+    raise NotImplementedError("Lab 3 exercise: implement ctc_lengths: Label and logit lengths for CTC, from padded labels and per-timestep logits. See notebooks/lab3.ipynb.")
+
+
+class CtcLoss(keras.losses.Loss):
+    """CTC loss on logits with labels padded by the blank class (0).
+
+    Keras's CTC applies the log-softmax itself: give it the network's raw logits.
+    """
+
+    def __init__(self, name: str = "ctc_loss", reduction: str = "sum_over_batch_size") -> None:
+        super().__init__(name=name, reduction=reduction)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        """The CTC loss of each line: minus the log-probability of its label under the logits.
+
+        Compute the lengths with `ctc_lengths`, then call `keras.ops.ctc_loss` with the labels
+        as int32, the logits as they are (no softmax: Keras applies the log-softmax itself), the
+        two lengths and `mask_index=BLANK_INDEX`.
+
+        Returns:
+            A float tensor of shape (batch,); Keras averages it over the batch.
+        """
+        raise NotImplementedError("Lab 3 exercise: implement CtcLoss.call: The CTC loss of each line: minus the log-probability of its label under the logits. See notebooks/lab3.ipynb.")
+
+
+def labels_to_text(labels: Sequence[int] | np.ndarray, mapping: Sequence[str]) -> str:
+    """The text of one label row: its characters, without blanks / padding (class 0)."""
+    return "".join(mapping[int(i)] for i in np.asarray(labels).ravel() if 0 < int(i) < len(mapping))
+
+
+def best_path(logits: np.ndarray, mapping: Sequence[str]) -> str:
+    """The raw per-timestep argmax of one line, blanks shown as `_` (nothing collapsed).
+
+    This is what CTC decoding starts from; `ctc_decode_logits` then merges repeats and drops
+    the blanks. Useful to *see* what the network does at each timestep.
+    """
+    return "".join(mapping[int(i)] for i in np.argmax(np.asarray(logits), axis=-1))
+
+
+def ctc_decode_logits(
+    logits: Any,
+    mapping: Sequence[str],
+    strategy: str = "greedy",
+    beam_width: int = 10,
+) -> list[tuple[str, float]]:
+    """Turn per-timestep logits into text and a confidence for each line.
+
+    Steps:
+    1. Normalise the logits to log-probabilities with `keras.ops.log_softmax`: then the score
+       `keras.ops.ctc_decode` returns is a log-probability for both strategies (greedy sums
+       the chosen entries of its input, beam search normalises its input itself).
+    2. Call `keras.ops.ctc_decode(log_probs, lengths, strategy=strategy, beam_width=beam_width,
+       top_paths=1, mask_index=BLANK_INDEX)` with every length equal to the number of timesteps.
+       It merges repeated classes, then drops blanks, and returns `(decoded, scores)`:
+       `decoded` is (1, batch, timesteps) with `-1` after the end of each decoded line;
+       `scores` is (batch, 1): for greedy the *negative* sum of the best log-probability of each
+       timestep, for beam search the log-probability of the decoded text.
+    3. Map each decoded row to text through `mapping`, skipping `-1` (and the blank).
+    4. Confidence: `exp(-score)` for greedy, that is the product over timesteps of the best
+       per-step probability (the probability of the single best alignment); `exp(score)` for
+       beam search, the probability of the text summed over the alignments the beam found.
+       Both are in [0, 1].
+
+    Args:
+        logits: (batch, timesteps, num_classes) logits (not softmaxed), a tensor or array.
+        mapping: class index -> character; class 0 is the blank.
+        strategy: "greedy" or "beam_search".
+        beam_width: beams kept by beam search (ignored by greedy).
+
+    Returns:
+        One (text, confidence) pair per line, with the confidence a Python float.
+    """
+    if strategy not in DECODE_STRATEGIES:
+        raise ValueError(f"Unknown decoding strategy {strategy!r}: use one of {DECODE_STRATEGIES}.")
+    raise NotImplementedError("Lab 3 exercise: implement ctc_decode_logits: Turn per-timestep logits into text and a confidence for each line. See notebooks/lab3.ipynb.")
+
+
+class LineModelCtc(Model):
+    """A line recognizer trained with CTC: images (28, width) -> text.
+
+    Training and evaluation use the dataset's fixed line width. `predict_on_image` also takes
+    narrower lines (padded on the right with background, as the synthetic lines are) and wider
+    ones whose extra right part is blank (cropped).
+    """
+
+    decode_strategy = "greedy"
+    """How `evaluate` and `predict_on_image` decode: "greedy" or "beam_search"."""
+    beam_width = 10
+
+    def loss(self) -> keras.losses.Loss:
+        """CTC on the network's logits, blank = padding = class 0."""
+        return CtcLoss()
+
+    # --- data formatting ---------------------------------------------------------------------
+    def fit_width(self, image: np.ndarray) -> np.ndarray:
+        """Return one line image (height, width) padded or cropped to the trained width.
+
+        Raises a ValueError saying what to do for anything that is not a 2-D line of the
+        trained height, or that is wider than the trained width with ink beyond it.
+        """
+        image = np.asarray(image)
+        if image.dtype == object or not np.issubdtype(image.dtype, np.number):
+            raise ValueError(f"Expected a numeric image array, got dtype {image.dtype}.")
+        height, width = self.input_shape[:2]
+        if image.ndim != 2 or image.shape[0] != height:
+            raise ValueError(
+                f"Expected one grayscale line image {height} pixels high (shape ({height}, width)), "
+                f"got shape {image.shape}. Resize the line to a height of {height} pixels, keeping "
+                "its aspect ratio (white ink on a black background)."
+            )
+        if image.shape[1] < width:
+            # Synthetic lines are left-aligned with blank background on the right: pad the same way.
+            return np.pad(image, ((0, 0), (0, width - image.shape[1])))
+        if image.shape[1] > width:
+            extra = self.preprocess(image[:, width:])
+            if extra.size and extra.max() > _BLANK_COLUMN_THRESHOLD:
+                raise ValueError(
+                    f"The line is {image.shape[1]} pixels wide and has ink beyond the {width} pixels "
+                    f"this model reads. Split it into shorter lines or scale it down to at most "
+                    f"{width} pixels wide."
+                )
+            return image[:, :width]
+        return image
+
+    # --- prediction --------------------------------------------------------------------------
+    def predict_logits(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Per-timestep logits (batch, timesteps, num_classes) for a batch of line images."""
+        return np.asarray(self.network.predict(self.preprocess(images), batch_size=batch_size, verbose=0))
+
+    def predict_texts(
+        self, images: np.ndarray, batch_size: int = 256, strategy: str | None = None
+    ) -> list[tuple[str, float]]:
+        """(text, confidence) for each line image of a batch (trained width)."""
+        results: list[tuple[str, float]] = []
+        for start in range(0, len(images), batch_size):
+            logits = self.predict_logits(images[start : start + batch_size], batch_size=batch_size)
+            results += ctc_decode_logits(
+                logits, self.mapping, strategy or self.decode_strategy, self.beam_width
+            )
+        return results
+
+    def predict_on_image(self, image: np.ndarray, strategy: str | None = None) -> tuple[str, float]:
+        """Read one line image (white ink on black, any width up to the trained one).
+
+        Returns:
+            (text, confidence); see `ctc_decode_logits` for what the confidence means.
+        """
+        line = self.fit_width(image)
+        # predict_on_batch runs the compiled (graph / jit) forward pass: calling the network
+        # eagerly steps through the LSTM op by op, many times slower.
+        logits = self.network.predict_on_batch(self.preprocess(line)[None])
+        return ctc_decode_logits(
+            np.asarray(logits), self.mapping, strategy or self.decode_strategy, self.beam_width
+        )[0]
+
+    # --- evaluation --------------------------------------------------------------------------
+    def evaluate(
+        self, x: np.ndarray, y: np.ndarray, batch_size: int = 256, strategy: str | None = None
+    ) -> dict[str, Any]:
+        """Character error rate (CER), line accuracy and a few examples on (x, y).
+
+        Returns a dict with `character_error_rate` (edit distance / target length, over all
+        lines), `line_accuracy` (lines read exactly), `mean_confidence`, `num_samples` and
+        `examples` (the first five (target, prediction) pairs).
+        """
+        from text_recognizer.models.metrics import character_error_rate
+
+        targets = [labels_to_text(row, self.mapping) for row in np.asarray(y)]
+        predictions = self.predict_texts(np.asarray(x), batch_size=batch_size, strategy=strategy)
+        texts = [text for text, _ in predictions]
+        if not targets:
+            raise ValueError("evaluate() got no lines: pass at least one image and its label.")
+        return {
+            "num_samples": len(targets),
+            "character_error_rate": float(character_error_rate(texts, targets)),
+            "line_accuracy": float(np.mean([p == t for p, t in zip(texts, targets, strict=True)])),
+            "mean_confidence": float(np.mean([c for _, c in predictions])),
+            "examples": [[t, p] for t, p in zip(targets[:5], texts[:5], strict=True)],
+        }

@@ -1,0 +1,54 @@
+"""The LSTM-CTC line network: sliding-window CNN features, an LSTM over them, logits per window.
+
+    image (28, W) --line_cnn_features--> (num_windows, features)
+                  --(Bi)LSTM-----------> (num_windows, lstm_dim [x2])
+                  --Dense--------------> (num_windows, num_classes) logits, one row per window
+
+Unlike Lab 2's line CNNs, the number of windows need not equal the number of characters: CTC
+(see `models/line_model_ctc.py`) learns the alignment, emitting the blank (class 0) between
+characters and wherever a window shows no new character.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from text_recognizer.networks.line_cnn import line_cnn_features
+
+
+def line_lstm_ctc(
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    window_width: int = 28,
+    window_stride: int = 14,
+    lstm_dim: int = 128,
+    bidirectional: bool = True,
+    dropout: float = 0.2,
+    **feature_args,
+) -> keras.Model:
+    """Build the LSTM-CTC line network: image in, per-timestep logits out.
+
+    Build the sliding-window features with `line_cnn_features(input_shape, window_width,
+    window_stride, **feature_args)` (Lab 2), then apply to its output:
+    Dropout(`dropout`), an LSTM with `lstm_dim` units and `return_sequences=True` (wrapped in
+    `keras.layers.Bidirectional` when `bidirectional`: each timestep then sees the whole line,
+    left and right), Dropout(`dropout`), and a Dense layer with `num_classes` units and no
+    activation. The CTC loss applies the log-softmax itself, so the network returns logits.
+
+    Args:
+        input_shape: shape of one line image, (28, 28 * max_length).
+        num_classes: output classes, blank (class 0) included: 80 for the course's mapping.
+        window_width: width in pixels of each window the CNN reads.
+        window_stride: pixels between the starts of consecutive windows.
+        lstm_dim: units of the LSTM (per direction).
+        bidirectional: read the sequence in both directions.
+        dropout: dropout rate before and after the LSTM.
+        **feature_args: further arguments of `line_cnn_features` (e.g. its layer sizes).
+
+    Returns:
+        A `keras.Model` named "line_lstm_ctc" from `keras.Input(shape=input_shape)` to logits of
+        shape (batch, num_windows, num_classes).
+    """
+    features = line_cnn_features(input_shape, window_width=window_width, window_stride=window_stride,
+                                 **feature_args)
+    raise NotImplementedError("Lab 3 exercise: implement line_lstm_ctc: Build the LSTM-CTC line network: image in, per-timestep logits out. See notebooks/lab3.ipynb.")

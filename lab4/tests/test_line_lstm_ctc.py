@@ -1,0 +1,47 @@
+"""Lab 3 exercise: the LSTM-CTC line network (sliding-window CNN -> LSTM -> logits per window)."""
+
+import keras
+import numpy as np
+import pytest
+
+from text_recognizer.networks import NETWORKS
+from text_recognizer.networks.line_cnn import num_windows
+from text_recognizer.networks.line_lstm_ctc import line_lstm_ctc
+
+LINE_SHAPE = (28, 28 * 8)  # lines of up to 8 characters
+
+
+@pytest.mark.parametrize("bidirectional", [True, False])
+def test_output_is_one_row_of_logits_per_window(bidirectional):
+    network = line_lstm_ctc(LINE_SHAPE, 80, lstm_dim=16, bidirectional=bidirectional)
+    logits = keras.ops.convert_to_numpy(network(np.zeros((3, *LINE_SHAPE), "float32")))
+    assert logits.shape == (3, num_windows(LINE_SHAPE[1], 28, 14), 80)
+    assert network.name == "line_lstm_ctc"
+
+
+def test_window_arguments_set_the_number_of_timesteps():
+    network = line_lstm_ctc(LINE_SHAPE, 10, window_width=20, window_stride=10, lstm_dim=8)
+    assert network.output_shape == (None, num_windows(LINE_SHAPE[1], 20, 10), 10)
+    network = line_lstm_ctc(LINE_SHAPE, 10, padding="valid", lstm_dim=8)
+    assert network.output_shape == (None, num_windows(LINE_SHAPE[1], 28, 14, "valid"), 10)
+
+
+def test_feature_arguments_reach_the_line_cnn():
+    slim = line_lstm_ctc(LINE_SHAPE, 80, lstm_dim=8, conv_dim=4, fc_dim=16)
+    wide = line_lstm_ctc(LINE_SHAPE, 80, lstm_dim=8, conv_dim=8, fc_dim=16)
+    assert slim.count_params() < wide.count_params()
+    all_conv = line_lstm_ctc(LINE_SHAPE, 80, lstm_dim=8, conv_dim=4, fc_dim=16, all_conv=True)
+    assert all_conv.count_params() == slim.count_params()
+
+
+def test_the_head_is_an_lstm_and_a_linear_layer():
+    network = line_lstm_ctc(LINE_SHAPE, 80, lstm_dim=16, bidirectional=True)
+    wrapped = [layer for layer in network.layers if isinstance(layer, keras.layers.Bidirectional)]
+    assert wrapped and isinstance(wrapped[0].forward_layer, keras.layers.LSTM)
+    assert wrapped[0].forward_layer.units == 16 and wrapped[0].output.shape[-1] == 32
+    last = network.layers[-1]
+    assert isinstance(last, keras.layers.Dense) and last.activation in (None, keras.activations.linear)
+
+
+def test_registered_for_experiment_configs():
+    assert NETWORKS["line_lstm_ctc"] is line_lstm_ctc

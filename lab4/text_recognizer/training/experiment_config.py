@@ -1,0 +1,145 @@
+"""Experiment configs: the JSON that says what to train (dataset, model, network, train args).
+
+Example (`experiments/lab1_mlp.json`)::
+
+    {
+      "name": "lab1_mlp",
+      "dataset": "emnist",
+      "dataset_args": {"source": "auto"},
+      "model": "CharacterModel",
+      "network": "mlp",
+      "network_args": {"layer_size": 512, "num_layers": 2, "dropout": 0.2},
+      "train_args": {"batch_size": 256, "epochs": 10, "learning_rate": 0.001}
+    }
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REQUIRED_KEYS = ("dataset", "model", "network")
+TRAIN_ARG_DEFAULTS: dict[str, Any] = {
+    "batch_size": 256,
+    "epochs": 10,
+    "learning_rate": 1e-3,
+    "early_stopping_patience": 3,
+    "reduce_lr_patience": 0,
+    "augment": False,
+    "learning_rate_schedule": "constant",
+}
+LEARNING_RATE_SCHEDULES = ("constant", "cosine")
+"""constant: `learning_rate` throughout; cosine: decays from `learning_rate` towards 0 over the epochs."""
+
+
+class ConfigError(ValueError):
+    """An experiment config that is malformed or names something unknown."""
+
+
+@dataclass
+class ExperimentConfig:
+    """A validated experiment config."""
+
+    dataset: str
+    model: str
+    network: str
+    name: str = ""
+    dataset_args: dict[str, Any] = field(default_factory=dict)
+    network_args: dict[str, Any] = field(default_factory=dict)
+    train_args: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.name = self.name or f"{self.model}_{self.network}".lower()
+        self.train_args = {**TRAIN_ARG_DEFAULTS, **self.train_args}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain JSON-ready data."""
+        return {
+            "name": self.name,
+            "dataset": self.dataset,
+            "dataset_args": self.dataset_args,
+            "model": self.model,
+            "network": self.network,
+            "network_args": self.network_args,
+            "train_args": self.train_args,
+        }
+
+
+def load_config(source: str | Path) -> ExperimentConfig:
+    """Read a config from a JSON file path, or from inline JSON text (starting with `{`)."""
+    text, where = _read_source(source)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(
+            f"{where} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
+        ) from None
+    return parse_config(data, where)
+
+
+def parse_config(data: Any, where: str = "the experiment config") -> ExperimentConfig:
+    """Validate already-parsed config data and return an ExperimentConfig."""
+    from text_recognizer.data import DATASETS
+    from text_recognizer.models import MODELS
+    from text_recognizer.networks import NETWORKS
+
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} must be a JSON object ({{...}}), got {type(data).__name__}.")
+    allowed = {"name", *REQUIRED_KEYS, "dataset_args", "network_args", "train_args"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ConfigError(f"{where} has unknown keys {unknown}; allowed keys: {sorted(allowed)}.")
+    missing = [key for key in REQUIRED_KEYS if key not in data]
+    if missing:
+        raise ConfigError(f"{where} is missing {missing}; every config names {list(REQUIRED_KEYS)}.")
+    for key, known in (("dataset", DATASETS), ("model", MODELS), ("network", NETWORKS)):
+        if data[key] not in known:
+            raise ConfigError(
+                f"{where}: unknown {key} {data[key]!r}; choose one of {sorted(known)}."
+            )
+    for key in ("dataset_args", "network_args", "train_args"):
+        if not isinstance(data.get(key, {}), dict):
+            raise ConfigError(f"{where}: {key} must be a JSON object, got {data[key]!r}.")
+    if "name" in data and not isinstance(data["name"], str):
+        raise ConfigError(f"{where}: name must be a string, got {data['name']!r}.")
+    unknown_train = sorted(set(data.get("train_args", {})) - set(TRAIN_ARG_DEFAULTS))
+    if unknown_train:
+        raise ConfigError(
+            f"{where}: unknown train_args {unknown_train}; allowed: {sorted(TRAIN_ARG_DEFAULTS)}."
+        )
+    config = ExperimentConfig(**data)
+    _check_train_args(config.train_args, where)
+    return config
+
+
+def _check_train_args(train_args: dict[str, Any], where: str) -> None:
+    for key in ("batch_size", "epochs", "early_stopping_patience", "reduce_lr_patience"):
+        value = train_args[key]
+        smallest = 1 if key in ("batch_size", "epochs") else 0
+        if not isinstance(value, int) or isinstance(value, bool) or value < smallest:
+            kind = "a positive integer" if smallest else "an integer >= 0 (0 turns it off)"
+            raise ConfigError(f"{where}: train_args.{key} must be {kind}, got {value!r}.")
+    if not isinstance(train_args["augment"], bool):
+        raise ConfigError(f"{where}: train_args.augment must be true or false, got {train_args['augment']!r}.")
+    if train_args["learning_rate_schedule"] not in LEARNING_RATE_SCHEDULES:
+        raise ConfigError(
+            f"{where}: train_args.learning_rate_schedule must be one of {list(LEARNING_RATE_SCHEDULES)}, "
+            f"got {train_args['learning_rate_schedule']!r}."
+        )
+    rate = train_args["learning_rate"]
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate < 1:
+        raise ConfigError(f"{where}: train_args.learning_rate must be a number in (0, 1), got {rate!r}.")
+
+
+def _read_source(source: str | Path) -> tuple[str, str]:
+    if isinstance(source, str) and source.lstrip()[:1] in ("{", "["):
+        return source, "the inline JSON config"
+    path = Path(source)
+    if not path.is_file():
+        raise ConfigError(
+            f"No experiment config file at {path}. Give a path such as experiments/lab1_mlp.json "
+            "or inline JSON starting with '{'."
+        )
+    return path.read_text(), str(path)

@@ -1,0 +1,1 @@
+"""Training: experiment configs, `run_experiment`, and evaluation helpers."""

@@ -1,0 +1,168 @@
+"""Train and evaluate a model from a JSON experiment config.
+
+    python -m text_recognizer.training.run_experiment experiments/lab1_mlp.json
+    python -m text_recognizer.training.run_experiment '{"dataset": "emnist", ...}' --epochs 1
+
+Each run writes its weights, config, metrics and training curves to `runs/<name>-<time>/`;
+`--deploy` also installs the weights in `text_recognizer/weights/` for the predictors.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from text_recognizer.training.experiment_config import ConfigError, ExperimentConfig, load_config
+
+
+def run_experiment(
+    config: ExperimentConfig,
+    run_dir: Path | None = None,
+    deploy: bool = False,
+    verbose: str | int = "auto",
+) -> dict[str, Any]:
+    """Train the configured model, evaluate it on the test split and save it.
+
+    Returns the report (also written to `<run_dir>/metrics.json`): test metrics, training
+    time, samples per second, the data source and where the weights went.
+    """
+    import keras
+    import numpy as np
+
+    from text_recognizer import paths
+    from text_recognizer.data import get_dataset
+    from text_recognizer.models import MODELS
+    from text_recognizer.training.evaluation import most_confused_pairs, save_training_curves
+
+    if verbose == "auto":
+        # A live progress bar in terminals and notebooks; one line per epoch in log files.
+        verbose = 1 if sys.stdout.isatty() or "ipykernel" in sys.modules else 2
+    keras.utils.set_random_seed(int(config.dataset_args.get("seed", 0)))
+    dataset = get_dataset(config.dataset, config.dataset_args)
+    dataset.prepare()
+    dataset.load()
+    print(f"Data: {dataset.source_name}")
+    print(f"  train {len(dataset.y_train):,}  val {len(dataset.y_val):,}  test {len(dataset.y_test):,}")
+
+    model = MODELS[config.model](dataset.mapping, dataset.input_shape, config.network, config.network_args)
+    train_args = config.train_args
+    callbacks = []
+    if train_args["early_stopping_patience"]:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=train_args["early_stopping_patience"], restore_best_weights=True
+        ))
+    if train_args["reduce_lr_patience"]:
+        # Halve the learning rate when validation stalls: cheap, and usually worth a few tenths.
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=0.5, patience=train_args["reduce_lr_patience"], verbose=1
+        ))
+    if train_args["learning_rate_schedule"] == "cosine":
+        callbacks.append(cosine_learning_rate(train_args["learning_rate"], train_args["epochs"]))
+    start = time.perf_counter()
+    history = model.fit(
+        dataset,
+        batch_size=train_args["batch_size"],
+        epochs=train_args["epochs"],
+        learning_rate=train_args["learning_rate"],
+        callbacks=callbacks,
+        verbose=verbose,
+        augment=train_args["augment"],
+    )
+    train_seconds = time.perf_counter() - start
+    epochs_run = len(history.get("loss", []))
+
+    test = model.evaluate(dataset.x_test, dataset.y_test)
+    y_pred = test.pop("y_pred", None)
+    report: dict[str, Any] = {
+        "experiment": config.name,
+        "data_source": dataset.source_name,
+        "is_substitute": dataset.is_substitute,
+        "test": test,
+        "train_seconds": round(train_seconds, 2),
+        "epochs_run": epochs_run,
+        "train_samples_per_second": round(epochs_run * len(dataset.y_train) / train_seconds, 1),
+        "backend": keras.backend.backend(),
+        "config": config.to_dict(),
+    }
+    if y_pred is not None and np.ndim(y_pred) == 1:
+        # Single-label models: which classes get mistaken for which.
+        report["most_confused"] = most_confused_pairs(dataset.y_test, y_pred, dataset.mapping, top=10)
+
+    run_dir = run_dir or paths.runs_dir() / f"{config.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    weights_path, config_path = model.save(run_dir / model.name, extra={"report": report})
+    report["weights"] = str(weights_path)
+    save_training_curves(history, run_dir / "training_curves.png")
+    (run_dir / "history.json").write_text(json.dumps(history, indent=2) + "\n")
+    if deploy:
+        for path in (weights_path, config_path):
+            shutil.copyfile(path, paths.WEIGHTS_DIR / path.name)
+        report["deployed_to"] = str(paths.WEIGHTS_DIR / weights_path.name)
+    (run_dir / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def cosine_learning_rate(learning_rate: float, epochs: int) -> Any:
+    """A callback that decays the learning rate from `learning_rate` towards 0 along a half cosine.
+
+    Epoch `e` (from 0) trains at `learning_rate * (1 + cos(pi * e / epochs)) / 2`: large steps
+    while far from a minimum, small ones at the end, which usually lowers the final loss.
+    """
+    import math
+
+    import keras
+
+    return keras.callbacks.LearningRateScheduler(
+        lambda epoch: learning_rate * (1 + math.cos(math.pi * epoch / epochs)) / 2
+    )
+
+
+def print_report(report: dict[str, Any]) -> None:
+    """Print a report's figures for people."""
+    test = report["test"]
+    print(f"\n{report['experiment']} on {report['data_source']}")
+    print(f"  test samples         {test.get('num_samples', 0):,}")
+    for name, value in test.items():
+        if name != "num_samples" and isinstance(value, (int, float)):
+            print(f"  {name.replace('_', ' '):<20} {value:.4f}")
+    print(f"  training             {report['train_seconds']:.1f} s, {report['epochs_run']} epochs, "
+          f"{report['train_samples_per_second']:,.0f} samples/s ({report['backend']})")
+    if report.get("most_confused"):
+        confused = ", ".join(f"{t!r}->{p!r} x{n}" for t, p, n in report["most_confused"][:5])
+        print(f"  most confused        {confused}")
+    print(f"  weights              {report['weights']}")
+    if "deployed_to" in report:
+        print(f"  deployed to          {report['deployed_to']}")
+
+
+def main(
+    config: Annotated[str, typer.Argument(help="Path to a JSON experiment config, or inline JSON.")],
+    epochs: Annotated[int | None, typer.Option(help="Override train_args.epochs.")] = None,
+    deploy: Annotated[bool, typer.Option(help="Install the weights in text_recognizer/weights/.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Also write the report JSON here.")] = None,
+    run_dir: Annotated[Path | None, typer.Option(help="Folder for this run (default runs/<name>-<time>).")] = None,
+) -> None:
+    """Train and evaluate a model from an experiment config."""
+    try:
+        experiment = load_config(config)
+        if epochs is not None:
+            experiment.train_args["epochs"] = epochs
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    result = run_experiment(experiment, run_dir=run_dir, deploy=deploy)
+    print_report(result)
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"  report               {report}")
+
+
+if __name__ == "__main__":
+    typer.run(main)

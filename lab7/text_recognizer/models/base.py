@@ -1,0 +1,211 @@
+"""The base model: a network plus everything that makes it trainable and usable.
+
+A model owns the data formatting (uint8 images -> float32 in [0, 1]), the loss, optimizer and
+metrics, training and evaluation, and saving / loading weights together with the config that
+rebuilds the network. Predictors use a model without any training code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from text_recognizer.networks import NETWORKS
+
+WEIGHTS_SUFFIX = ".weights.h5"
+CONFIG_SUFFIX = ".json"
+
+
+class ModelConfigError(ValueError):
+    """A model, network or saved-weights config that cannot be used (the message says why)."""
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Model:
+    """A network with its data formatting, loss, optimizer, metrics and weights.
+
+    Args:
+        mapping: the class index -> character list (index 0 is the blank / padding "_").
+        input_shape: shape of one input image, e.g. (28, 28).
+        network: name of a network function in `text_recognizer.networks.NETWORKS`.
+        network_args: keyword arguments for that network function.
+    """
+
+    def __init__(
+        self,
+        mapping: Sequence[str],
+        input_shape: Sequence[int],
+        network: str,
+        network_args: dict[str, Any] | None = None,
+    ) -> None:
+        if network not in NETWORKS:
+            raise ModelConfigError(
+                f"Unknown network {network!r}. Choose one of: {', '.join(sorted(NETWORKS))}."
+            )
+        self.mapping = list(mapping)
+        self.input_shape = tuple(int(d) for d in input_shape)
+        self.network_name = network
+        self.network_args = dict(network_args or {})
+        try:
+            self.network: keras.Model = NETWORKS[network](
+                self.input_shape, len(self.mapping), **self.network_args
+            )
+        except TypeError as error:
+            raise ModelConfigError(
+                f"network_args {self.network_args} do not fit network {network!r}: {error}. "
+                f"Check the argument names in text_recognizer/networks/{network}.py."
+            ) from error
+        if self.network is None:
+            raise ModelConfigError(
+                f"Network function {network!r} returned None: it must return a keras.Model."
+            )
+
+    @property
+    def name(self) -> str:
+        """A file-friendly name such as `character_model_mlp`."""
+        return f"{_snake_case(type(self).__name__)}_{self.network_name}"
+
+    # --- data formatting -------------------------------------------------------------------
+    @staticmethod
+    def preprocess(images: np.ndarray) -> np.ndarray:
+        """Scale images to float32 in [0, 1] (uint8 input is divided by 255)."""
+        images = np.asarray(images)
+        if images.dtype == np.uint8:
+            return images.astype("float32") / 255.0
+        return images.astype("float32")
+
+    def batch_transform(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Format one batch from a dataset for the network (used by `Dataset.batches`)."""
+        return self.preprocess(x), np.asarray(y, dtype="int32")
+
+    def augment_batch(self, x: np.ndarray) -> np.ndarray:
+        """Random changes to a training batch of images; subclasses choose (default: none)."""
+        return x
+
+    def augmented_batch_transform(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`batch_transform` after `augment_batch`: for training batches only."""
+        return self.batch_transform(self.augment_batch(x), y)
+
+    # --- what training needs -------------------------------------------------------------------
+    def loss(self) -> keras.losses.Loss:
+        """The training loss; subclasses choose it."""
+        raise NotImplementedError(f"{type(self).__name__} must define loss().")
+
+    def metrics(self) -> list:
+        """Metrics Keras reports while training."""
+        return []
+
+    def optimizer(self, learning_rate: float) -> keras.optimizers.Optimizer:
+        """Adam, the course's default optimizer."""
+        return keras.optimizers.Adam(learning_rate=learning_rate)
+
+    def compile(self, learning_rate: float = 1e-3) -> None:
+        """Attach loss, optimizer and metrics to the network."""
+        self.network.compile(
+            optimizer=self.optimizer(learning_rate), loss=self.loss(), metrics=self.metrics()
+        )
+
+    def fit(
+        self,
+        dataset: Any,
+        batch_size: int = 256,
+        epochs: int = 10,
+        learning_rate: float = 1e-3,
+        callbacks: list[keras.callbacks.Callback] | None = None,
+        verbose: str | int = "auto",
+        workers: int = 1,
+        augment: bool = False,
+    ) -> dict[str, list[float]]:
+        """Train on `dataset`'s train split, validating on its val split; return the history.
+
+        With `augment`, training batches go through `self.augment_batch` first (validation
+        batches never do).
+        """
+        self.compile(learning_rate)
+        train_transform = self.augmented_batch_transform if augment else self.batch_transform
+        train = dataset.batches(
+            "train", batch_size, shuffle=True, transform=train_transform, workers=workers
+        )
+        val = dataset.batches("val", batch_size, transform=self.batch_transform, workers=workers)
+        history = self.network.fit(
+            train, validation_data=val, epochs=epochs, callbacks=callbacks or [], verbose=verbose
+        )
+        return {key: [float(v) for v in values] for key, values in history.history.items()}
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> dict[str, Any]:
+        """Test metrics on (x, y) as a dict of numbers (plus optional `y_pred`); subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} must define evaluate().")
+
+    def predict_batch(self, images: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+        """Class probabilities for a batch of images (softmax of the network's logits)."""
+        logits = self.network.predict(self.preprocess(images), batch_size=batch_size, verbose=0)
+        return keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=-1))
+
+    # --- weights -------------------------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """Everything needed to rebuild this model before loading its weights."""
+        return {
+            "model": type(self).__name__,
+            "network": self.network_name,
+            "network_args": self.network_args,
+            "input_shape": list(self.input_shape),
+            "mapping": self.mapping,
+        }
+
+    def save(self, stem: Path, extra: dict[str, Any] | None = None) -> tuple[Path, Path]:
+        """Write `<stem>.weights.h5` and `<stem>.json` (model config plus `extra`, e.g. metrics)."""
+        stem = Path(stem)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        weights_path = stem.with_name(stem.name + WEIGHTS_SUFFIX)
+        config_path = stem.with_name(stem.name + CONFIG_SUFFIX)
+        # A compiled network would also save its optimizer's state (Adam keeps two numbers per
+        # weight: a 3x bigger file) that prediction never reads: leave it out.
+        optimizer = getattr(self.network, "optimizer", None)
+        try:
+            self.network.optimizer = None
+            self.network.save_weights(weights_path)
+        finally:
+            self.network.optimizer = optimizer
+        config = {**self.config(), "weights_file": weights_path.name, **(extra or {})}
+        config_path.write_text(json.dumps(config, indent=2) + "\n")
+        return weights_path, config_path
+
+    @classmethod
+    def load(cls, config_path: Path) -> Model:
+        """Rebuild a model from a saved `<stem>.json` and load the weights it names."""
+        config_path = Path(config_path)
+        if not config_path.is_file():
+            raise FileNotFoundError(
+                f"No saved model config at {config_path}. Train and save one with "
+                "`python -m text_recognizer.training.run_experiment <config> --deploy`."
+            )
+        try:
+            config = json.loads(config_path.read_text())
+            model = cls(config["mapping"], config["input_shape"], config["network"],
+                        config.get("network_args", {}))
+            weights_path = config_path.with_name(config["weights_file"])
+        except (json.JSONDecodeError, KeyError) as error:
+            raise ModelConfigError(
+                f"{config_path} is not a valid saved-model config ({error}). "
+                "Re-save the weights with run_experiment."
+            ) from error
+        if not weights_path.is_file():
+            raise FileNotFoundError(f"{config_path} names weights {weights_path}, which are missing.")
+        try:
+            model.network.load_weights(weights_path)
+        except (ValueError, OSError) as error:
+            raise ModelConfigError(
+                f"Could not load weights {weights_path} into network {model.network_name!r} "
+                f"with args {model.network_args}: {error}. The file may be corrupt or come from "
+                "another network: re-save it with run_experiment."
+            ) from error
+        return model
