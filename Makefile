@@ -4,7 +4,8 @@ LAB     ?= 1
 TO      ?= /tmp/lab$(LAB)-release
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-gpu main test test-fast labs check-labs diff-lab release lint evaluate-lab1
+.PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 \
+	grade grade-all leaderboard benchmark-autograder
 
 help:  ## list the commands
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -15,15 +16,18 @@ setup:  ## install everything (idempotent): .venv from setup/requirements-cpu.lo
 setup-gpu:  ## the same for GPU machines (tensorflow[and-cuda])
 	@bash setup/install.sh --gpu
 
-main: setup  ## the main job: train the Lab 1 model briefly on the default data, evaluate, save weights
+main: setup  ## the main job: train the Lab 1 and Lab 3 models briefly and evaluate them; grade solution vs stubs
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab1_mlp_quick.json
+	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab3_line_lstm_ctc_quick.json
+	$(PY) -m autograder demo
 
-test: setup  ## the test suite (solutions + instructor tools) and the lab check
-	$(PY) -m pytest -q -n 2 solutions/tests instructor/tests
+test: setup  ## the test suite (solutions, instructor tools, autograder), the lab check and lint
+	$(PY) -m pytest -q -n 2 --durations=15 solutions/tests instructor/tests autograder/tests
 	$(PY) -m instructor check
+	$(PY) -m ruff check solutions instructor autograder
 
 lint: setup  ## ruff over the course code
-	$(PY) -m ruff check solutions instructor
+	$(PY) -m ruff check solutions instructor autograder
 
 labs: setup  ## regenerate lab1..lab7 from solutions/
 	$(PY) -m instructor build
@@ -40,3 +44,26 @@ release: setup  ## student bundle for lab $(LAB): make release LAB=1 TO=/tmp/lab
 evaluate-lab1: setup  ## train the Lab 1 MLP at full size, print test accuracy, write reports/lab1_mlp.json
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab1_mlp.json \
 		--report ../reports/lab1_mlp.json
+
+evaluate-lab2: setup  ## train LeNet and the sliding-window line CNN, time both line CNNs; write reports/lab2_*.json
+	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab2_lenet.json \
+		--report ../reports/lab2_lenet.json
+	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab2_line_cnn_sliding_window.json \
+		--report ../reports/lab2_line_cnn_sliding_window.json
+	cd solutions && $(PY) -m text_recognizer.training.benchmark_line_cnn --output ../reports/lab2_line_cnn_speed.json
+
+evaluate-lab3: setup  ## train the LSTM-CTC line model (~20 min on 2 CPU cores), print CER, write reports/lab3_line_lstm_ctc.json
+	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab3_line_lstm_ctc.json \
+		--report ../reports/lab3_line_lstm_ctc.json
+
+grade: setup  ## grade one submission in the sandbox: make grade LAB=1 SUB=path STUDENT=alice
+	$(PY) -m autograder grade $(SUB) --lab $(LAB) --student $(STUDENT)
+
+grade-all: setup  ## grade a folder of submissions in parallel: make grade-all LAB=1 SUBS=folder
+	$(PY) -m autograder grade-all $(SUBS) --lab $(LAB)
+
+leaderboard: setup  ## print lab $(LAB)'s leaderboard (public split)
+	$(PY) -m autograder leaderboard --lab $(LAB)
+
+benchmark-autograder: setup  ## grading time, sandbox overhead, grade-all throughput -> reports/autograder_benchmark.json
+	$(PY) -m autograder benchmark

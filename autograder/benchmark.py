@@ -1,7 +1,8 @@
 """The autograder's benchmark: grading time, sandbox overhead, grade-all throughput.
 
 Figures (printed and returned as JSON; nothing is asserted):
-- `single_seconds`: wall time to grade the Lab 1 solution once, sandboxed, median of repeats;
+- `single_seconds`: wall time to grade the Lab 1 solution once, sandboxed, median of repeats
+  (the suite's probes; `single_with_notebook_seconds` adds executing the lab notebook);
 - `unsandboxed_seconds` and `sandbox_overhead_ratio`: the same suite without bubblewrap
   (same rlimits, same user), and sandboxed / unsandboxed;
 - `sandbox_start`: a trivial Python started through the whole sandbox chain versus directly
@@ -14,15 +15,18 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from autograder import notebooks
 from autograder.grading import GradeOptions, grade, sandbox_problem
 from autograder.labs import write_lab
 from autograder.parallel import grade_all, plan_workers
+from autograder.paths import SOLUTIONS_DIR
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.users import sandbox_identity
 from autograder.suites import available_labs
@@ -67,9 +71,7 @@ def run_benchmark(
     )
     for number in sorted({lab, 3}):
         if number not in available_labs():
-            figures[f"lab{number}"] = {
-                "status": f"pending: no Lab {number} suite yet (autograder/suites/lab{number}/)"
-            }
+            figures[f"lab{number}"] = {"status": f"pending: no Lab {number} suite yet (autograder/suites/lab{number}/)"}
             echo(f"Lab {number}: pending (no suite yet)")
             continue
         figures[f"lab{number}"] = _benchmark_lab(number, copies, state_dir, workers, repeats, echo)
@@ -124,9 +126,7 @@ def _benchmark_lab(
     with tempfile.TemporaryDirectory(prefix="autograder-benchmark-") as work:
         work_dir = Path(work)
         solution = write_lab(lab, work_dir / "solution", solved=True)
-        base = GradeOptions(
-            lab=lab, student="benchmark", out_dir=work_dir / "out", state_dir=state_dir, notebook=False
-        )
+        base = GradeOptions(lab=lab, student="benchmark", out_dir=work_dir / "out", state_dir=state_dir, notebook=False)
         # Warm-up: builds the hidden set and the OS file cache, so that the timings compare.
         grade(solution, base)
         sandboxed, unsandboxed, score = [], [], None
@@ -138,6 +138,15 @@ def _benchmark_lab(
             seconds, _ = _time_one(solution, free)
             unsandboxed.append(seconds)
             echo(f"Lab {lab}: unsandboxed grading {run + 1}/{repeats}: {seconds:.1f} s")
+        with_notebook = None
+        if notebooks.source_notebook(lab).is_file():
+            full = write_lab(lab, work_dir / "with-notebook", solved=True)
+            for part in ("notebooks", "experiments", "tests/support"):
+                if (SOLUTIONS_DIR / part).is_dir():
+                    shutil.copytree(SOLUTIONS_DIR / part, full / part)
+            notebook_options = GradeOptions(**{**base.__dict__, "notebook": True})
+            with_notebook, notebook_score = _time_one(full, notebook_options)
+            echo(f"Lab {lab}: sandboxed grading with the notebook: {with_notebook:.1f} s (score {notebook_score:.1f})")
         folder = work_dir / "many"
         folder.mkdir()
         for index in range(copies):
@@ -155,6 +164,7 @@ def _benchmark_lab(
     figures = {
         "single_seconds": round(single, 2),
         "single_runs": [round(s, 2) for s in sandboxed],
+        "single_with_notebook_seconds": None if with_notebook is None else round(with_notebook, 2),
         "target_seconds": TARGET_SECONDS.get(lab),
         "score": score,
         "unsandboxed_seconds": round(free_median, 2),

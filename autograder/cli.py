@@ -38,8 +38,7 @@ StateDir = Annotated[
     Path,
     typer.Option(
         "--state-dir",
-        help="Hidden sets, secret seed, default database "
-        "(env AUTOGRADER_STATE_DIR). Never readable by the sandbox.",
+        help="Hidden sets, secret seed, default database (env AUTOGRADER_STATE_DIR). Never readable by the sandbox.",
     ),
 ]
 Db = Annotated[
@@ -57,15 +56,9 @@ TimeoutScale = Annotated[
     float,
     typer.Option("--timeout-scale", min=0.05, help="Multiply every test's time limit (slow machines: 2)."),
 ]
-MemoryGb = Annotated[
-    float, typer.Option("--memory-gb", min=1.0, help="Address-space limit of student code, GiB.")
-]
-TotalSeconds = Annotated[
-    float, typer.Option("--time-budget", min=10.0, help="Wall-time budget of one submission, s.")
-]
-NoNotebook = Annotated[
-    bool, typer.Option("--no-notebook", help="Skip grading the lab notebook with nbgrader.")
-]
+MemoryGb = Annotated[float, typer.Option("--memory-gb", min=1.0, help="Address-space limit of student code, GiB.")]
+TotalSeconds = Annotated[float, typer.Option("--time-budget", min=10.0, help="Wall-time budget of one submission, s.")]
+NoNotebook = Annotated[bool, typer.Option("--no-notebook", help="Skip grading the lab notebook with nbgrader.")]
 
 
 def _limits(timeout_scale: float, memory_gb: float, total_seconds: float) -> Limits:
@@ -92,14 +85,10 @@ def grade(
     ] = None,
     state_dir: StateDir = DEFAULT_STATE_DIR,
     db: Db = None,
-    no_leaderboard: Annotated[
-        bool, typer.Option("--no-leaderboard", help="Do not record the result.")
-    ] = False,
+    no_leaderboard: Annotated[bool, typer.Option("--no-leaderboard", help="Do not record the result.")] = False,
     submitted_at: Annotated[
         str | None,
-        typer.Option(
-            "--submitted-at", help="ISO 8601 submission time (ties on the leaderboard go to the earlier)."
-        ),
+        typer.Option("--submitted-at", help="ISO 8601 submission time (ties on the leaderboard go to the earlier)."),
     ] = None,
     allow_unsandboxed: AllowUnsandboxed = False,
     timeout_scale: TimeoutScale = 1.0,
@@ -125,10 +114,7 @@ def grade(
         notebook=not no_notebook,
     )
     outcome = grade_one(submission, options)
-    typer.echo(
-        f"{student}: {outcome.score:.2f} / {outcome.max_score:.0f} "
-        f"({outcome.status}, {outcome.seconds:.1f} s)"
-    )
+    typer.echo(f"{student}: {outcome.score:.2f} / {outcome.max_score:.0f} ({outcome.status}, {outcome.seconds:.1f} s)")
     if outcome.public_value is not None:
         typer.echo(f"  leaderboard: {outcome.public_value:.4f} public, {outcome.private_value} private")
     typer.echo(f"  results: {outcome.results_path}\n  instructor report: {outcome.report_path}")
@@ -142,17 +128,14 @@ def grade(
 def grade_all_command(
     folder: Annotated[
         Path,
-        typer.Argument(
-            help="Folder with one lab folder or archive per student.", exists=True, file_okay=False
-        ),
+        typer.Argument(help="Folder with one lab folder or archive per student.", exists=True, file_okay=False),
     ],
     lab: Lab,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
-            help="Results folder (default: "
-            "<state-dir>/results/lab<N>/all-<time>); one subfolder per student.",
+            help="Results folder (default: <state-dir>/results/lab<N>/all-<time>); one subfolder per student.",
         ),
     ] = None,
     workers: Annotated[
@@ -160,9 +143,7 @@ def grade_all_command(
     ] = None,
     state_dir: StateDir = DEFAULT_STATE_DIR,
     db: Db = None,
-    no_leaderboard: Annotated[
-        bool, typer.Option("--no-leaderboard", help="Do not record the results.")
-    ] = False,
+    no_leaderboard: Annotated[bool, typer.Option("--no-leaderboard", help="Do not record the results.")] = False,
     allow_unsandboxed: AllowUnsandboxed = False,
     timeout_scale: TimeoutScale = 1.0,
     memory_gb: MemoryGb = 6.0,
@@ -248,9 +229,7 @@ def serve(
     db: Db = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8050,
-    final: Annotated[
-        bool, typer.Option("--final", help="Also serve /lab/<N>/final (the private ranking).")
-    ] = False,
+    final: Annotated[bool, typer.Option("--final", help="Also serve /lab/<N>/final (the private ranking).")] = False,
 ) -> None:
     """Serve the leaderboards as web pages (/, /lab/<N>, /lab/<N>.json)."""
     from autograder.web import create_app
@@ -298,8 +277,7 @@ def check_sandbox(
     identity = sandbox_identity(0)
     problem = sandbox_problem(identity, limits)
     typer.echo(
-        "sandbox user: "
-        + (f"{identity.name} (uid {identity.uid})" if identity else "the grader itself (not root)")
+        "sandbox user: " + (f"{identity.name} (uid {identity.uid})" if identity else "the grader itself (not root)")
     )
     if identity and identity.note:
         typer.echo(f"  note: {identity.note}")
@@ -314,18 +292,14 @@ def check_sandbox(
 @app.command()
 def demo(
     state_dir: StateDir = DEFAULT_STATE_DIR,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Where results go (default: <state-dir>/demo).")
-    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Where results go (default: <state-dir>/demo).")] = None,
     allow_unsandboxed: AllowUnsandboxed = False,
 ) -> None:
     """Grade the solutions and stubbed labs of every lab with a suite; print scores and the leaderboard."""
     from autograder.demo import run_demo
 
     try:
-        code = run_demo(
-            state_dir, out or state_dir / "demo", allow_unsandboxed=allow_unsandboxed, echo=typer.echo
-        )
+        code = run_demo(state_dir, out or state_dir / "demo", allow_unsandboxed=allow_unsandboxed, echo=typer.echo)
     except GraderError as error:
         _fail(str(error))
     raise typer.Exit(code)
@@ -334,22 +308,19 @@ def demo(
 @app.command()
 def benchmark(
     lab: Lab = 1,
-    submissions: Annotated[
-        int, typer.Option("--submissions", min=1, help="Copies graded by grade-all.")
-    ] = 20,
+    submissions: Annotated[int, typer.Option("--submissions", min=1, help="Copies graded by grade-all.")] = 20,
     out: Annotated[Path, typer.Option("--out", help="Where the figures (JSON) go.")] = Path(
         "reports/autograder_benchmark.json"
     ),
     state_dir: StateDir = DEFAULT_STATE_DIR,
-    workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="grade-all workers (default: cores).")
-    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="grade-all workers (default: cores).")] = None,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Single gradings timed (median).")] = 3,
 ) -> None:
     """Time one grading (sandboxed and not), the sandbox overhead, and grade-all's throughput."""
     from autograder.benchmark import run_benchmark
 
     try:
-        figures = run_benchmark(lab, submissions, state_dir, workers, echo=typer.echo)
+        figures = run_benchmark(lab, submissions, state_dir, workers, repeats=repeats, echo=typer.echo)
     except GraderError as error:
         _fail(str(error))
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -23,9 +23,7 @@ from autograder.suites import available_labs, load_suite
 DEMO_LABS = (1, 2, 3)
 
 
-def run_demo(
-    state_dir: Path, out: Path, allow_unsandboxed: bool = False, echo: Callable[[str], None] = print
-) -> int:
+def run_demo(state_dir: Path, out: Path, allow_unsandboxed: bool = False, echo: Callable[[str], None] = print) -> int:
     """Grade the solutions and stubbed labs; return 0 when both behave as they must."""
     problem = sandbox_problem(sandbox_identity(0), Limits())
     if problem and not allow_unsandboxed:

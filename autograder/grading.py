@@ -120,9 +120,7 @@ def grade(submission: Path, options: GradeOptions) -> GradeOutcome:
     except SandboxUnavailable as error:
         status, message = "refused", f"Refused to run student code without a sandbox: {error}"
         report["error"] = message
-        results = _zero_results(
-            suite, "The autograder is not set up on this machine; your instructor was told."
-        )
+        results = _zero_results(suite, "The autograder is not set up on this machine; your instructor was told.")
     except GraderError as error:
         message = str(error)
         report["error"] = message

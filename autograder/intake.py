@@ -234,7 +234,11 @@ class _Budget:
 
     def take(self, size: int) -> None:
         self.bytes += size
-        if self.bytes > MAX_TOTAL_BYTES * 2 or self.files > MAX_FILES * 4:
+        self.check_declared(self.bytes, self.files)
+
+    @staticmethod
+    def check_declared(size: int, files: int) -> None:
+        if size > MAX_TOTAL_BYTES * 2 or files > MAX_FILES * 4:
             raise SubmissionRejected(
                 f"the archive unpacks to more than {2 * MAX_TOTAL_BYTES // 2**20} MiB or "
                 f"{MAX_FILES * 4} files; submit only your lab folder."
@@ -254,6 +258,9 @@ def _unpack(archive: Path, dest: Path, notes: list[str]) -> None:
     try:
         if archive.name.lower().endswith(".zip"):
             with zipfile.ZipFile(archive) as bundle:
+                # Sizes the archive declares are checked first; the streaming budget below
+                # also stops archives whose headers lie.
+                budget.check_declared(sum(info.file_size for info in bundle.infolist()), len(bundle.infolist()))
                 for info in bundle.infolist():
                     _unpack_zip_member(bundle, info, dest, notes, budget)
         else:

@@ -164,9 +164,7 @@ class Leaderboard:
         by_student: dict[str, list[Submission]] = {}
         for submission in self.submissions(lab):
             by_student.setdefault(submission.student, []).append(submission)
-        chosen = [
-            (min(subs, key=lambda s: _rank_key(s, s.public_value)), len(subs)) for subs in by_student.values()
-        ]
+        chosen = [(min(subs, key=lambda s: _rank_key(s, s.public_value)), len(subs)) for subs in by_student.values()]
         value_of = (lambda s: s.public_value) if split == "public" else (lambda s: s.private_value)
         chosen.sort(key=lambda pair: _rank_key(pair[0], value_of(pair[0])))
         return [

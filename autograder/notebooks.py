@@ -99,9 +99,7 @@ def prepare(lab: int, submission_root: Path, dest: Path) -> tuple[dict[str, floa
     prepared = nbformat.from_dict({**source, "cells": cells})
     dest.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(prepared, dest)
-    points = {
-        _nbgrader(c)["grade_id"]: float(_nbgrader(c).get("points", 0)) for c in autograded_cells(source)
-    }
+    points = {_nbgrader(c)["grade_id"]: float(_nbgrader(c).get("points", 0)) for c in autograded_cells(source)}
     return points, notes
 
 
@@ -144,9 +142,7 @@ def score(outcome: ProbeOutcome | None, points: dict[str, float]) -> tuple[list[
             tests.append(TestResult(name, 0.0, max_points, f"Not run: {outcome_message(outcome)}"))
             continue
         if cell is None or not cell.get("executed"):
-            tests.append(
-                TestResult(name, 0.0, max_points, "This cell did not run (an earlier cell failed?).")
-            )
+            tests.append(TestResult(name, 0.0, max_points, "This cell did not run (an earlier cell failed?)."))
             continue
         outputs = [
             o
@@ -170,14 +166,8 @@ def score(outcome: ProbeOutcome | None, points: dict[str, float]) -> tuple[list[
             earned = 0.0
         earned = min(max(float(earned or 0.0), 0.0), max_points)
         errors = [
-            f"{o.get('ename')}: {str(o.get('evalue', ''))[:300]}"
-            for o in outputs
-            if o.get("output_type") == "error"
+            f"{o.get('ename')}: {str(o.get('evalue', ''))[:300]}" for o in outputs if o.get("output_type") == "error"
         ]
-        summary = (
-            "Passed."
-            if earned >= max_points
-            else f"Scored {earned:g} of {max_points:g} from the cell's result."
-        )
+        summary = "Passed." if earned >= max_points else f"Scored {earned:g} of {max_points:g} from the cell's result."
         tests.append(TestResult(name, earned, max_points, "\n".join(errors) or summary))
     return tests, notes

@@ -154,7 +154,6 @@ def summary_table(outcomes: list[GradeOutcome], metric: str) -> str:
         value = "—" if o.public_value is None else f"{o.public_value:.4f}"
         status = o.status + (f": {o.message[:70]}" if o.message else "")
         lines.append(
-            f"{o.student[:24]:<24} {o.score:>6.1f} / {o.max_score:<4.0f} {value:>20} "
-            f"{o.seconds:>7.1f}s  {status}"
+            f"{o.student[:24]:<24} {o.score:>6.1f} / {o.max_score:<4.0f} {value:>20} {o.seconds:>7.1f}s  {status}"
         )
     return "\n".join(lines)

@@ -77,9 +77,11 @@ def python_install_paths() -> list[Path]:
     repository, with the hidden suites and the state, must never be bound)."""
     candidates = [sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parent.parent)]
     candidates += [p for p in sys.path if p and Path(p).name.endswith("-packages") and Path(p).is_dir()]
+    # Each folder appears where Python sees it and where its symbolic links lead.
+    candidates += [str(Path(c).resolve()) for c in candidates]
     paths: list[Path] = []
     for candidate in candidates:
-        path = Path(candidate).resolve()
+        path = Path(os.path.abspath(candidate))
         if not any(path == p or path.is_relative_to(p) for p in paths):
             paths = [p for p in paths if not p.is_relative_to(path)] + [path]
     return sorted(paths)
@@ -157,7 +159,7 @@ def bwrap_launch(
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxUnavailable(f"bubblewrap (`bwrap`) is not installed. {INSTALL_HINT}")
-    binds = [Bind(path, str(path)) for path in python_install_paths()]
+    binds = [Bind(path.resolve(), str(path)) for path in python_install_paths()]
     binds += [
         Bind(submission, SUBMISSION),
         Bind(job_dir, JOB),
@@ -165,9 +167,7 @@ def bwrap_launch(
         *(extra_binds or []),
     ]
     staged = identity is not None
-    stage_of = {
-        bind.dest: (f"{stage_dir}/{i}" if staged else str(bind.source)) for i, bind in enumerate(binds)
-    }
+    stage_of = {bind.dest: (f"{stage_dir}/{i}" if staged else str(bind.source)) for i, bind in enumerate(binds)}
 
     args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
     # The private /tmp first: binds below it (a venv under /tmp) must sit on top of it, not under.
@@ -235,11 +235,7 @@ def bwrap_launch(
             "-c",
             "\n".join(script),
         ]
-    notes = (
-        []
-        if identity
-        else ["the grader is not root: student code runs as the grader's own user (inside bwrap)"]
-    )
+    notes = [] if identity else ["the grader is not root: student code runs as the grader's own user (inside bwrap)"]
     return Launch(argv, {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, SUBMISSION, GRADER, job_path, notes)
 
 

@@ -23,9 +23,7 @@ def _outputs(cell) -> list[dict]:
         kind = output.get("output_type")
         entry = {"output_type": kind}
         if kind == "error":
-            entry.update(
-                ename=str(output.get("ename", ""))[:200], evalue=str(output.get("evalue", ""))[:MAX_TEXT]
-            )
+            entry.update(ename=str(output.get("ename", ""))[:200], evalue=str(output.get("evalue", ""))[:MAX_TEXT])
         elif kind == "stream":
             entry.update(name=output.get("name"), text=str(output.get("text", ""))[-MAX_TEXT:])
         elif kind == "execute_result":
@@ -57,9 +55,7 @@ def run_notebook(args: dict, arrays: dict) -> dict:
     for index, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error" and len(failures) < 10:
-                failures.append(
-                    f"cell {index}: {str(output.get('ename'))[:100]}: {str(output.get('evalue'))[:300]}"
-                )
+                failures.append(f"cell {index}: {str(output.get('ename'))[:100]}: {str(output.get('evalue'))[:300]}")
         meta = cell.get("metadata", {}).get("nbgrader")
         if not meta or not meta.get("grade_id"):
             continue

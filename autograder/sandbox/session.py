@@ -239,9 +239,7 @@ class _Run:
                 reason=f"raised {error.get('type', 'an exception')}",
             )
         else:
-            outcomes[probe] = ProbeOutcome(
-                probe, "invalid", seconds=seconds, reason="its report was malformed"
-            )
+            outcomes[probe] = ProbeOutcome(probe, "invalid", seconds=seconds, reason="its report was malformed")
         self.finished.add(probe)
         self.current, self.phase = None, "idle"
         self._set_deadline(self.limits.idle_seconds)
@@ -412,9 +410,7 @@ def _settle(run: _Run, code: int | None, ended_on_its_own: bool, report: Session
         return
     if run.end_reason:
         why = run.end_reason
-        status = (
-            "timeout" if "longer than" in why or "time budget" in why or "did nothing" in why else "crashed"
-        )
+        status = "timeout" if "longer than" in why or "time budget" in why or "did nothing" in why else "crashed"
     elif not ended_on_its_own:
         why = "the submission closed the grader's result channel"
         status = "crashed"

@@ -138,27 +138,31 @@ def claim_slot(preferred: int = 0) -> Iterator[int]:
     raise RuntimeError(f"all {MAX_SLOTS} grading slots are busy; wait for other gradings to finish.")
 
 
-def processes_of(uid: int) -> list[int]:
-    """Pids of every process whose real uid is `uid`."""
+def processes_of(uid: int, zombies: bool = False) -> list[int]:
+    """Pids of the processes whose real uid is `uid` (dead-but-unreaped zombies only if asked:
+    they hold nothing, cannot be killed, and the system's init reaps them)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            for line in (entry / "status").read_text().splitlines():
-                if line.startswith("Uid:"):
-                    if int(line.split()[1]) == uid:
-                        found.append(int(entry.name))
-                    break
-        except (OSError, ValueError):
+            lines = (entry / "status").read_text().splitlines()
+        except OSError:
             continue  # the process ended while we looked
+        fields = dict(line.split(":", 1) for line in lines if ":" in line)
+        try:
+            real_uid = int(fields.get("Uid", "-1").split()[0])
+        except (ValueError, IndexError):
+            continue
+        if real_uid == uid and (zombies or not fields.get("State", "").strip().startswith("Z")):
+            found.append(int(entry.name))
     return found
 
 
 def tasks_of(uid: int) -> int:
     """Threads of all processes whose real uid is `uid` (what RLIMIT_NPROC counts)."""
     total = 0
-    for pid in processes_of(uid):
+    for pid in processes_of(uid, zombies=True):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("Threads:"):

@@ -17,9 +17,7 @@ SUITES_DIR = Path(__file__).resolve().parent
 def available_labs() -> list[int]:
     """Labs that have a hidden suite."""
     return sorted(
-        int(p.name[3:])
-        for p in SUITES_DIR.glob("lab*")
-        if p.name[3:].isdigit() and (p / "__init__.py").exists()
+        int(p.name[3:]) for p in SUITES_DIR.glob("lab*") if p.name[3:].isdigit() and (p / "__init__.py").exists()
     )
 
 

@@ -115,11 +115,7 @@ def outcome_message(outcome: ProbeOutcome | None, student_visible: bool = True) 
         message = outcome.error.get("message", "").strip()
         module = outcome.error.get("module")
         where = f" while importing {module}" if module else ""
-        return (
-            f"your code raised {kind}{where}: {message[:600]}"
-            if message
-            else f"your code raised {kind}{where}"
-        )
+        return f"your code raised {kind}{where}: {message[:600]}" if message else f"your code raised {kind}{where}"
     if outcome.status in ("timeout", "crashed", "invalid"):
         return f"no usable result: {outcome.reason}"
     if outcome.status == "not_run":

@@ -61,9 +61,7 @@ def test_leaderboard_command_prints_and_writes_html(tmp_path):
 
 def test_export_gradescope_writes_the_zip_gradescope_expects(tmp_path, state_dir):
     target = tmp_path / "lab1.zip"
-    result = runner.invoke(
-        app, ["export-gradescope", "--lab", "1", "--to", str(target), "--state-dir", str(state_dir)]
-    )
+    result = runner.invoke(app, ["export-gradescope", "--lab", "1", "--to", str(target), "--state-dir", str(state_dir)])
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(target) as bundle:
         names = set(bundle.namelist())
@@ -99,9 +97,7 @@ def test_without_bubblewrap_the_grader_refuses_and_says_so(no_bwrap, grade_submi
     assert "bubblewrap" in graded.report["error"]
 
 
-def test_without_bubblewrap_an_explicit_unsandboxed_run_still_grades(
-    no_bwrap, grade_submission, lab1_sources
-):
+def test_without_bubblewrap_an_explicit_unsandboxed_run_still_grades(no_bwrap, grade_submission, lab1_sources):
     graded = grade_submission(lab1_sources["stub"], student="unsandboxed", allow_unsandboxed=True)
     assert graded.outcome.status == "graded"
     assert graded.report["sandbox"]["sandboxed"] is False

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from autograder.results import validate_results
+from autograder.suites.lab1 import SUITE
 from autograder.tests.conftest import needs_weights
 
 EXERCISE_PREFIXES = ("MLP:", "predict_on_image:")
@@ -50,7 +51,7 @@ def test_results_files_follow_gradescope_format(honest, stubbed):
         for test in graded.results["tests"]:
             assert set(test) >= {"name", "score", "max_score", "status", "visibility", "output"}
         assert graded.results["execution_time"] > 0
-        assert sum(t["max_score"] for t in graded.results["tests"]) == 100
+        assert sum(t["max_score"] for t in graded.results["tests"]) == sum(p for _, p in SUITE.catalog())
 
 
 def test_empty_submission_still_gets_a_results_file(grade_submission, tmp_path):

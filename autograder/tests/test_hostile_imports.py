@@ -24,9 +24,7 @@ def exercise_points(graded) -> float:
 
 
 def test_sys_exit_at_import_fails_every_test_and_says_why(make_submission, grade_submission):
-    submission = make_submission(
-        patches={"text_recognizer/networks/mlp.py": prepend("import sys\nsys.exit(0)\n")}
-    )
+    submission = make_submission(patches={"text_recognizer/networks/mlp.py": prepend("import sys\nsys.exit(0)\n")})
     graded = grade_submission(submission, student="sys-exit")
     assert graded.results["score"] == 0
     error = graded.report["probes"]["mlp/A"]["error"]
@@ -245,9 +243,7 @@ def test_editing_or_replacing_grader_files_scores_nothing(make_submission, grade
             state_dir / "secret_seed",
         ]
     )
-    submission = make_submission(
-        "stub", patches={"text_recognizer/__init__.py": append(TAMPER % {"targets": targets})}
-    )
+    submission = make_submission("stub", patches={"text_recognizer/__init__.py": append(TAMPER % {"targets": targets})})
     graded = grade_submission(submission, student="tamper")
     assert "EDITED" not in graded.stdout and "REPLACED" in graded.stdout
     assert exercise_points(graded) == 0

@@ -128,9 +128,7 @@ def test_tar_links_and_devices_are_refused(lab, tmp_path):
         hard.type, hard.linkname = tarfile.LNKTYPE, "/etc/passwd"
         bundle.addfile(hard)
     intake = take_in(archive, tmp_path / "copy", 1)
-    assert "text_recognizer/dev" not in files(intake.root) and "text_recognizer/hard" not in files(
-        intake.root
-    )
+    assert "text_recognizer/dev" not in files(intake.root) and "text_recognizer/hard" not in files(intake.root)
 
 
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated", b"not an archive"])

@@ -76,9 +76,7 @@ def test_ascending_metrics_prefer_lower_values(tmp_path):
 
 def test_bad_inputs_are_refused_clearly(board):
     with pytest.raises(ValueError, match="asc"):
-        board.record(
-            lab=1, student="e", score=0, max_score=1, metric="m", order="up", public_value=1, private_value=1
-        )
+        board.record(lab=1, student="e", score=0, max_score=1, metric="m", order="up", public_value=1, private_value=1)
     with pytest.raises(ValueError, match="ISO 8601"):
         normalize_time("yesterday")
     with pytest.raises(ValueError, match="split"):

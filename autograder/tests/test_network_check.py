@@ -41,11 +41,7 @@ def test_a_correct_mlp_rebuilds_and_passes_every_structure_check():
     assert out.shape == (3, 5)
     assert nc.structure_problems(network, 5, 8, 2, 0.2) == []
     assert nc.final_activation(network) == "linear"
-    assert (
-        network.parameter_count
-        == nc.expected_parameters((4, 4), 5, 8, 2)
-        == 16 * 8 + 8 + 8 * 8 + 8 + 8 * 5 + 5
-    )
+    assert network.parameter_count == nc.expected_parameters((4, 4), 5, 8, 2) == 16 * 8 + 8 + 8 * 8 + 8 + 8 * 5 + 5
 
 
 def test_wrong_units_activations_and_rates_are_named():
@@ -54,9 +50,7 @@ def test_wrong_units_activations_and_rates_are_named():
     found[3]["rate"] = 0.5
     problems = nc.structure_problems(nc.rebuild(found, (4, 4)), 5, 8, 2, 0.2)
     assert any("activations" in p for p in problems) and any("Dropout rates" in p for p in problems)
-    assert nc.structure_problems(nc.rebuild(layers(L=6), (4, 4)), 5, 8, 2, 0.2)[0].startswith(
-        "Dense layer units"
-    )
+    assert nc.structure_problems(nc.rebuild(layers(L=6), (4, 4)), 5, 8, 2, 0.2)[0].startswith("Dense layer units")
 
 
 def test_a_softmax_at_the_end_is_seen():

@@ -14,9 +14,7 @@ from autograder.paths import SOLUTIONS_DIR
 from autograder.sandbox.session import ProbeOutcome
 
 SOURCE = notebooks.source_notebook(1)
-pytestmark = pytest.mark.skipif(
-    not SOURCE.is_file(), reason="solutions/notebooks/lab1.ipynb is not there yet"
-)
+pytestmark = pytest.mark.skipif(not SOURCE.is_file(), reason="solutions/notebooks/lab1.ipynb is not there yet")
 
 
 def student_notebook(tmp_path, edit) -> tuple:

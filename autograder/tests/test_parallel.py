@@ -32,9 +32,7 @@ def test_submissions_are_found_by_folder_or_archive(tmp_path):
     assert [s.student for s in parallel.find_submissions(tmp_path)] == ["alice", "bob", "carol"]
 
 
-def test_grade_all_grades_everything_and_records_the_leaderboard(
-    sandbox_ok, lab1_sources, state_dir, tmp_path
-):
+def test_grade_all_grades_everything_and_records_the_leaderboard(sandbox_ok, lab1_sources, state_dir, tmp_path):
     folder = tmp_path / "submissions"
     folder.mkdir()
     shutil.copytree(lab1_sources["stub"], folder / "stub-student")

@@ -70,9 +70,7 @@ def test_a_clean_run_reports_every_probe():
 
 
 def test_a_second_report_of_a_probe_makes_it_invalid():
-    start = scripted(
-        [hello(), begin("a"), done("a"), done("a"), begin("b"), done("b"), begin("c"), done("c"), bye()]
-    )
+    start = scripted([hello(), begin("a"), done("a"), done("a"), begin("b"), done("b"), begin("c"), done("c"), bye()])
     report = run_session(SPECS, start, LIMITS)
     assert report.outcomes["a"].status == "invalid"
     assert "reported twice" in report.outcomes["a"].reason
@@ -232,7 +230,4 @@ def test_a_report_flagged_as_tampered_is_invalid(flag):
         ]
     )
     report = run_session(SPECS, start, LIMITS)
-    assert (
-        report.outcomes["a"].status == "invalid"
-        and "replaced the grader's code" in report.outcomes["a"].reason
-    )
+    assert report.outcomes["a"].status == "invalid" and "replaced the grader's code" in report.outcomes["a"].reason

@@ -54,9 +54,7 @@ def test_pickled_object_arrays_cannot_be_smuggled():
         loads(line)
 
 
-@pytest.mark.parametrize(
-    "line", [b"[1, 2]", b"not json", b'{"a": ' * 100_000 + b"1" + b"}" * 100_000, b"\xff\xfe"]
-)
+@pytest.mark.parametrize("line", [b"[1, 2]", b"not json", b'{"a": ' * 100_000 + b"1" + b"}" * 100_000, b"\xff\xfe"])
 def test_malformed_lines_raise_wire_errors(line):
     with pytest.raises(WireError):
         loads(line)

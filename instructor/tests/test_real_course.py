@@ -15,27 +15,44 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAB1 = ROOT / "lab1"
-EXERCISE_TESTS = ["tests/test_mlp.py", "tests/test_character_model.py", "tests/test_character_predictor.py"]
-STUB_MESSAGE = 'NotImplementedError("Lab 1 exercise: implement'
+#: lab -> (its visible tests that exercise the stubs, the files holding its stubs)
+EXERCISES = {
+    1: (["tests/test_mlp.py", "tests/test_character_model.py", "tests/test_character_predictor.py"],
+        {"text_recognizer/networks/mlp.py", "text_recognizer/models/character_model.py"}),
+    2: (["tests/test_lenet.py", "tests/test_line_cnn.py", "tests/test_line_model.py"],
+        {"text_recognizer/networks/lenet.py", "text_recognizer/networks/line_cnn.py"}),
+    3: (["tests/test_line_lstm_ctc.py", "tests/test_ctc_loss.py", "tests/test_ctc_decoding.py",
+         "tests/test_line_predictor.py"],
+        {"text_recognizer/networks/line_lstm_ctc.py", "text_recognizer/models/line_model_ctc.py"}),
+}
 
 
-def stubbed_files(lab: Path) -> list[Path]:
-    """Files of `lab` that hold a Lab 1 exercise stub."""
-    return sorted(p for p in (lab / "text_recognizer").rglob("*.py") if STUB_MESSAGE in p.read_text())
+def stub_message(lab: int) -> str:
+    return f'NotImplementedError("Lab {lab} exercise: implement'
 
 
-def run_pytest(lab: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TEXT_RECOGNIZER_RUNS_DIR": str(tmp_path / "runs"), "PYTHONDONTWRITEBYTECODE": "1"}
+def stubbed_files(lab_dir: Path, lab: int) -> set[str]:
+    """Files of `lab_dir` that hold a stub of lab `lab`'s exercises."""
+    return {
+        p.relative_to(lab_dir).as_posix()
+        for p in (lab_dir / "text_recognizer").rglob("*.py")
+        if stub_message(lab) in p.read_text()
+    }
+
+
+def run_pytest(lab_dir: Path, tests: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    # A copied lab has no setup/ above it: point it at the course's offline data packages.
+    env = {**os.environ, "TEXT_RECOGNIZER_RUNS_DIR": str(tmp_path / "runs"), "PYTHONDONTWRITEBYTECODE": "1",
+           "TEXT_RECOGNIZER_NODE_MODULES": str(ROOT / "setup" / "node_modules")}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", *EXERCISE_TESTS],
-        cwd=lab, env=env, capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", *tests],
+        cwd=lab_dir, env=env, capture_output=True, text=True, timeout=900,
     )
 
 
-def test_lab1_has_both_exercises_stubbed():
-    names = {p.relative_to(LAB1).as_posix() for p in stubbed_files(LAB1)}
-    assert names == {"text_recognizer/networks/mlp.py", "text_recognizer/models/character_model.py"}
+@pytest.mark.parametrize("lab", sorted(EXERCISES))
+def test_each_lab_stubs_exactly_its_exercise_files(lab):
+    assert stubbed_files(ROOT / f"lab{lab}", lab) == EXERCISES[lab][1]
 
 
 def test_lab1_stubs_raise_not_implemented_naming_the_lab():
@@ -44,30 +61,32 @@ def test_lab1_stubs_raise_not_implemented_naming_the_lab():
         "from text_recognizer.networks import mlp\n"
         "try:\n    mlp((28, 28), 80)\nexcept NotImplementedError as e:\n    print(e)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=LAB1, capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "lab1", capture_output=True, text=True,
+                         timeout=300)
     assert out.stdout.startswith("Lab 1 exercise: implement mlp"), out.stdout + out.stderr
 
 
-def test_lab1_visible_tests_fail_on_the_stubs_and_pass_when_solved(tmp_path):
-    stubbed = run_pytest(LAB1, tmp_path)
+@pytest.mark.parametrize("lab", sorted(EXERCISES))
+def test_visible_tests_fail_on_the_stubs_and_pass_when_solved(lab, tmp_path):
+    lab_dir = ROOT / f"lab{lab}"
+    tests, files = EXERCISES[lab]
+    stubbed = run_pytest(lab_dir, tests, tmp_path)
     assert stubbed.returncode == 1, stubbed.stdout[-3000:]
-    assert "NotImplementedError: Lab 1 exercise" in stubbed.stdout
-    assert " passed" not in stubbed.stdout.splitlines()[-1] or "failed" in stubbed.stdout.splitlines()[-1]
+    assert f"NotImplementedError: Lab {lab} exercise" in stubbed.stdout
 
-    # Put the solution's bodies back: lab 2 holds lab 1's exercises solved.
-    solved = tmp_path / "lab1-solved"
-    shutil.copytree(LAB1, solved, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
-    for path in stubbed_files(LAB1):
-        relative = path.relative_to(LAB1)
-        shutil.copyfile(ROOT / "lab2" / relative, solved / relative)
-    result = run_pytest(solved, tmp_path)
+    # Put the solution's bodies back: lab N+1 holds lab N's exercises solved.
+    solved = tmp_path / f"lab{lab}-solved"
+    shutil.copytree(lab_dir, solved, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    for relative in files:
+        shutil.copyfile(ROOT / f"lab{lab + 1}" / relative, solved / relative)
+    result = run_pytest(solved, tests, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "failed" not in result.stdout.splitlines()[-1]
 
 
 @pytest.mark.parametrize("lab", range(2, 8))
-def test_later_labs_have_lab1_solved(lab):
-    assert stubbed_files(ROOT / f"lab{lab}") == []
+def test_later_labs_have_earlier_exercises_solved(lab):
+    for earlier in range(1, lab):
+        assert stubbed_files(ROOT / f"lab{lab}", earlier) == set()
 
 
 @pytest.mark.parametrize("notebook", sorted((ROOT / "solutions" / "notebooks").glob("lab*.ipynb")),

@@ -6,6 +6,7 @@ import math
 import keras
 import numpy as np
 import pytest
+
 from text_recognizer.data.base import Dataset
 from text_recognizer.data.batches import ArrayBatches
 

@@ -8,6 +8,7 @@ import logging
 
 import numpy as np
 import pytest
+
 from text_recognizer import paths
 from text_recognizer.data import EmnistCharacters
 from text_recognizer.data import handwriting_fonts as fonts

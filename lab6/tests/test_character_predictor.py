@@ -47,7 +47,11 @@ def test_wrong_sized_image_gets_a_clear_error(predictor, tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "is empty"), (b"%PDF-1.4 not an image", "not an image"), (b"\x89PNG\r\n\x1a\n" + b"\0" * 20, "not an image")],
+    [
+        (b"", "is empty"),
+        (b"%PDF-1.4 not an image", "not an image"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 20, "not an image"),  # a truncated PNG
+    ],
 )
 def test_non_images_get_a_clear_error(predictor, tmp_path, content, message):
     path = tmp_path / "upload.png"

@@ -4,6 +4,7 @@ import gzip
 
 import numpy as np
 import pytest
+
 from text_recognizer import paths
 from text_recognizer.data.errors import DataError
 from text_recognizer.data.idx import read_idx

@@ -3,6 +3,7 @@
 import string
 
 import pytest
+
 from text_recognizer.data import character_mapping as cm
 
 

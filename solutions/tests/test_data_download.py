@@ -10,6 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
 from text_recognizer.data import download as download_module
 from text_recognizer.data.download import DownloadSpec, download, load_spec
 from text_recognizer.data.errors import DownloadError

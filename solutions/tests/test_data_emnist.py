@@ -14,6 +14,7 @@ import zipfile
 import numpy as np
 import pytest
 import scipy.io
+
 from text_recognizer import paths
 from text_recognizer.data import DATASETS, EmnistCharacters, get_dataset
 from text_recognizer.data import download as download_module

@@ -133,6 +133,8 @@ def print_report(report: dict[str, Any]) -> None:
             print(f"  {name.replace('_', ' '):<20} {value:.4f}")
     print(f"  training             {report['train_seconds']:.1f} s, {report['epochs_run']} epochs, "
           f"{report['train_samples_per_second']:,.0f} samples/s ({report['backend']})")
+    for target, prediction in test.get("examples", []):
+        print(f"  label {target!r:<36} read {prediction!r}")
     if report.get("most_confused"):
         confused = ", ".join(f"{t!r}->{p!r} x{n}" for t, p, n in report["most_confused"][:5])
         print(f"  most confused        {confused}")
