@@ -44,8 +44,11 @@ def read_grayscale_image(source: str | Path | bytes | np.ndarray) -> np.ndarray:
                     f"{MAX_PIXELS:,} this predictor accepts: scale it down first."
                 )
             return np.asarray(image.convert("L"), dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as error:
-        raise ImageError(f"{name} is not an image that can be read (PNG, JPEG, ...): {error}") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{name} is not an image that can be read: expected PNG, JPEG, ...") from None
+    except (OSError, Image.DecompressionBombError, SyntaxError) as error:
+        # A recognised format whose data is truncated or corrupt.
+        raise ImageError(f"{name} is not an image that can be read (corrupt or truncated: {error})") from None
 
 
 def _array_to_grayscale(array: np.ndarray) -> np.ndarray:

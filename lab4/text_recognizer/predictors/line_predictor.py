@@ -8,6 +8,7 @@ import numpy as np
 
 from text_recognizer.models.line_model_ctc import LineModelCtc
 from text_recognizer.paths import WEIGHTS_DIR
+from text_recognizer.predictors.command_line import predict_files
 from text_recognizer.predictors.images import read_grayscale_image, to_white_on_black
 
 DEFAULT_CONFIG = WEIGHTS_DIR / "line_model_ctc_line_lstm_ctc.json"
@@ -47,22 +48,7 @@ class LinePredictor:
 
 def main() -> None:
     """`python -m text_recognizer.predictors.line_predictor IMAGE...`: print each line's text."""
-    import sys
-
-    from text_recognizer.predictors.images import ImageError
-
-    if len(sys.argv) < 2:
-        sys.exit("usage: python -m text_recognizer.predictors.line_predictor IMAGE [IMAGE ...]")
-    predictor = LinePredictor()
-    status = 0
-    for path in sys.argv[1:]:
-        try:
-            text, confidence = predictor.predict(path)
-            print(f"{path}\t{text!r}\t{confidence:.3f}")
-        except (ImageError, ValueError) as error:
-            print(f"{path}\terror: {error}", file=sys.stderr)
-            status = 1
-    sys.exit(status)
+    predict_files(LinePredictor, "text_recognizer.predictors.line_predictor")
 
 
 if __name__ == "__main__":

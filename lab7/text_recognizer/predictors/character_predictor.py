@@ -8,6 +8,7 @@ import numpy as np
 
 from text_recognizer.models import CharacterModel
 from text_recognizer.paths import WEIGHTS_DIR
+from text_recognizer.predictors.command_line import predict_files
 from text_recognizer.predictors.images import read_grayscale_image, to_white_on_black
 
 DEFAULT_CONFIG = WEIGHTS_DIR / "character_model_mlp.json"
@@ -34,23 +35,8 @@ class CharacterPredictor:
 
 
 def main() -> None:
-    """`python -m text_recognizer.predictors.character_predictor IMAGE...`: print predictions."""
-    import sys
-
-    from text_recognizer.predictors.images import ImageError
-
-    if len(sys.argv) < 2:
-        sys.exit("usage: python -m text_recognizer.predictors.character_predictor IMAGE [IMAGE ...]")
-    predictor = CharacterPredictor()
-    status = 0
-    for path in sys.argv[1:]:
-        try:
-            character, confidence = predictor.predict(path)
-            print(f"{path}\t{character!r}\t{confidence:.3f}")
-        except (ImageError, ValueError) as error:
-            print(f"{path}\terror: {error}", file=sys.stderr)
-            status = 1
-    sys.exit(status)
+    """`python -m text_recognizer.predictors.character_predictor IMAGE...`: print each character."""
+    predict_files(CharacterPredictor, "text_recognizer.predictors.character_predictor")
 
 
 if __name__ == "__main__":
