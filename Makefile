@@ -19,6 +19,8 @@ setup-gpu:  ## the same for GPU machines (tensorflow[and-cuda])
 main: setup  ## the main job: train the Lab 1 and Lab 3 models briefly and evaluate them; grade solution vs stubs
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab1_mlp_quick.json
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab3_line_lstm_ctc_quick.json
+	@echo "The deployed Lab 3 line model (reports/lab3_line_lstm_ctc.json) on the support lines:"
+	cd solutions && $(PY) -m text_recognizer.predictors.line_predictor tests/support/emnist_lines/*.png 2>/dev/null
 	$(PY) -m autograder demo
 
 test: setup  ## the test suite (solutions, instructor tools, autograder), the lab check and lint
