@@ -8,7 +8,8 @@ Figures (printed and returned as JSON; nothing is asserted):
 - `sandbox_start`: a trivial Python started through the whole sandbox chain versus directly
   (the fixed cost of one sandbox start, free of TensorFlow's import-time noise);
 - `grade_all`: N copies of the solution through grade-all: wall time, submissions per minute;
-- Lab 3: pending until autograder/suites/lab3/ exists.
+- `lab3`: the same figures for one Lab 3 submission (the solution: CTC probes, the LSTM-CTC
+  network, the deployed line predictor on the support lines and the 200 hidden lines).
 """
 
 from __future__ import annotations

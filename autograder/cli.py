@@ -92,7 +92,7 @@ def grade(
     ] = None,
     allow_unsandboxed: AllowUnsandboxed = False,
     timeout_scale: TimeoutScale = 1.0,
-    memory_gb: MemoryGb = 6.0,
+    memory_gb: MemoryGb = 8.0,
     time_budget: TotalSeconds = 600.0,
     no_notebook: NoNotebook = False,
 ) -> None:
@@ -146,7 +146,7 @@ def grade_all_command(
     no_leaderboard: Annotated[bool, typer.Option("--no-leaderboard", help="Do not record the results.")] = False,
     allow_unsandboxed: AllowUnsandboxed = False,
     timeout_scale: TimeoutScale = 1.0,
-    memory_gb: MemoryGb = 6.0,
+    memory_gb: MemoryGb = 8.0,
     time_budget: TotalSeconds = 600.0,
     no_notebook: NoNotebook = False,
 ) -> None:
@@ -264,7 +264,7 @@ def export_gradescope(
 @app.command("check-sandbox")
 def check_sandbox(
     timeout_scale: TimeoutScale = 1.0,
-    memory_gb: MemoryGb = 6.0,
+    memory_gb: MemoryGb = 8.0,
 ) -> None:
     """Say whether student code can be sandboxed here, as which user, with which limits."""
     from dataclasses import asdict

@@ -64,8 +64,13 @@ def run_demo(state_dir: Path, out: Path, allow_unsandboxed: bool = False, echo: 
             f"{'  (zero, as it must be)' if exercise_points == 0 else '  (NOT zero)'}"
         )
         ok &= solution.score >= solution.max_score - 1e-6 and exercise_points == 0
+        if solution.public_value is None:
+            echo(f"\nLab {lab} has no leaderboard (its suite ranks nothing).")
+            continue
         board = Leaderboard(db)
-        echo(f"\nLab {lab} leaderboard (public split; the private split is kept for the final ranking):")
+        order = "lower is better" if suite.metric[1] == "asc" else "higher is better"
+        echo(f"\nLab {lab} leaderboard ({suite.metric[0]}, {order}; public split, the private split is kept "
+             "for the final ranking):")
         echo(format_table(board.table(lab, "public"), suite.metric[0], "public"))
     echo(f"\nResults in {out}")
     return 0 if ok else 1

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from autograder import notebooks
 from autograder.errors import GraderError
-from autograder.paths import PACKAGE_DIR, REPO_ROOT, SUPPORT_IMAGES_DIR, ensure_private_dir, secret_seed
+from autograder.paths import PACKAGE_DIR, REPO_ROOT, SOLUTIONS_DIR, ensure_private_dir, secret_seed
 from autograder.suites import available_labs, load_suite
 from autograder.suites.base import SuiteContext
 
@@ -120,8 +120,12 @@ def export(lab: int, to: Path, state_dir: Path, allow_unsandboxed: bool = False)
             if path.is_file():
                 _add(bundle, path, f"autograder/state/lab{lab}/{path.relative_to(lab_state).as_posix()}")
                 count += 1
-        for path in sorted(SUPPORT_IMAGES_DIR.glob("*.png")):
-            _add(bundle, path, f"solutions/tests/support/emnist/{path.name}")
+        # Trusted reference code (suites rebuild the reference networks from it) and the support
+        # images and lines the suites grade predictors on.
+        reference = [p for p in sorted((SOLUTIONS_DIR / "text_recognizer").rglob("*"))
+                     if p.is_file() and p.suffix in (".py", ".toml") and "__pycache__" not in p.parts]
+        for path in reference + sorted(p for p in (SOLUTIONS_DIR / "tests" / "support").rglob("*") if p.is_file()):
+            _add(bundle, path, f"solutions/{path.relative_to(SOLUTIONS_DIR).as_posix()}")
             count += 1
         # The instructor's notebook (hidden tests included) and the npm manifest of the data
         # packages, for grading the lab notebook.

@@ -111,6 +111,8 @@ def sandbox_env(limits: Limits, gpu: str | None) -> dict[str, str]:
         "TEXT_RECOGNIZER_RUNS_DIR": "/tmp/runs",
         "WANDB_MODE": "disabled",
         "PYTHONHASHSEED": "0",
+        # glibc reserves address space per thread arena; under RLIMIT_AS that wastes the budget.
+        "MALLOC_ARENA_MAX": "2",
         # No GPU unless this job was given one: "" hides every device from CUDA.
         "CUDA_VISIBLE_DEVICES": gpu if gpu is not None else "",
     }

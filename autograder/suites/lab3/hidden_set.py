@@ -1,0 +1,70 @@
+"""Lab 3's hidden set: synthetic handwritten lines students never receive, public/private halves.
+
+Built once per installation into `<state>/lab3/hidden_lines.npz` (0600) from the reference
+package's `EmnistLines(source="substitute")` test split with this installation's secret seed
+(the seed picks the text, the characters' images, the overlaps and the punctuation renders).
+Only the images enter the sandbox; the texts stay in the parent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from autograder.paths import ensure_private_dir
+from autograder.reference import reference_module
+
+VERSION = 1
+NUM_LINES = 200
+MAX_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class HiddenLines:
+    images: np.ndarray  # uint8 (N, 28, 28 * MAX_LENGTH)
+    texts: list[str]
+    public: np.ndarray
+
+
+def hidden_lines_path(state_dir: Path) -> Path:
+    return state_dir / "lab3" / "hidden_lines.npz"
+
+
+def load_or_build(state_dir: Path, seed: int) -> HiddenLines:
+    path = hidden_lines_path(state_dir)
+    meta_path = path.with_suffix(".json")
+    recipe = [VERSION, NUM_LINES, MAX_LENGTH]
+    if path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if meta.get("seed") == seed and meta.get("recipe") == recipe:
+            with np.load(path, allow_pickle=False) as data:
+                return HiddenLines(data["images"], list(meta["texts"]), data["public"])
+    hidden = build(seed)
+    ensure_private_dir(path.parent)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+        np.savez(file, images=hidden.images, public=hidden.public)
+    meta_path.write_text(json.dumps({"seed": seed, "recipe": recipe, "texts": hidden.texts}, indent=1))
+    meta_path.chmod(0o600)
+    return hidden
+
+
+def build(seed: int) -> HiddenLines:
+    """Render the lines (a few seconds) from the offline substitute data."""
+    lines_module = reference_module("text_recognizer.data.emnist_lines")
+    ctc = reference_module("text_recognizer.models.line_model_ctc")
+    mapping = reference_module("text_recognizer.data.character_mapping").MAPPING
+    dataset = lines_module.EmnistLines(source="substitute", max_length=MAX_LENGTH, num_train=0, num_val=0,
+                                       num_test=NUM_LINES, seed=seed % (2**31))
+    with contextlib.redirect_stderr(io.StringIO()):
+        arrays = dataset.build()
+    images = arrays["x_test"].astype(np.uint8)
+    texts = [ctc.labels_to_text(row, mapping) for row in arrays["y_test"]]
+    public = np.zeros(len(texts), dtype=bool)
+    public[: len(texts) // 2] = True
+    return HiddenLines(images, texts, public)

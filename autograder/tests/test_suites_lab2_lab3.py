@@ -1,0 +1,162 @@
+"""Labs 2 and 3: the honest solution gets full marks, the stubbed lab zero on its exercises, and a
+hostile submission earns nothing from the tests it attacks."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import pytest
+
+from autograder.labs import write_lab
+from autograder.results import validate_results
+from autograder.suites.lab2 import SUITE as LAB2
+from autograder.suites.lab3 import SUITE as LAB3
+from autograder.tests.conftest import TEST_LIMITS
+from autograder.tests.hostile import append, prepend
+
+LAB2_EXERCISES = ("LeNet:", "extract_windows:", "Line CNN all-conv:")
+LAB3_EXERCISES = ("ctc_lengths:", "CtcLoss:", "ctc_decode_logits:", "line_lstm_ctc:")
+LAB3_CTC = ("ctc_lengths:", "CtcLoss:", "ctc_decode_logits:")
+#: The first Keras call of a grading (inside the first probe) can take seconds on a loaded
+#: 2-core machine: looser probe deadlines than the Lab 1 tests' keep the honest gradings stable.
+LIMITS = dataclasses.replace(TEST_LIMITS, timeout_scale=0.5)
+
+EXIT_AT_IMPORT = """
+import os
+os._exit(0)
+"""
+
+ALWAYS_EQUAL = """
+
+class _Anything(float):
+    def __eq__(self, other):
+        return True
+    __hash__ = float.__hash__
+    def __lt__(self, other):
+        return True
+    __le__ = __gt__ = __ge__ = __lt__
+
+
+class _AnyText(str):
+    def __eq__(self, other):
+        return True
+    __hash__ = str.__hash__
+
+
+class _Everything:
+    shape = property(lambda self: (5,))
+    def __eq__(self, other):
+        return True
+    def __array__(self, *args, **kwargs):
+        raise TypeError("no")
+
+
+def ctc_lengths(y_true, y_pred):
+    return _Everything(), _Everything()
+
+
+def _call(self, y_true, y_pred):
+    return _Everything()
+
+
+CtcLoss.call = _call
+
+
+def ctc_decode_logits(logits, mapping, strategy="greedy", beam_width=10):
+    return [(_AnyText(""), _Anything(0.5)) for _ in range(len(logits))]
+"""
+
+
+def points(graded, prefixes) -> tuple[float, float]:
+    tests = [t for t in graded.results["tests"] if t["name"].startswith(prefixes)]
+    return sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    root = tmp_path_factory.mktemp("labs23")
+    made = {
+        "lab2-honest": write_lab(2, root / "lab2-honest", solved=True),
+        "lab2-stub": write_lab(2, root / "lab2-stub", solved=False, prefer_committed=False),
+        "lab3-honest": write_lab(3, root / "lab3-honest", solved=True),
+        "lab3-stub": write_lab(3, root / "lab3-stub", solved=False, prefer_committed=False),
+    }
+    hostile2 = root / "lab2-hostile"
+    shutil.copytree(made["lab2-honest"], hostile2)
+    lenet = hostile2 / "text_recognizer" / "networks" / "lenet.py"
+    lenet.write_text(prepend(EXIT_AT_IMPORT)(lenet.read_text()))
+    made["lab2-hostile"] = hostile2
+    hostile3 = root / "lab3-hostile"
+    shutil.copytree(made["lab3-honest"], hostile3)
+    ctc = hostile3 / "text_recognizer" / "models" / "line_model_ctc.py"
+    ctc.write_text(append(ALWAYS_EQUAL)(ctc.read_text()))
+    made["lab3-hostile"] = hostile3
+    return made
+
+
+@pytest.fixture(scope="module")
+def graded(sandbox_ok, sources, grade_submission):
+    """Each submission graded once, on first use."""
+    cache = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = grade_submission(sources[name], student=name, lab=int(name[3]), limits=LIMITS)
+        return cache[name]
+
+    return get
+
+
+def _failures(graded_one) -> list:
+    return [(t["name"], t["score"], t["output"][:300]) for t in graded_one.results["tests"]
+            if t["score"] != t["max_score"]]
+
+
+def test_lab2_honest_solution_scores_full_marks(graded):
+    honest = graded("lab2-honest")
+    assert honest.results["score"] == pytest.approx(100.0), _failures(honest)
+    assert honest.report["sandbox"]["starts"] == 1
+    assert validate_results(honest.results) == []
+    assert sum(t["max_score"] for t in honest.results["tests"]) == sum(p for _, p in LAB2.catalog())
+
+
+def test_lab2_stubbed_lab_scores_zero(graded):
+    stub = graded("lab2-stub")
+    assert stub.results["score"] == 0
+    assert points(stub, LAB2_EXERCISES)[1] == 100
+    assert "NotImplementedError" in stub.test("LeNet: returns")["output"]
+
+
+def test_lab2_module_that_exits_at_import_earns_nothing(graded):
+    hostile = graded("lab2-hostile")
+    assert hostile.results["score"] == 0, _failures(hostile)
+    assert validate_results(hostile.results) == []
+
+
+def test_lab3_honest_solution_scores_full_marks(graded):
+    honest = graded("lab3-honest")
+    assert honest.results["score"] == pytest.approx(100.0), _failures(honest)
+    assert honest.report["sandbox"]["starts"] == 1
+    entry = honest.results["leaderboard"][0]
+    assert entry["name"] == "CER (public)" and entry["order"] == "asc" and 0.0 <= entry["value"] < 0.2
+    assert [e["name"] for e in honest.results["leaderboard"]] == ["CER (public)"]
+    assert 0.0 <= honest.report["private"]["hidden_lines"]["private_cer"] < 0.2
+    assert validate_results(honest.results) == []
+    assert sum(t["max_score"] for t in honest.results["tests"]) == sum(p for _, p in LAB3.catalog())
+
+
+def test_lab3_stubbed_lab_scores_zero(graded):
+    stub = graded("lab3-stub")
+    assert stub.results["score"] == 0, _failures(stub)
+    assert points(stub, LAB3_EXERCISES)[1] == 75
+    assert "NotImplementedError" in stub.test("CtcLoss:")["output"]
+
+
+def test_lab3_always_equal_objects_earn_nothing(graded):
+    hostile = graded("lab3-hostile")
+    assert points(hostile, LAB3_CTC) == (0, 55), _failures(hostile)
+    # Its decoding reads nothing, so the deployed predictor earns nothing either.
+    assert points(hostile, ("Deployed predictor:",))[0] == 0
+    # The parts it left honest still count: scoring is per test.
+    assert points(hostile, ("line_lstm_ctc:",)) == (20, 20)
