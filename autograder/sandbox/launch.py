@@ -118,6 +118,22 @@ def sandbox_env(limits: Limits, gpu: str | None) -> dict[str, str]:
     }
 
 
+def _drop_to(identity: SandboxIdentity) -> list[str]:
+    """The `setpriv` prefix that runs the rest of a command as the sandbox user, without privileges."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise SandboxUnavailable("`setpriv` (util-linux) is needed; install util-linux.")
+    return [
+        setpriv,
+        f"--reuid={identity.uid}",
+        f"--regid={identity.gid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--no-new-privs",
+        "--",
+    ]
+
+
 def _prlimit(limits: Limits, identity: SandboxIdentity | None) -> list[str]:
     tool = shutil.which("prlimit")
     if tool is None:
@@ -213,19 +229,10 @@ def bwrap_launch(
             target = shlex.quote(stage_of[bind.dest])
             script.append(f"mkdir {target}")
             script.append(f"mount --bind {shlex.quote(str(bind.source))} {target}")
-        setpriv = shutil.which("setpriv")
         unshare = shutil.which("unshare")
-        if setpriv is None or unshare is None:
-            raise SandboxUnavailable("`setpriv` and `unshare` (util-linux) are needed; install util-linux.")
-        drop = [
-            setpriv,
-            f"--reuid={identity.uid}",
-            f"--regid={identity.gid}",
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--no-new-privs",
-            "--",
-        ]
+        if unshare is None:
+            raise SandboxUnavailable("`unshare` (util-linux) is needed; install util-linux.")
+        drop = _drop_to(identity)
         script.append("exec " + shlex.join(drop + args))
         argv = _prlimit(limits, identity) + [
             unshare,
@@ -256,18 +263,7 @@ def unsandboxed_launch(
     """Run the runner without bwrap: rlimits, a new session and (as root) another user only."""
     argv = _prlimit(limits, identity)
     if identity is not None:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            raise SandboxUnavailable("`setpriv` (util-linux) is needed; install util-linux.")
-        argv += [
-            setpriv,
-            f"--reuid={identity.uid}",
-            f"--regid={identity.gid}",
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--no-new-privs",
-            "--",
-        ]
+        argv += _drop_to(identity)
     job_path = str(job_dir / "job.json")
     argv += _runner_argv(job_path, str(grader_dir), result_fd, only)
     env = sandbox_env(limits, gpu)

@@ -52,6 +52,8 @@ class Model:
                 f"Unknown network {network!r}. Choose one of: {', '.join(sorted(NETWORKS))}."
             )
         self.mapping = list(mapping)
+        # One generator per model: augmentation is reproducible and models do not share state.
+        self.augment_rng = np.random.default_rng(0)
         self.input_shape = tuple(int(d) for d in input_shape)
         self.network_name = network
         self.network_args = dict(network_args or {})

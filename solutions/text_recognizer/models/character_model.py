@@ -25,9 +25,7 @@ class CharacterModel(Model):
 
     def augment_batch(self, x: np.ndarray) -> np.ndarray:
         """Shift training images by up to 2 pixels (handwriting is never exactly centred)."""
-        return random_shift(x, max_shift=2, rng=self._rng)
-
-    _rng = np.random.default_rng(0)
+        return random_shift(x, max_shift=2, rng=self.augment_rng)
 
     def check_image(self, image: np.ndarray) -> np.ndarray:
         """Return `image` as an array of `self.input_shape`, or raise a clear ValueError."""
