@@ -1,12 +1,17 @@
-"""Grade one submission: intake, sandboxed probes, scoring in the parent, results always written.
+"""Grade one submission: intake, the hidden pytest suite in a trusted process, results always written.
 
     outcome = grade(Path("submissions/alice"), GradeOptions(lab=1, student="alice", out_dir=...))
 
-Writes into `out_dir`:
+The grader takes the submission in (a checked copy), prepares the lab notebook, decides how
+the sandbox runs, and starts the lab's hidden suite (`suite_run`: pytest on
+`autograder/suites/labN/`) in a trusted child process. The suite reaches student code only
+through its `sandbox` fixture. The child writes results rows; the grader turns them into:
+
 - `results.json`: Gradescope's format (what students see), always, whatever happened;
-- `grading_report.json`: for the instructor: sandbox notes, each probe's outcome, private
-  leaderboard values, intake notes, grader errors;
-- `sandbox_stdout.log`, `sandbox_stderr.log`: the submission's output (capped).
+- `grading_report.json`: for the instructor: sandbox notes, each call into student code,
+  private leaderboard values, intake notes, grader errors;
+- `sandbox_stdout.log`, `sandbox_stderr.log`: the submission's output (capped);
+- `pytest.log`: the hidden suite's own pytest output.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -24,21 +31,20 @@ from typing import Any
 
 import numpy as np
 
-from autograder import notebooks
+from autograder import notebooks, suites
+from autograder.context import GradingContext
 from autograder.errors import GraderError, SandboxUnavailable, SubmissionRejected
 from autograder.intake import take_in
 from autograder.leaderboard import Leaderboard
-from autograder.paths import default_state_dir, ensure_private_dir, secret_seed
-from autograder.results import Results, fallback_results, write_results
+from autograder.paths import REPO_ROOT, default_state_dir, ensure_private_dir, secret_seed
+from autograder.results import LeaderboardEntry, Results, TestResult, fallback_results, write_results
 from autograder.sandbox import launch as launching
 from autograder.sandbox import users
+from autograder.sandbox.job import remove_stage_dir
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.session import SessionReport, run_session
-from autograder.suites import load_suite
-from autograder.suites.base import Plan, Scored, Suite, SuiteContext
 
-SANDBOX_DIR = Path(__file__).resolve().parent / "sandbox"
-WIRE_FILE = Path(__file__).resolve().parent / "wire.py"
+#: Time the trusted pytest process may take beyond the sandbox's own budget (collection, checks).
+SUITE_GRACE_SECONDS = 300.0
 
 
 @dataclass
@@ -58,6 +64,8 @@ class GradeOptions:
     notebook: bool = True
     #: Run without bubblewrap even where it works (the benchmark's baseline); needs allow_unsandboxed.
     force_unsandboxed: bool = False
+    #: Show the hidden suite's pytest output on this terminal (`autograder test`).
+    verbose: bool = False
 
 
 @dataclass
@@ -75,15 +83,17 @@ class GradeOutcome:
     public_value: float | None = None
     private_value: float | None = None
     message: str = ""
+    #: The notebook's autograded cells: grade_id -> (earned, max), for the nbgrader gradebook.
+    notebook_cells: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-_checked: dict[tuple[int | None, bool], str | None] = {}
+_checked: dict[int | None, str | None] = {}
 _check_lock = threading.Lock()
 
 
 def sandbox_problem(identity: users.SandboxIdentity | None, limits: Limits) -> str | None:
     """Why bubblewrap cannot be used here (None when it can); checked once per identity."""
-    key = (identity.uid if identity else None, True)
+    key = identity.uid if identity else None
     with _check_lock:
         if key not in _checked:
             with tempfile.TemporaryDirectory(prefix="autograder-check-") as work:
@@ -101,35 +111,29 @@ def grade(submission: Path, options: GradeOptions) -> GradeOutcome:
     out_dir = Path(options.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     results_path, report_path = out_dir / "results.json", out_dir / "grading_report.json"
-    report: dict[str, Any] = {
-        "student": options.student,
-        "lab": options.lab,
-        "submission": str(submission),
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    report: dict[str, Any] = {"student": options.student, "lab": options.lab, "submission": str(submission),
+                              "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     results: Results | None = None
-    scored: Scored | None = None
+    rows: dict[str, Any] = {}
     status, message = "error", ""
-    suite: Suite | None = None
     try:
-        suite = load_suite(options.lab)
         ensure_private_dir(options.state_dir)
-        context = SuiteContext(options.state_dir, secret_seed(options.state_dir))
-        scored, status, message = _grade_in_sandbox(submission, suite, context, options, report, out_dir)
-        results = _results(suite, scored, report)
+        secret_seed(options.state_dir)
+        rows, status, message = _grade_in_slot(submission, options, report, out_dir)
+        results = _results(options.lab, rows, report)
     except SandboxUnavailable as error:
         status, message = "refused", f"Refused to run student code without a sandbox: {error}"
         report["error"] = message
-        results = _zero_results(suite, "The autograder is not set up on this machine; your instructor was told.")
+        results = _zero_results(options.lab, "The autograder is not set up on this machine; your instructor was told.")
     except GraderError as error:
         message = str(error)
         report["error"] = message
-        results = _zero_results(suite, f"The autograder could not grade this submission: {message}")
+        results = _zero_results(options.lab, f"The autograder could not grade this submission: {message}")
     except Exception as error:  # noqa: BLE001 - whatever broke, the student still gets a results file
         message = f"internal grader error: {type(error).__name__}: {error}"
         report["error"] = message
         report["traceback"] = traceback.format_exc()
-        results = _zero_results(suite, "The autograder hit an internal error; your instructor was told.")
+        results = _zero_results(options.lab, "The autograder hit an internal error; your instructor was told.")
     finally:
         seconds = time.monotonic() - started
         if results is None:
@@ -137,264 +141,154 @@ def grade(submission: Path, options: GradeOptions) -> GradeOutcome:
         else:
             results.execution_time = seconds
             written = write_results(results_path, results)
-        report.update(
-            score=written["score"],
-            max_score=sum(t["max_score"] for t in written["tests"]),
-            status=status,
-            seconds=round(seconds, 2),
-        )
+        report.update(score=written["score"], max_score=sum(t["max_score"] for t in written["tests"]),
+                      status=status, seconds=round(seconds, 2))
         _write_json(report_path, report)
-    public = next((e.value for e in scored.leaderboard if e.public), None) if scored else None
-    private = next((e.value for e in scored.leaderboard if not e.public), None) if scored else None
-    outcome = GradeOutcome(
-        options.student,
-        options.lab,
-        written["score"],
-        report["max_score"],
-        status,
-        seconds,
-        results_path,
-        report_path,
-        public,
-        private,
-        message,
-    )
-    if options.leaderboard_db is not None and suite is not None and status in ("graded", "rejected"):
+    entries = rows.get("leaderboard", []) if isinstance(rows.get("leaderboard"), list) else []
+    public = next((e["value"] for e in entries if e.get("public")), None)
+    private = next((e["value"] for e in entries if not e.get("public")), None)
+    cells = {t["name"][len("Notebook: "):-len(" (nbgrader)")]: (t["score"], t["max_score"])
+             for t in written["tests"] if t["name"].startswith("Notebook: ") and t["name"].endswith(" (nbgrader)")}
+    outcome = GradeOutcome(options.student, options.lab, written["score"], report["max_score"], status, seconds,
+                           results_path, report_path, public, private, message, cells)
+    metric = rows.get("metric")
+    if options.leaderboard_db is not None and status in ("graded", "rejected") and metric:
         Leaderboard(options.leaderboard_db).record(
-            lab=options.lab,
-            student=options.student,
-            score=outcome.score,
-            max_score=outcome.max_score,
-            metric=suite.metric[0],
-            order=suite.metric[1],
-            public_value=public,
-            private_value=private,
-            submitted_at=options.submitted_at,
-            results_path=str(results_path),
+            lab=options.lab, student=options.student, score=outcome.score, max_score=outcome.max_score,
+            metric=metric[0], order=metric[1], public_value=public, private_value=private,
+            submitted_at=options.submitted_at, results_path=str(results_path),
         )
     return outcome
 
 
-def _zero_results(suite: Suite | None, reason: str) -> Results:
-    tests = suite.zero(reason).tests if suite is not None else []
+def _zero_results(lab: int, reason: str) -> Results:
+    """Every test of the lab's catalogue at 0 with `reason` (nothing could be run)."""
+    try:
+        tests = [TestResult(row["name"], 0.0, row["max_score"], reason, row.get("visibility", "visible"))
+                 for row in catalogue(lab)]
+    except Exception:  # noqa: BLE001 - no catalogue either: the reason alone
+        tests = []
     return Results(tests=tests, output=reason)
 
 
-def _results(suite: Suite, scored: Scored, report: dict[str, Any]) -> Results:
-    score, max_score = sum(t.score for t in scored.tests), sum(t.max_score for t in scored.tests)
-    lines = [f"{suite.title}: {score:.1f} / {max_score:.0f}"]
+def catalogue(lab: int) -> list[dict[str, Any]]:
+    """Every hidden test of the lab with its points: pytest's own collection of the suite."""
+    with tempfile.TemporaryDirectory(prefix="autograder-catalogue-") as work:
+        context = GradingContext(lab, submission=work, work=work, state_dir=work, rows=f"{work}/rows.json",
+                                 rejected="(catalogue only)")
+        rows = _run_suite(context, Path(work), Path(work) / "pytest.log", timeout=120.0, verbose=False)
+    return rows.get("tests", [])
+
+
+def _results(lab: int, rows: dict[str, Any], report: dict[str, Any]) -> Results:
+    tests = [TestResult(row["name"], float(row["score"]), float(row["max_score"]), str(row.get("output", "")),
+                     row.get("visibility", "visible")) for row in rows.get("tests", [])]
+    leaderboard = [LeaderboardEntry(e["name"], e["value"], e["order"], public=bool(e.get("public")))
+                   for e in rows.get("leaderboard", [])]
+    score, max_score = sum(t.score for t in tests), sum(t.max_score for t in tests)
+    lines = [f"{suites.title(lab)}: {score:.1f} / {max_score:.0f}"]
     lines += [f"Note: {note}" for note in report.get("intake_notes", [])[:20]]
     if report.get("rejected"):
         lines.append(f"Your submission could not be graded: {report['rejected']}")
-    return Results(tests=scored.tests, leaderboard=scored.leaderboard, output="\n".join(lines))
+    return Results(tests=tests, leaderboard=leaderboard, output="\n".join(lines))
 
 
-def _grade_in_sandbox(
-    submission: Path,
-    suite: Suite,
-    context: SuiteContext,
-    options: GradeOptions,
-    report: dict[str, Any],
-    out_dir: Path,
-) -> tuple[Scored, str, str]:
+def _grade_in_slot(submission: Path, options: GradeOptions, report: dict[str, Any],
+                   out_dir: Path) -> tuple[dict[str, Any], str, str]:
+    suites.suite_dir(options.lab)  # a clear error before anything else when the lab has no suite
     with users.claim_slot(options.slot) as slot:
-        return _grade_in_slot(submission, suite, context, options, report, out_dir, slot)
-
-
-def _grade_in_slot(
-    submission: Path,
-    suite: Suite,
-    context: SuiteContext,
-    options: GradeOptions,
-    report: dict[str, Any],
-    out_dir: Path,
-    slot: int,
-) -> tuple[Scored, str, str]:
-    identity = users.sandbox_identity(slot)
-    sandboxed = True
-    problem = sandbox_problem(identity, options.limits)
-    if options.force_unsandboxed and options.allow_unsandboxed:
-        problem = problem or "bubblewrap turned off for this run (benchmark baseline)"
-    if problem is not None:
-        if not options.allow_unsandboxed:
+        identity = users.sandbox_identity(slot)
+        problem = sandbox_problem(identity, options.limits)
+        if options.force_unsandboxed and options.allow_unsandboxed:
+            problem = problem or "bubblewrap turned off for this run (benchmark baseline)"
+        if problem is not None and not options.allow_unsandboxed:
             raise SandboxUnavailable(problem)
-        sandboxed = False
-    report["sandbox"] = {
-        "sandboxed": sandboxed,
-        "user": identity.name if identity else f"uid {os.getuid()}",
-        "identity_note": identity.note if identity else "",
-        "problem": problem,
-    }
-    work = Path(tempfile.mkdtemp(prefix="autograder-job-"))
-    try:
-        if not sandboxed and identity is not None:
-            work.chmod(0o711)  # the sandbox user must reach job/ and submission/ (no bwrap staging)
+        sandboxed = problem is None
+        report["sandbox"] = {"sandboxed": sandboxed, "user": identity.name if identity else f"uid {os.getuid()}",
+                             "identity_note": identity.note if identity else "", "problem": problem}
+        work = Path(tempfile.mkdtemp(prefix="autograder-job-"))
         try:
-            intake = take_in(submission, work / "submission", options.lab)
-        except SubmissionRejected as error:
-            report["rejected"] = str(error)
-            return suite.zero(f"Your submission could not be graded: {error}"), "rejected", str(error)
+            return _grade_in_work(submission, options, report, out_dir, work, slot, sandboxed)
+        finally:
+            remove_stage_dir(work)
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _grade_in_work(submission: Path, options: GradeOptions, report: dict[str, Any], out_dir: Path,
+                   work: Path, slot: int, sandboxed: bool) -> tuple[dict[str, Any], str, str]:
+    identity = users.sandbox_identity(slot)
+    if not sandboxed and identity is not None:
+        work.chmod(0o711)  # the sandbox user must reach job/ and submission/ (no bwrap staging)
+    context = GradingContext(options.lab, submission=str(work / "submission"), work=str(work),
+                             state_dir=str(options.state_dir), rows=str(work / "rows.json"),
+                             limits=asdict(options.limits), slot=slot, sandboxed=sandboxed, gpu=options.gpu)
+    status, message = "graded", ""
+    try:
+        intake = take_in(submission, work / "submission", options.lab)
         report["intake_notes"] = intake.notes
         report["intake"] = {"files": intake.files, "bytes": intake.bytes}
-        suite.prepare(context)
-        plan = suite.plan(context)
-        notebook_points = None
-        if options.notebook:
-            prepared_path = work / "notebook" / f"lab{options.lab}.ipynb"
-            prepared = notebooks.prepare(options.lab, intake.root, prepared_path)
-            if prepared is not None:
-                notebook_points, notes = prepared
-                report["notebook_notes"] = notes
-                plan.probes.append(notebooks.probe(options.lab, prepared_path))
-        job_dir, grader_dir = work / "job", work / "grader"
-        _write_grader(grader_dir, suite)
-        launching.write_etc(job_dir, identity)
-        _write_inputs(job_dir, plan)
-        if not sandboxed:
-            home = job_dir / "home"
-            home.mkdir()
-            if identity is not None:
-                os.chown(home, identity.uid, identity.gid)
-        extra_binds, extra_env = [], {}
-        if notebook_points is not None and notebooks.NODE_MODULES.is_dir():
-            # The notebook builds its small dataset from the course's offline data packages.
-            inside = "/course/node_modules" if sandboxed else str(notebooks.NODE_MODULES)
-            extra_binds.append(launching.Bind(notebooks.NODE_MODULES, inside))
-            extra_env["TEXT_RECOGNIZER_NODE_MODULES"] = inside
-        limits = options.limits
-        if notebook_points is not None:
-            limits = limits.scaled(
-                total_seconds=limits.total_seconds + notebooks.NOTEBOOK_TIMEOUT * limits.timeout_scale
-            )
-
-        def start(only: list[str], result_fd: int) -> launching.Launch:
-            common = dict(
-                submission=intake.root,
-                job_dir=job_dir,
-                grader_dir=grader_dir,
-                identity=identity,
-                limits=limits,
-                result_fd=result_fd,
-                only=only,
-                gpu=options.gpu,
-                extra_env=extra_env,
-            )
-            launch = (
-                launching.bwrap_launch(stage_dir=_stage_dir(work), extra_binds=extra_binds, **common)
-                if sandboxed
-                else launching.unsandboxed_launch(**common)
-            )
-            _write_job(job_dir, plan, suite, launch)
-            return launch
-
-        session = run_session(
-            [probe.spec() for probe in plan.probes], start, limits, after_run=lambda: users.sweep(identity)
-        )
-        _report_session(report, session, out_dir)
-        scored = suite.score(session.outcomes, plan)
-        if notebook_points is not None:
-            tests, notes = notebooks.score(session.outcomes.get("notebook"), notebook_points)
-            scored.tests += tests
-            report.setdefault("notebook_notes", []).extend(notes)
-        report["private"] = scored.private
-        return scored, "graded", ""
-    finally:
-        marker = work / "stage-path"
-        if marker.exists():
-            Path(marker.read_text()).rmdir()
-        shutil.rmtree(work, ignore_errors=True)
+        context.submission = str(intake.root)
+    except SubmissionRejected as error:
+        report["rejected"] = context.rejected = str(error)
+        status, message = "rejected", str(error)
+    if context.rejected is None and options.notebook:
+        prepared_path = work / "notebook" / f"lab{options.lab}.ipynb"
+        prepared = notebooks.prepare(options.lab, Path(context.submission), prepared_path)
+        if prepared is not None:
+            context.notebook = str(prepared_path)
+            report["notebook_notes"] = prepared[1]
+            if notebooks.NODE_MODULES.is_dir():
+                # The notebook builds its small dataset from the course's offline data packages.
+                inside = "/course/node_modules" if sandboxed else str(notebooks.NODE_MODULES)
+                context.extra_binds.append((str(notebooks.NODE_MODULES), inside))
+                context.extra_env["TEXT_RECOGNIZER_NODE_MODULES"] = inside
+    suites.prepare(options.lab, options.state_dir)
+    budget = options.limits.total_seconds + (notebooks.NOTEBOOK_TIMEOUT if context.notebook else 0.0)
+    rows = _run_suite(context, work, out_dir / "pytest.log", timeout=budget * options.limits.timeout_scale
+                      + budget + SUITE_GRACE_SECONDS, verbose=options.verbose)
+    killed = users.sweep(identity)  # a suite process that was killed leaves no sandbox behind
+    if killed:
+        report.setdefault("notes", []).append(f"killed {killed} leftover sandbox process(es)")
+    for name in ("sandbox_stdout.log", "sandbox_stderr.log"):
+        if (work / name).exists():
+            shutil.copy(work / name, out_dir / name)
+    report["sandbox"].update(rows.get("sandbox", {}))
+    report["private"] = rows.get("private", {})
+    if rows.get("grader_errors"):
+        report["grader_errors"] = rows["grader_errors"]
+    if rows.get("suite_error"):
+        report["suite_error"] = rows["suite_error"]
+    return rows, status, message
 
 
-def _stage_dir(work: Path) -> Path:
-    """An empty, world-traversable mount point for the private staging tmpfs.
-
-    It cannot sit inside `work` (0700): the sandbox user must reach it. Nothing is ever
-    written into it on the host; the tmpfs exists only in the grader's private mount namespace.
-    """
-    marker = work / "stage-path"
-    if marker.exists():
-        return Path(marker.read_text())
-    stage = Path(tempfile.mkdtemp(prefix="autograder-stage-"))
-    stage.chmod(0o755)
-    marker.write_text(str(stage))
-    return stage
-
-
-def _write_grader(grader_dir: Path, suite: Suite) -> None:
-    """The sandbox's read-only view of the grader: the runner, the wire codec, the probes."""
-    grader_dir.mkdir(parents=True)
-    shutil.copy(SANDBOX_DIR / "runner.py", grader_dir / "runner.py")
-    shutil.copy(WIRE_FILE, grader_dir / "wire.py")
-    shutil.copy(suite.probes_file, grader_dir / "probes.py")
-    shutil.copy(SANDBOX_DIR / "notebook_probe.py", grader_dir / "notebook_probe.py")
-    for path in [grader_dir, *grader_dir.iterdir()]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-
-
-def _write_inputs(job_dir: Path, plan: Plan) -> None:
-    """Arrays as .npy (no pickle) and input files into the job folder; labels never go there."""
-    arrays_dir = job_dir / "arrays"
-    arrays_dir.mkdir(parents=True, exist_ok=True)
-    written: dict[int, str] = {}
-    for probe in plan.probes:
-        for array in probe.arrays.values():
-            key = id(array)
-            if key not in written:  # probes often share inputs: write each array once
-                relative = f"arrays/{len(written):03d}.npy"
-                np.save(job_dir / relative, np.ascontiguousarray(array), allow_pickle=False)
-                written[key] = relative
-        for relative, source in probe.files.items():
-            target = job_dir / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, target)
-    for path in [job_dir, *job_dir.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    plan.expected["_array_files"] = written
-
-
-def _write_job(job_dir: Path, plan: Plan, suite: Suite, launch: launching.Launch) -> None:
-    written = plan.expected["_array_files"]
-    job = {
-        "protocol": 1,
-        "lab": suite.lab,
-        "submission": launch.submission_path,
-        "modules": {"probes": "probes.py", "notebook": "notebook_probe.py"},
-        "probes": [
-            {
-                "id": probe.id,
-                "module": probe.module,
-                "function": probe.function,
-                "imports": list(probe.imports),
-                "args": probe.args,
-                "arrays": {name: written[id(array)] for name, array in probe.arrays.items()},
-            }
-            for probe in plan.probes
-        ],
-    }
-    path = job_dir / "job.json"
-    path.write_text(json.dumps(job))
-    path.chmod(0o644)
-
-
-def _report_session(report: dict[str, Any], session: SessionReport, out_dir: Path) -> None:
-    report["sandbox"].update(
-        starts=session.starts,
-        seconds=round(session.seconds, 2),
-        notes=session.notes,
-        stdout_bytes=session.stdout.total,
-        stderr_bytes=session.stderr.total,
-    )
-    report["probes"] = {
-        probe: {
-            "status": outcome.status,
-            "seconds": round(outcome.seconds, 2),
-            "reason": outcome.reason,
-            "error": outcome.error,
-        }
-        for probe, outcome in session.outcomes.items()
-    }
-    (out_dir / "sandbox_stdout.log").write_text(session.stdout.text())
-    (out_dir / "sandbox_stderr.log").write_text(session.stderr.text())
+def _run_suite(context: GradingContext, work: Path, log_path: Path, timeout: float, verbose: bool) -> dict[str, Any]:
+    """Run the hidden suite in the grader's trusted pytest process; its rows (never raises for a
+    submission's sake: a suite that dies leaves the catalogue it wrote at collection)."""
+    context_path = context.write(work / "context.json")
+    argv = [sys.executable, "-m", "autograder.suite_run", str(context_path)] + (["--verbose"] if verbose else [])
+    # The parent only runs reference networks forward: Keras' numpy backend does that and
+    # imports in half the time of TensorFlow (the sandbox meanwhile imports the student's backend).
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+           "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "numpy"}
+    error = ""
+    with open(log_path, "wb") as log:
+        try:
+            completed = subprocess.run(argv, cwd=REPO_ROOT, env=env, timeout=timeout, check=False,
+                                       stdout=None if verbose else log, stderr=None if verbose else subprocess.STDOUT)
+            if completed.returncode not in (0, 1):
+                error = f"the hidden suite's pytest process exited with status {completed.returncode}"
+        except subprocess.TimeoutExpired:
+            error = f"the hidden suite did not finish within {timeout:.0f} s"
+    rows_path = Path(context.rows)
+    rows = json.loads(rows_path.read_text()) if rows_path.exists() else {}
+    if not rows.get("tests") and not error:
+        error = "the hidden suite collected no tests"
+    if error:
+        tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+        rows["suite_error"] = f"{error}. {tail}"
+        if not rows.get("tests"):
+            raise GraderError(f"{error} (see {log_path})")
+    return rows
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

@@ -153,9 +153,9 @@ def _prlimit(limits: Limits, identity: SandboxIdentity | None) -> list[str]:
     ]
 
 
-def _runner_argv(job_path: str, grader_path: str, result_fd: int, only: list[str]) -> list[str]:
-    argv = [sys.executable, "-I", "-B", f"{grader_path}/runner.py", job_path, "--fd", str(result_fd)]
-    return argv + (["--only", ",".join(only)] if only else [])
+def _runner_argv(job_path: str, grader_path: str, request_fd: int, reply_fd: int) -> list[str]:
+    return [sys.executable, "-I", "-B", f"{grader_path}/runner.py", job_path,
+            "--requests", str(request_fd), "--replies", str(reply_fd)]
 
 
 def bwrap_launch(
@@ -166,8 +166,8 @@ def bwrap_launch(
     stage_dir: Path,
     identity: SandboxIdentity | None,
     limits: Limits,
-    result_fd: int,
-    only: list[str],
+    request_fd: int,
+    reply_fd: int,
     gpu: str | None = None,
     inner: list[str] | None = None,
     extra_binds: list[Bind] | None = None,
@@ -216,7 +216,7 @@ def bwrap_launch(
     for key, value in {**sandbox_env(limits, gpu), **(extra_env or {})}.items():
         args += ["--setenv", key, value]
     job_path = f"{JOB}/job.json"
-    args += ["--", *(inner or _runner_argv(job_path, GRADER, result_fd, only))]
+    args += ["--", *(inner or _runner_argv(job_path, GRADER, request_fd, reply_fd))]
 
     if not staged:
         argv = _prlimit(limits, identity) + args
@@ -255,8 +255,8 @@ def unsandboxed_launch(
     grader_dir: Path,
     identity: SandboxIdentity | None,
     limits: Limits,
-    result_fd: int,
-    only: list[str],
+    request_fd: int,
+    reply_fd: int,
     gpu: str | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> Launch:
@@ -265,7 +265,7 @@ def unsandboxed_launch(
     if identity is not None:
         argv += _drop_to(identity)
     job_path = str(job_dir / "job.json")
-    argv += _runner_argv(job_path, str(grader_dir), result_fd, only)
+    argv += _runner_argv(job_path, str(grader_dir), request_fd, reply_fd)
     env = sandbox_env(limits, gpu)
     home = job_dir / "home"
     env.update(
@@ -299,8 +299,8 @@ def check_bwrap(identity: SandboxIdentity | None, work_dir: Path, limits: Limits
             stage_dir=stage,
             identity=identity,
             limits=limits,
-            result_fd=1,
-            only=[],
+            request_fd=0,
+            reply_fd=1,
             inner=[sys.executable, "-I", "-c", "import os; print('sandbox-ok', os.getuid())"],
         )
         result = subprocess.run(

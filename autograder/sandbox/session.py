@@ -1,19 +1,25 @@
-"""Drive the in-sandbox runner probe by probe; turn whatever happens into plain outcomes.
+"""The parent's side of the sandbox: one runner per grading, called one request at a time.
 
-The runner announces each probe and each student import before it starts them, so when the
-process dies, hangs or floods its output, the parent knows exactly what was running. That probe
-fails with the reason; probes needing a module whose import killed the process fail too; the
-runner is started again for the rest (up to `Limits.max_restarts`). An honest submission needs
-a single start.
+    with SandboxSession(start, limits) as sandbox:
+        reply = sandbox.call("text_recognizer.networks.mlp:mlp", (28, 28), 62, observe="network",
+                             observe_args={"inputs": x})
 
-Only the trusted parent decides: records that are malformed, arrive for a probe that is not
-running, or repeat a probe's report (something other than the runner wrote them) are refused,
-and an expected probe that never reported is failed.
+`start(request_fd, reply_fd)` builds the launch (bubblewrap, another user, limits); the runner
+starts on the first call. Each call has its own time limit; an import has the import limit;
+the whole session has a time budget. When a call kills the process or runs out of time, that
+call fails with the reason, and the next call starts a new runner (up to `Limits.max_restarts`).
+When a student module's import killed the runner, every later call needing that module fails
+with the same reason without another start.
+
+Only the trusted parent decides: records that are malformed, that do not answer the
+outstanding request (its random id), or that arrive between calls are refused and noted.
+Nothing from the sandbox is unpickled: arrays come back through `wire.from_plain`.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import select
 import signal
 import subprocess
@@ -21,33 +27,32 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from autograder.sandbox.launch import Launch
 from autograder.sandbox.limits import Limits
-from autograder.wire import WireError, loads
+from autograder.wire import WireError, dumps, loads
 
-EVENTS = frozenset({"hello", "probe_start", "import_start", "import_done", "probe_done", "bye"})
 MAX_LINE = 32 * 1024 * 1024
 MAX_BAD_RECORDS = 50
+#: How much of a student exception's message a reply keeps.
+MAX_ERROR_TEXT = 2000
 
 
-@dataclass(frozen=True)
-class ProbeSpec:
-    """What the parent needs to know about a probe to watch it."""
-
-    id: str
-    imports: tuple[str, ...]
-    timeout: float
+class StudentCodeFailed(AssertionError):
+    """A call into student code gave no usable result; the message is fit for the student."""
 
 
 @dataclass
-class ProbeOutcome:
-    """What became of one probe. Only `status == "ok"` carries a `result` (untrusted data)."""
+class Reply:
+    """What became of one call. Only `status == "ok"` carries a `value` (untrusted plain data)."""
 
-    probe: str
+    target: str
     status: str  # ok | error | timeout | crashed | not_run | invalid
-    result: dict[str, Any] | None = None
+    value: Any = None
     error: dict[str, str] | None = None
     seconds: float = 0.0
     reason: str = ""
@@ -55,6 +60,30 @@ class ProbeOutcome:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    def message(self, student_visible: bool = True) -> str:
+        """Why there is no usable value, in words for the feedback.
+
+        With `student_visible=False` the student's own exception message is left out: calls
+        on hidden data must not let a submission print hidden inputs into its feedback.
+        """
+        if self.status == "error" and self.error:
+            kind = self.error.get("type", "an exception")
+            module = self.error.get("module")
+            where = f" while importing {module}" if module else ""
+            text = self.error.get("message", "").strip()
+            if not student_visible or not text:
+                return f"your code raised {kind}{where}"
+            return f"your code raised {kind}{where}: {text[:600]}"
+        if self.status == "ok":
+            return ""
+        return f"no usable result: {self.reason}" if self.reason else "this call did not run"
+
+    def unwrap(self, student_visible: bool = True) -> Any:
+        """The value, or `StudentCodeFailed` with `message()`."""
+        if not self.ok:
+            raise StudentCodeFailed(self.message(student_visible))
+        return self.value
 
 
 class CappedText:
@@ -65,17 +94,19 @@ class CappedText:
         self.head = bytearray()
         self.tail = bytearray()
         self.total = 0
+        self.lock = threading.Lock()
 
     def add(self, data: bytes) -> None:
-        self.total += len(data)
-        room = self.limit - len(self.head)
-        if room > 0:
-            self.head += data[:room]
-            data = data[room:]
-        if data:
-            self.tail += data
-            if len(self.tail) > self.limit:
-                del self.tail[: len(self.tail) - self.limit]
+        with self.lock:
+            self.total += len(data)
+            room = self.limit - len(self.head)
+            if room > 0:
+                self.head += data[:room]
+                data = data[room:]
+            if data:
+                self.tail += data
+                if len(self.tail) > self.limit:
+                    del self.tail[: len(self.tail) - self.limit]
 
     def text(self) -> str:
         skipped = self.total - len(self.head) - len(self.tail)
@@ -88,23 +119,15 @@ class CappedText:
 
 
 @dataclass
-class SessionReport:
-    """All outcomes of a grading run plus what the instructor should know about it."""
+class SandboxFile:
+    """A file to hand to student code: written into the sandbox for the call, passed as a path."""
 
-    outcomes: dict[str, ProbeOutcome]
-    starts: int = 0
-    stdout: CappedText | None = None
-    stderr: CappedText | None = None
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    name: str
+    data: bytes
 
-
-def _drain(stream, sink: CappedText) -> None:
-    try:
-        while chunk := stream.read1(65536):
-            sink.add(chunk)
-    except (OSError, ValueError):
-        pass
+    @classmethod
+    def of(cls, path: Path) -> SandboxFile:
+        return cls(Path(path).name, Path(path).read_bytes())
 
 
 def _describe_exit(code: int | None) -> str:
@@ -123,318 +146,390 @@ def _describe_exit(code: int | None) -> str:
     return f"exited with status {code}"
 
 
-class _Run:
-    """One start of the runner: reads its records until it ends, dies or runs out of time."""
+def _drain(stream, sink: CappedText) -> None:
+    try:
+        while chunk := stream.read1(65536):
+            sink.add(chunk)
+    except (OSError, ValueError):
+        pass
+
+
+class _Ended(Exception):
+    """The runner is gone or must go: `status` and `reason` say how."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+@dataclass
+class _Process:
+    popen: subprocess.Popen
+    requests: int  # our end: write requests
+    replies: int  # our end: read records
+    drains: list[threading.Thread]
+    buffer: bytearray = field(default_factory=bytearray)
+    greeted: bool = False
+
+
+class SandboxSession:
+    """One grading's sandbox: start on first use, one call at a time, restart after a crash."""
 
     def __init__(
         self,
-        specs: dict[str, ProbeSpec],
-        pending: list[str],
+        start: Callable[[int, int], Launch],
         limits: Limits,
-        report: SessionReport,
-        deadline_total: float,
+        after_run: Callable[[], int] | None = None,
     ) -> None:
-        self.specs = specs
-        self.pending = pending
-        self.limits = limits
-        self.report = report
-        self.deadline_total = deadline_total
-        self.phase = "startup"
-        self.current: str | None = None
-        self.module: str | None = None
-        self.started_at = time.monotonic()
-        self.deadline = self.started_at + limits.startup_seconds
+        self.start, self.limits, self.after_run = start, limits, after_run
+        self.stdout, self.stderr = CappedText(limits.log_bytes), CappedText(limits.log_bytes)
+        self.notes: list[str] = []
+        self.starts = 0
+        self.calls: list[dict[str, Any]] = []
+        self.began = time.monotonic()
+        self.budget = limits.total_seconds
         self.bad_records = 0
-        self.bytes = 0
-        self.said_hello = False
-        self.finished: set[str] = set()
-        self.end_reason = ""
+        self.received = 0
+        self.crashed_imports: dict[str, str] = {}
+        self.failed_imports: dict[str, dict] = {}
+        self.unstartable = ""
+        self._process: _Process | None = None
 
-    # --- event handling ------------------------------------------------------------------
-    def _note(self, text: str) -> None:
-        if len(self.report.notes) < 200:
-            self.report.notes.append(text)
+    # --- public -----------------------------------------------------------------------------
+    def __enter__(self) -> SandboxSession:
+        return self
 
-    def _bad(self, text: str) -> None:
-        self.bad_records += 1
-        self._note(f"refused a record from the sandbox: {text}")
+    def __exit__(self, *_exc) -> None:
+        self.close()
 
-    def _set_deadline(self, seconds: float) -> None:
-        self.deadline = time.monotonic() + seconds
+    def extend_budget(self, seconds: float) -> None:
+        """Allow the session more time (the notebook's run)."""
+        self.budget += seconds
 
-    def handle(self, record: dict[str, Any]) -> None:
-        event, probe = record.get("event"), record.get("probe")
-        if event not in EVENTS:
-            return self._bad(f"unknown event {str(event)[:60]!r}")
-        if event == "hello":
-            if self.said_hello:
-                return self._bad("a second hello")
-            self.said_hello, self.phase = True, "idle"
-            return self._set_deadline(self.limits.idle_seconds)
-        if event == "bye":
-            if self.phase not in ("idle",):
-                return self._bad(f"bye while {self.phase}")
-            self.phase = "done"
-            return self._set_deadline(10.0)
-        if not isinstance(probe, str):
-            return self._bad(f"{event} without a probe id")
-        outcomes = self.report.outcomes
-        if event == "probe_start":
-            if self.phase == "done" and probe in self.pending and probe not in self.finished:
-                # Work after a "bye": that bye did not come from the runner, which stops after it.
-                self._note(f"a bye was followed by {probe!r} starting: ignored that bye")
-                self.phase = "idle"
-            if self.phase != "idle" or probe not in self.pending or probe in self.finished:
-                return self._bad(f"probe_start for {probe[:80]!r} while {self.phase}")
-            self.current, self.phase = probe, "probe"
-            self.probe_started = time.monotonic()
-            return self._set_deadline(self._probe_timeout(probe))
-        if event == "probe_done" and (
-            probe in self.finished or (probe in outcomes and outcomes[probe].status != "not_run")
-        ):
-            # The runner reports each probe once: a second report means something else wrote one.
-            outcomes[probe] = ProbeOutcome(
-                probe,
-                "invalid",
-                reason="the probe reported twice: one report cannot have come from "
-                "the grader's runner (the submission wrote to the grader's result channel)",
-            )
-            self.finished.add(probe)
-            return self._bad(f"second report for {probe!r}")
-        if probe != self.current:
-            return self._bad(f"{event} for {probe[:80]!r}, but {self.current!r} is running")
-        if event == "import_start":
-            module = record.get("module")
-            if self.phase != "probe" or not isinstance(module, str):
-                return self._bad(f"import_start while {self.phase}")
-            self.phase, self.module = "import", module
-            return self._set_deadline(self.limits.import_seconds)
-        if event == "import_done":
-            if self.phase != "import" or record.get("module") != self.module:
-                return self._bad("import_done without its import_start")
-            self.phase, self.module = "probe", None
-            return self._set_deadline(self._probe_timeout(probe))
-        # probe_done for the running probe
-        if self.phase != "probe":
-            return self._bad(f"probe_done for {probe!r} while {self.phase}")
-        ok, seconds = record.get("ok"), time.monotonic() - self.probe_started
-        if record.get("tampered"):
-            changed = ", ".join(str(name)[:80] for name in record["tampered"][:5])
-            outcomes[probe] = ProbeOutcome(
-                probe,
-                "invalid",
-                seconds=seconds,
-                reason=f"the submission replaced the grader's code while this test ran ({changed})",
-            )
-            self._note(f"{probe}: grader code replaced in memory: {changed}")
-        elif ok is True and isinstance(record.get("result"), dict):
-            outcomes[probe] = ProbeOutcome(probe, "ok", result=record["result"], seconds=seconds)
-        elif ok is False and isinstance(record.get("error"), dict):
-            error = {k: str(v)[:4000] for k, v in record["error"].items() if isinstance(k, str)}
-            outcomes[probe] = ProbeOutcome(
-                probe,
-                "error",
-                error=error,
-                seconds=seconds,
-                reason=f"raised {error.get('type', 'an exception')}",
-            )
-        else:
-            outcomes[probe] = ProbeOutcome(probe, "invalid", seconds=seconds, reason="its report was malformed")
-        self.finished.add(probe)
-        self.current, self.phase = None, "idle"
-        self._set_deadline(self.limits.idle_seconds)
+    def call(
+        self,
+        target: str,
+        *args: Any,
+        observe: str = "value",
+        observe_args: dict[str, Any] | None = None,
+        each: bool = False,
+        on: tuple[str, dict[str, Any]] | None = None,
+        imports: tuple[str, ...] | None = None,
+        timeout: float = 60.0,
+        **kwargs: Any,
+    ) -> Reply:
+        """Run `target` on the arguments inside the sandbox and observe its result.
 
-    def _probe_timeout(self, probe: str) -> float:
-        return self.specs[probe].timeout * self.limits.timeout_scale
+        target: `package.module:function`, `package.module:Class().method` (the instance is
+          built once per runner), a method name of the object built by recipe `on`
+          (`("character_model", {...})`), or `grader:run_notebook`.
+        args / kwargs: plain data, numpy arrays, `SandboxFile`s (passed as a path).
+        observe: an observer of `observers.py` (value, array, arrays, prediction, predictions,
+          network, http_response); `observe_args` its extra arguments (network inputs).
+        each: call once per element of the first argument; the value is then a list of
+          `{"ok": bool, "value" | "error"}`, one per element.
+        imports: student modules to import first (default: the target's module).
+        """
+        if imports is None:
+            module = target.partition(":")[0]
+            imports = () if module == "grader" or on is not None else (module,)
+        started = time.monotonic()
+        reply = self._call(target, args, kwargs, observe, observe_args or {}, each, on, tuple(imports), timeout)
+        reply.seconds = reply.seconds or time.monotonic() - started
+        self.calls.append({"target": target, "status": reply.status, "seconds": round(reply.seconds, 3),
+                           "at": round(started - self.began, 3),
+                           "reason": reply.reason, "error_type": (reply.error or {}).get("type")})
+        return reply
 
-    # --- the read loop -------------------------------------------------------------------
-    def read(self, process: subprocess.Popen, fd: int) -> None:
-        buffer = bytearray()
+    def close(self) -> None:
+        """Ask the runner to finish, then make sure every process of it is gone."""
+        process = self._process
+        if process is None:
+            return
+        try:
+            os.write(process.requests, dumps({"event": "close"}))
+        except OSError:
+            pass
+        self._stop(grace=10.0)
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.began
+
+    # --- one call ---------------------------------------------------------------------------
+    def _call(self, target, args, kwargs, observe, observe_args, each, on, imports, timeout) -> Reply:
+        for module in imports:
+            if module in self.crashed_imports:
+                return Reply(target, "crashed", reason=self.crashed_imports[module])
+            if module in self.failed_imports:
+                return Reply(target, "error", error=self.failed_imports[module], reason="its import failed")
+        if self.unstartable:
+            return Reply(target, "not_run", reason=self.unstartable)
+        if self.seconds >= self.budget:
+            return Reply(target, "not_run", reason=f"the grading time budget ({self.budget:.0f} s) ran out")
+        files: dict[str, np.ndarray] = {}
+        request = {
+            "event": "call",
+            "call": secrets.token_hex(8),
+            "target": target,
+            "args": [self._outgoing(a, files) for a in args],
+            "kwargs": {k: self._outgoing(v, files) for k, v in kwargs.items()},
+            "observe": observe,
+            "observe_args": observe_args,
+            "each": each,
+            "on": {"recipe": on[0], "args": on[1]} if on else None,
+            "imports": list(imports),
+            "files": files,
+        }
+        try:
+            process = self._ensure_started()
+        except _Ended as ended:
+            return Reply(target, "not_run", reason=ended.reason)
+        self._discard_stray(process)
+        try:
+            self._send(process, dumps(request))
+            return self._await_reply(process, request, target, timeout)
+        except _Ended as ended:
+            module = getattr(ended, "module", None)
+            reason = ended.reason
+            if module:
+                reason = f"importing {module} ended the sandbox: {ended.reason}"
+                if ended.status == "crashed":
+                    self.crashed_imports[module] = reason
+            self._stop(grace=0.5)
+            self.notes.append(f"{target}: {reason}")
+            return Reply(target, ended.status, reason=reason)
+
+    @staticmethod
+    def _outgoing(value: Any, files: dict[str, np.ndarray]) -> Any:
+        if isinstance(value, SandboxFile):
+            key = f"{len(files):03d}-{Path(value.name).name}"
+            files[key] = np.frombuffer(value.data, dtype=np.uint8)
+            return {"__file__": key}
+        if isinstance(value, tuple):
+            return [SandboxSession._outgoing(v, files) for v in value]
+        if isinstance(value, list):
+            return [SandboxSession._outgoing(v, files) for v in value]
+        if isinstance(value, dict):
+            return {k: SandboxSession._outgoing(v, files) for k, v in value.items()}
+        return value
+
+    def _send(self, process: _Process, data: bytes) -> None:
+        view = memoryview(data)
+        deadline = time.monotonic() + 60.0
+        while view:
+            _, ready, _ = select.select([], [process.requests], [], 1.0)
+            if process.popen.poll() is not None:
+                raise _Ended("crashed", f"the sandbox process {_describe_exit(process.popen.returncode)}")
+            if time.monotonic() > deadline:
+                raise _Ended("timeout", "the sandbox stopped reading the grader's requests")
+            if ready:
+                try:
+                    view = view[os.write(process.requests, view[: 1 << 16]):]
+                except BrokenPipeError:
+                    raise _Ended("crashed", "the sandbox closed the grader's request channel") from None
+
+    def _await_reply(self, process: _Process, request: dict, target: str, timeout: float) -> Reply:
+        call_id = request["call"]
+        call_limit = timeout * self.limits.timeout_scale
+        deadline = time.monotonic() + call_limit
+        module: str | None = None
         while True:
+            record = self._next_record(process, deadline, module, call_limit)
+            if record is None:
+                continue
+            event = record.get("event")
+            if record.get("call") != call_id:
+                self._bad(f"{str(event)[:40]} record that does not answer the running call")
+            elif event == "import_start" and isinstance(record.get("module"), str) and module is None:
+                module = record["module"]
+                deadline = time.monotonic() + self.limits.import_seconds
+            elif event == "import_done" and module is not None and record.get("module") == module:
+                module = None
+                deadline = time.monotonic() + call_limit
+            elif event == "reply":
+                return self._reply(record, target, tuple(request["imports"]))
+            else:
+                self._bad(f"unexpected {str(event)[:40]} record")
+
+    def _next_record(self, process: _Process, deadline: float, module: str | None, call_limit: float):
+        """The runner's next record (None for a refused line); raises `_Ended` when it dies or overruns."""
+        total_deadline = self.began + self.budget
+        while (newline := process.buffer.find(b"\n")) < 0:
+            if len(process.buffer) > MAX_LINE:
+                raise _Ended("invalid", f"the sandbox sent a record longer than {MAX_LINE:,} bytes")
             now = time.monotonic()
-            if now >= self.deadline_total:
-                self.end_reason = f"the grading time budget ({self.limits.total_seconds:.0f} s) ran out"
-                return
-            if now >= self.deadline:
-                self.end_reason = self._timeout_reason()
-                return
-            wait = min(self.deadline, self.deadline_total) - now
-            ready, _, _ = select.select([fd], [], [], min(wait, 1.0))
+            if now >= total_deadline:
+                raise self._with_module(_Ended("timeout", f"the grading time budget ({self.budget:.0f} s) ran out"),
+                                        module)
+            if now >= deadline:
+                if module:
+                    raise self._with_module(_Ended("timeout", f"importing {module} took longer than "
+                                                   f"{self.limits.import_seconds:.0f} s"), module)
+                raise _Ended("timeout", f"it ran longer than its time limit ({call_limit:.0f} s)")
+            ready, _, _ = select.select([process.replies], [], [], min(deadline, total_deadline) - now)
             if not ready:
                 continue
             try:
-                chunk = os.read(fd, 1 << 20)
+                chunk = os.read(process.replies, 1 << 20)
             except OSError:
                 chunk = b""
             if not chunk:
-                self.end_reason = ""  # EOF: the process ended (or closed the channel)
-                return
-            self.bytes += len(chunk)
-            if self.bytes > self.limits.result_bytes:
-                self.end_reason = f"the sandbox wrote more than {self.limits.result_bytes:,} bytes of results"
-                return
-            buffer += chunk
-            while (newline := buffer.find(b"\n")) >= 0:
-                line = bytes(buffer[:newline])
-                del buffer[: newline + 1]
-                if not line.strip():
-                    continue
-                try:
-                    self.handle(loads(line))
-                except WireError as error:
-                    self._bad(str(error))
-                if self.bad_records > MAX_BAD_RECORDS:
-                    self.end_reason = "the sandbox sent too many malformed records"
-                    return
-            if len(buffer) > MAX_LINE:
-                self.end_reason = f"the sandbox sent a record longer than {MAX_LINE:,} bytes"
-                return
+                code = process.popen.wait()  # EOF: the runner ended (or closed the channel)
+                raise self._with_module(_Ended("crashed", f"the sandbox process {_describe_exit(code)}"), module)
+            self.received += len(chunk)
+            if self.received > self.limits.result_bytes:
+                raise _Ended("invalid", f"the sandbox wrote more than {self.limits.result_bytes:,} bytes of results")
+            process.buffer += chunk
+        line = bytes(process.buffer[:newline])
+        del process.buffer[: newline + 1]
+        if self.bad_records > MAX_BAD_RECORDS:
+            raise _Ended("invalid", "the sandbox sent too many malformed records")
+        if not line.strip():
+            return None
+        try:
+            return loads(line)
+        except WireError as error:
+            self._bad(str(error))
+            return None
 
-    def _timeout_reason(self) -> str:
-        if self.phase == "import":
-            return f"importing {self.module} took longer than {self.limits.import_seconds:.0f} s"
-        if self.phase == "probe" and self.current:
-            return f"it ran longer than its time limit ({self._probe_timeout(self.current):.0f} s)"
-        if self.phase == "startup":
-            return f"the sandbox did not start within {self.limits.startup_seconds:.0f} s"
-        if self.phase == "done":
-            return ""
-        return f"the sandbox did nothing for {self.limits.idle_seconds:.0f} s between tests"
+    @staticmethod
+    def _with_module(ended: _Ended, module: str | None) -> _Ended:
+        ended.module = module  # type: ignore[attr-defined]
+        return ended
 
+    def _reply(self, record: dict, target: str, imports: tuple[str, ...]) -> Reply:
+        seconds = record.get("seconds") if isinstance(record.get("seconds"), (int, float)) else 0.0
+        if record.get("tampered"):
+            changed = ", ".join(str(name)[:80] for name in list(record["tampered"])[:5])
+            self.notes.append(f"{target}: grader code replaced in memory: {changed}")
+            return Reply(target, "invalid", seconds=seconds,
+                         reason=f"the submission replaced the grader's code while this test ran ({changed})")
+        ok = record.get("ok")
+        if ok is True and "value" in record:
+            return Reply(target, "ok", value=record["value"], seconds=seconds)
+        if ok is False and isinstance(record.get("error"), dict):
+            error = {k: str(v)[:MAX_ERROR_TEXT] for k, v in record["error"].items() if isinstance(k, str)}
+            if error.get("module") in imports:
+                self.failed_imports[error["module"]] = error
+            return Reply(target, "error", error=error, seconds=seconds,
+                         reason=f"raised {error.get('type', 'an exception')}")
+        return Reply(target, "invalid", seconds=seconds, reason="its report was malformed")
 
-def run_session(
-    specs: list[ProbeSpec],
-    start: Callable[[list[str], int], Launch],
-    limits: Limits,
-    after_run: Callable[[], int] | None = None,
-) -> SessionReport:
-    """Run every probe, restarting the runner after a crash or timeout; always returns outcomes.
+    def _bad(self, text: str) -> None:
+        self.bad_records += 1
+        if len(self.notes) < 200:
+            self.notes.append(f"refused a record from the sandbox: {text}")
 
-    `start(only, result_fd)` builds the launch for the given probe ids; `after_run()` is called
-    after each start to sweep leftover processes (returns how many it killed).
-    """
-    by_id = {spec.id: spec for spec in specs}
-    report = SessionReport(outcomes={spec.id: ProbeOutcome(spec.id, "not_run") for spec in specs})
-    report.stdout, report.stderr = CappedText(limits.log_bytes), CappedText(limits.log_bytes)
-    began = time.monotonic()
-    deadline_total = began + limits.total_seconds
-    pending = [spec.id for spec in specs]
-    while pending:
-        if report.starts > limits.max_restarts:
-            reason = f"not run: the sandbox was restarted {limits.max_restarts} times already"
-            break
-        if time.monotonic() >= deadline_total:
-            reason = f"not run: the grading time budget ({limits.total_seconds:.0f} s) ran out"
-            break
-        run = _start_once(by_id, pending, start, limits, report, deadline_total)
-        if after_run is not None:
-            killed = after_run()
-            if killed:
-                report.notes.append(f"killed {killed} process(es) the submission left running")
-        pending = [p for p in pending if report.outcomes[p].status == "not_run"]
-        if not run.said_hello and pending:
-            reason = f"not run: the sandbox could not start ({run.end_reason or 'see the log'})"
-            break
-    else:
-        reason = ""
-    for probe in pending:
-        report.outcomes[probe].reason = reason
-    report.seconds = time.monotonic() - began
-    return report
+    def _discard_stray(self, process: _Process) -> None:
+        """Records written between calls answer nothing: refuse them before the next request."""
+        while True:
+            ready, _, _ = select.select([process.replies], [], [], 0)
+            if not ready:
+                break
+            try:
+                chunk = os.read(process.replies, 1 << 20)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.received += len(chunk)
+            process.buffer += chunk
+            if self.received > self.limits.result_bytes:
+                break
+        if process.buffer.strip():
+            self._bad(f"{len(process.buffer):,} bytes written between calls")
+        process.buffer.clear()
 
+    # --- starting and stopping --------------------------------------------------------------
+    def spawn(self) -> None:
+        """Start the runner now (it is greeted on the next call).
 
-def _start_once(by_id, pending, start, limits, report, deadline_total) -> _Run:
-    read_fd, write_fd = os.pipe()
-    report.starts += 1
-    banner = f"\n===== sandbox start {report.starts}: {len(pending)} test probe(s) =====\n".encode()
-    report.stdout.add(banner)
-    report.stderr.add(banner)
-    run = _Run(by_id, pending, limits, report, deadline_total)
-    try:
-        launch = start(pending if report.starts > 1 else [], write_fd)
-        for note in launch.notes:
-            if note not in report.notes:
-                report.notes.append(note)
-        process = subprocess.Popen(
-            launch.argv,
-            env=launch.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            pass_fds=(write_fd,),
-            start_new_session=True,
-        )
-    except BaseException:
-        os.close(read_fd)
-        os.close(write_fd)
-        raise
-    os.close(write_fd)
-    drains = [
-        threading.Thread(target=_drain, args=(process.stdout, report.stdout), daemon=True),
-        threading.Thread(target=_drain, args=(process.stderr, report.stderr), daemon=True),
-    ]
-    for thread in drains:
-        thread.start()
-    try:
-        run.read(process, read_fd)
-    finally:
-        os.close(read_fd)
-        ended_on_its_own = _stop(process, grace=10.0 if run.phase == "done" else 2.0)
+        Start it from the thread that will outlive it: bubblewrap's `--die-with-parent` ends the
+        sandbox when the *thread* that started it ends.
+        """
+        if self._process is not None and self._process.popen.poll() is None:
+            return
+        if self._process is not None:
+            self._stop(grace=0.0)
+        if self.starts > self.limits.max_restarts:
+            raise _Ended("not_run", f"the sandbox was restarted {self.limits.max_restarts} times already")
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        self.starts += 1
+        banner = f"\n===== sandbox start {self.starts} =====\n".encode()
+        self.stdout.add(banner)
+        self.stderr.add(banner)
+        try:
+            launch = self.start(request_read, reply_write)
+            for note in launch.notes:
+                if note not in self.notes:
+                    self.notes.append(note)
+            popen = subprocess.Popen(
+                launch.argv, env=launch.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, pass_fds=(request_read, reply_write), start_new_session=True,
+            )
+        except BaseException:
+            for fd in (request_read, request_write, reply_read, reply_write):
+                os.close(fd)
+            raise
+        os.close(request_read)
+        os.close(reply_write)
+        drains = [threading.Thread(target=_drain, args=(popen.stdout, self.stdout), daemon=True),
+                  threading.Thread(target=_drain, args=(popen.stderr, self.stderr), daemon=True)]
         for thread in drains:
+            thread.start()
+        self._process = _Process(popen, request_write, reply_read, drains)
+
+    def _ensure_started(self) -> _Process:
+        self.spawn()
+        process = self._process
+        if process.greeted:
+            return process
+        try:
+            deadline = time.monotonic() + self.limits.startup_seconds
+            while True:
+                record = self._next_record(process, deadline, None, self.limits.startup_seconds)
+                if record is not None and record.get("event") == "hello":
+                    process.greeted = True
+                    return process
+                self._bad(f"{str((record or {}).get('event'))[:40]} record before the runner's hello")
+        except _Ended as ended:
+            tail = self.stderr.last_lines()
+            self._stop(grace=0.0)
+            self.unstartable = f"the sandbox could not start ({ended.reason})"
+            self.notes.append(f"the sandbox ended before the runner started: {ended.reason}. {tail}")
+            raise _Ended("not_run", self.unstartable) from None
+
+    def _stop(self, grace: float) -> None:
+        """Wait up to `grace` s for the runner to exit, then kill its whole process group."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        for fd in (process.requests,):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            process.popen.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            # bwrap is the group leader; killing it kills the sandbox's pid namespace with it.
+            os.killpg(process.popen.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.popen.wait()
+        try:
+            os.close(process.replies)
+        except OSError:
+            pass
+        for thread in process.drains:
             thread.join(timeout=5.0)
-        for stream in (process.stdout, process.stderr):
+        for stream in (process.popen.stdout, process.popen.stderr):
             stream.close()
-    _settle(run, process.returncode, ended_on_its_own, report)
-    return run
-
-
-def _stop(process: subprocess.Popen, grace: float) -> bool:
-    """Wait up to `grace` s for the process to exit, then kill its whole process group."""
-    try:
-        process.wait(timeout=grace)
-        ended = True
-    except subprocess.TimeoutExpired:
-        ended = False
-    try:
-        # bwrap is the group leader; killing it kills the sandbox's pid namespace with it.
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
-    return ended
-
-
-def _settle(run: _Run, code: int | None, ended_on_its_own: bool, report: SessionReport) -> None:
-    """Fail whatever was running when the process ended, and say why."""
-    if run.phase == "done":
-        return
-    if run.end_reason:
-        why = run.end_reason
-        status = "timeout" if "longer than" in why or "time budget" in why or "did nothing" in why else "crashed"
-    elif not ended_on_its_own:
-        why = "the submission closed the grader's result channel"
-        status = "crashed"
-    else:
-        why = f"the sandbox process {_describe_exit(code)}"
-        status = "crashed"
-    tail = report.stderr.last_lines()
-    if run.current is None:
-        if run.phase == "startup" and not run.said_hello:
-            report.notes.append(f"the sandbox ended before the runner started: {why}. {tail}")
-        else:
-            report.notes.append(f"the sandbox ended between tests: {why}")
-        return
-    culprit = run.current
-    if run.phase == "import" and run.module:
-        module = run.module
-        reason = f"importing {module} ended the sandbox: {why}"
-        for probe in run.pending:
-            spec = run.specs[probe]
-            if probe != culprit and report.outcomes[probe].status == "not_run" and module in spec.imports:
-                report.outcomes[probe] = ProbeOutcome(probe, status, reason=reason)
-    else:
-        reason = f"{why} while this test ran"
-    report.outcomes[culprit] = ProbeOutcome(
-        culprit, status, reason=reason, seconds=time.monotonic() - run.probe_started
-    )
-    report.notes.append(f"{culprit}: {reason}")
+        if self.after_run is not None:
+            killed = self.after_run()
+            if killed:
+                self.notes.append(f"killed {killed} process(es) the submission left running")

@@ -1,32 +1,58 @@
-"""The hidden suites, one folder per lab: `autograder/suites/labN/` defines `SUITE`.
+"""The hidden suites, one folder per lab: `autograder/suites/labN/test_*.py`.
 
+Each folder is a pytest suite run by the grader's trusted pytest process (`suite_run`), with
+the fixtures of `autograder.plugin`. Its `__init__.py` names the lab (`TITLE`); a
+`hidden_set.py` with `load_or_build(state_dir, seed)` builds hidden data once, before grading.
 Suites never leave autograder/: they are not part of any lab folder or student release.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import importlib
+import importlib.util
+import io
 from pathlib import Path
 
 from autograder.errors import GraderError
-from autograder.suites.base import Suite
+from autograder.paths import ensure_private_dir, secret_seed
 
 SUITES_DIR = Path(__file__).resolve().parent
 
 
 def available_labs() -> list[int]:
     """Labs that have a hidden suite."""
-    return sorted(
-        int(p.name[3:]) for p in SUITES_DIR.glob("lab*") if p.name[3:].isdigit() and (p / "__init__.py").exists()
-    )
+    return sorted(int(p.name[3:]) for p in SUITES_DIR.glob("lab*")
+                  if p.name[3:].isdigit() and any(p.glob("test_*.py")))
 
 
-def load_suite(lab: int) -> Suite:
-    """The hidden suite of lab `lab`; a clear error when it does not exist yet."""
+def suite_dir(lab: int) -> Path:
+    """The folder of lab `lab`'s hidden suite; a clear error when it does not exist yet."""
     if lab not in available_labs():
         have = ", ".join(str(n) for n in available_labs()) or "none"
         raise GraderError(
             f"there is no hidden suite for lab {lab} yet (suites exist for labs: {have}); add "
-            f"autograder/suites/lab{lab}/ (see autograder/README.md, 'Adding a lab's suite')."
+            f"autograder/suites/lab{lab}/test_*.py (see autograder/README.md, 'Adding a hidden test')."
         )
-    return importlib.import_module(f"autograder.suites.lab{lab}").SUITE
+    return SUITES_DIR / f"lab{lab}"
+
+
+def title(lab: int) -> str:
+    """The lab's title, as its suite names it."""
+    return getattr(importlib.import_module(f"autograder.suites.lab{lab}"), "TITLE", f"Lab {lab}")
+
+
+def prepare(lab: int, state_dir: Path) -> None:
+    """Build the lab's hidden data once (cached in the state folder; safe to call concurrently)."""
+    suite_dir(lab)
+    if importlib.util.find_spec(f"autograder.suites.lab{lab}.hidden_set") is None:
+        return
+    hidden = importlib.import_module(f"autograder.suites.lab{lab}.hidden_set")
+    ensure_private_dir(state_dir)
+    seed = secret_seed(state_dir)
+    with open(state_dir / f".lab{lab}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        # The renderers draw progress bars: keep the grader's own output clean.
+        with contextlib.redirect_stderr(io.StringIO()):
+            hidden.load_or_build(state_dir, seed)

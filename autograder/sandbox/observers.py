@@ -1,0 +1,322 @@
+"""Inside the sandbox: the one whitelist of ways a student's return value becomes plain data.
+
+A hidden test asks `sandbox.call(target, ..., observe="network")`; the runner calls the
+student's function and hands the value to the observer named here. Observers only describe:
+arrays of numbers, plain str / float / int / bool, short type names. They decide nothing, and
+they never call a method that a student's subclass could override to lie about its content
+(`str.__str__`, `float.__float__` are read directly).
+
+Also here: the few objects the grader itself builds inside the sandbox (`RECIPES`, such as a
+character model around a network whose weights the parent chose), and the grader's own
+functions a test may run there (`GRADER_FUNCTIONS`: executing the lab notebook).
+
+This module is copied into the sandbox: it depends only on the standard library and numpy
+(keras and student modules are imported lazily, where the submission's code is needed anyway).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+#: Set by the runner: the folder holding job.json and the notebook to execute.
+JOB_DIR = Path("/job")
+MAX_TEXT = 1000
+MAX_ITEMS = 10_000
+MAX_LAYERS = 64
+MAX_WEIGHT_ELEMENTS = 4_000_000
+
+
+# --- plain values, read without trusting student methods ---------------------------------------
+def plain_str(value) -> str | None:
+    """The characters of a str (or str subclass), never its overridden methods."""
+    return str.__str__(value)[:MAX_TEXT] if isinstance(value, str) else None
+
+
+def plain_float(value) -> float | None:
+    """The value of a float-like number, read without calling student-defined methods."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        return float.__float__(value)
+    if isinstance(value, (np.floating, np.integer)) or type(value) is int:
+        return float(value)
+    return None
+
+
+def type_name(value) -> str:
+    return type(value).__name__[:60]
+
+
+def guard(function: Callable[[], object]) -> dict:
+    """Run one observation; a failure becomes data about the failure."""
+    try:
+        return {"ok": True, "value": function()}
+    except BaseException as error:  # noqa: BLE001 - every failure is an observation
+        try:
+            message = str(error)[:MAX_TEXT]
+        except BaseException:  # noqa: BLE001
+            message = "<unprintable>"
+        return {"ok": False, "error": f"{type(error).__name__}: {message}"}
+
+
+def to_numpy(value) -> np.ndarray:
+    """A numeric numpy array from a numpy, TensorFlow, JAX or torch tensor."""
+    if not isinstance(value, np.ndarray):
+        import keras
+
+        value = keras.ops.convert_to_numpy(value)
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"expected a numeric array, got dtype {array.dtype}")
+    return array
+
+
+# --- the observers --------------------------------------------------------------------------------
+def value(result) -> object:
+    """Plain JSON data (str, numbers, bool, None, lists, str-keyed dicts, numeric arrays)."""
+    return _plain(result, 0)
+
+
+def _plain(result, depth: int):
+    if depth > 8:
+        raise ValueError("the value is nested too deeply to report")
+    if result is None or type(result) is bool:
+        return result
+    if isinstance(result, str):
+        return plain_str(result)
+    if type(result) is int or isinstance(result, np.integer):
+        return int(result)
+    if isinstance(result, (float, np.floating)):
+        return plain_float(result)
+    if isinstance(result, np.ndarray):
+        return to_numpy(result)
+    if isinstance(result, (list, tuple)):
+        return [_plain(item, depth + 1) for item in list(result)[:MAX_ITEMS]]
+    if isinstance(result, dict):
+        return {plain_str(k): _plain(v, depth + 1) for k, v in list(result.items())[:MAX_ITEMS] if isinstance(k, str)}
+    return {"unreported_type": type_name(result)}
+
+
+def array(result) -> np.ndarray:
+    """One numeric array, as float64 (any backend's tensor)."""
+    return to_numpy(result).astype("float64")
+
+
+def arrays(result) -> list[np.ndarray]:
+    """A tuple or list of numeric arrays, each as float64."""
+    if not isinstance(result, (tuple, list)):
+        raise TypeError(f"expected a tuple of arrays, got a {type_name(result)}")
+    return [array(item) for item in list(result)[:16]]
+
+
+def prediction(result) -> dict:
+    """A (text, confidence) pair as returned: its container, the text and the number, their types."""
+    record: dict = {"container": type_name(result)}
+    if isinstance(result, (tuple, list)):
+        record["length"] = len(result)
+        if len(result) == 2:
+            text, confidence = result
+            record.update(text=plain_str(text), text_type=type_name(text),
+                          confidence=plain_float(confidence), confidence_type=type_name(confidence))
+    return record
+
+
+def predictions(result) -> list[dict]:
+    """A sequence of (text, confidence) pairs (for example one per line of a batch)."""
+    return [prediction(item) for item in list(result)[:MAX_ITEMS]]
+
+
+def _layer_record(layer) -> dict:
+    config = layer.get_config() if hasattr(layer, "get_config") else {}
+    activation = config.get("activation")
+    if not isinstance(activation, str):
+        activation = None if activation is None else repr(activation)[:80]
+
+    def number(key):
+        return plain_float(config.get(key))
+
+    return {
+        "class_name": type_name(layer),
+        "keras_class": type(layer).__module__.startswith("keras"),
+        "name": str(layer.name)[:100],
+        "units": config.get("units") if type(config.get("units")) is int else None,
+        "activation": activation,
+        "rate": number("rate"),
+        "use_bias": config.get("use_bias") if type(config.get("use_bias")) is bool else None,
+        "target_shape": [d for d in config.get("target_shape") or [] if type(d) is int],
+        "max_value": number("max_value"),
+        "negative_slope": number("negative_slope"),
+        "threshold": number("threshold"),
+        "axis": config.get("axis") if type(config.get("axis")) is int else None,
+        "weight_shapes": [list(np.shape(w)) for w in layer.weights],
+    }
+
+
+def network(result, inputs: np.ndarray) -> dict:
+    """A Keras network: its type, layer configs, output on `inputs`, weights, parameter count."""
+    import keras
+
+    def output():
+        return to_numpy(result(inputs, training=False)).astype("float32")
+
+    def weights():
+        found = [to_numpy(w).astype("float32") for w in result.get_weights()]
+        if sum(w.size for w in found) > MAX_WEIGHT_ELEMENTS:
+            raise ValueError("too many weights to report")
+        return found
+
+    return {
+        "type": type_name(result),
+        "is_keras_model": isinstance(result, keras.Model),
+        "output": guard(output),
+        "count_params": guard(lambda: int(result.count_params())),
+        "weights": guard(weights),
+        "layers": guard(lambda: [_layer_record(layer) for layer in list(result.layers)[: MAX_LAYERS + 1]]),
+    }
+
+
+def http_response(result) -> dict:
+    """A Flask / Werkzeug test-client response: status, headers, JSON body or text."""
+    body = result.get_data()[: 1 << 20]
+    record = {
+        "status": int(result.status_code),
+        "headers": {plain_str(k): plain_str(v) for k, v in list(result.headers.items())[:100]},
+        "text": body.decode("utf-8", errors="replace")[:MAX_TEXT * 10],
+        "json": None,
+    }
+    if "json" in str(result.headers.get("Content-Type", "")):
+        import json
+
+        try:
+            record["json"] = _plain(json.loads(body), 0)
+        except ValueError:
+            pass
+    return record
+
+
+OBSERVERS: dict[str, Callable] = {
+    "value": value,
+    "array": array,
+    "arrays": arrays,
+    "prediction": prediction,
+    "predictions": predictions,
+    "network": network,
+    "http_response": http_response,
+}
+
+
+def observer(name: str) -> Callable:
+    if name not in OBSERVERS:
+        raise ValueError(f"no observer {name!r} (one of {', '.join(OBSERVERS)})")
+    return OBSERVERS[name]
+
+
+# --- objects the grader builds in the sandbox -----------------------------------------------------
+def dense_network(weights: list[np.ndarray]) -> Callable:
+    """A network function (input_shape, num_classes) -> Flatten, relu Dense, Dense logits, with
+    the parent's weights: student model code can then be tested whatever their network does."""
+
+    def build(input_shape, num_classes, **_ignored):
+        import keras
+
+        inputs = keras.Input(shape=tuple(input_shape))
+        x = keras.layers.Flatten()(inputs)
+        x = keras.layers.Dense(weights[0].shape[1], activation="relu")(x)
+        logits = keras.layers.Dense(num_classes)(x)
+        built = keras.Model(inputs, logits, name="grader_network")
+        built.set_weights(weights)
+        return built
+
+    return build
+
+
+def character_model(mapping: list[str], weights: list[np.ndarray], input_shape=(28, 28)):
+    """The student's CharacterModel around the grader's dense network (found by name)."""
+    import text_recognizer.networks as networks
+    from text_recognizer.models.character_model import CharacterModel
+
+    build = dense_network(weights)
+    # Networks are found by name in the networks package (older layouts kept a NETWORKS dict).
+    networks.grader_network = build
+    if isinstance(getattr(networks, "NETWORKS", None), dict):
+        networks.NETWORKS["grader_network"] = build
+    try:
+        return CharacterModel(list(mapping), tuple(input_shape), "grader_network")
+    except Exception:  # noqa: BLE001 - an unusual constructor: set the attributes directly
+        model = CharacterModel.__new__(CharacterModel)
+        model.mapping, model.input_shape = list(mapping), tuple(input_shape)
+        model.network_name, model.network_args = "grader_network", {}
+        model.network = build(tuple(input_shape), len(mapping))
+        return model
+
+
+RECIPES: dict[str, Callable] = {"character_model": character_model}
+
+
+def build(recipe: str, args: dict) -> object:
+    """A fresh object that `recipe` makes from `args`."""
+    if recipe not in RECIPES:
+        raise ValueError(f"no recipe {recipe!r} (one of {', '.join(RECIPES)})")
+    return RECIPES[recipe](**args)
+
+
+# --- the grader's own functions -------------------------------------------------------------------
+def _cell_outputs(cell) -> list[dict]:
+    found = []
+    for output in cell.get("outputs", [])[:50]:
+        kind = output.get("output_type")
+        entry = {"output_type": kind}
+        if kind == "error":
+            entry.update(ename=str(output.get("ename", ""))[:200], evalue=str(output.get("evalue", ""))[:MAX_TEXT])
+        elif kind == "stream":
+            entry.update(name=output.get("name"), text=str(output.get("text", ""))[-MAX_TEXT:])
+        elif kind == "execute_result":
+            entry["data"] = {"text/plain": str(output.get("data", {}).get("text/plain", ""))[:MAX_TEXT]}
+        found.append(entry)
+    return found
+
+
+def run_notebook(notebook: str, cwd: str = "/submission/notebooks", cell_timeout: int = 300) -> dict:
+    """Execute the notebook the parent prepared (`LAB_QUICK=1`, errors allowed, so every graded
+    cell runs); report every nbgrader cell's id, whether it ran, and its outputs."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    document = nbformat.read(JOB_DIR / notebook, as_version=4)
+    os.environ.update({"LAB_QUICK": "1", "JUPYTER_PLATFORM_DIRS": "1"})
+    client = NotebookClient(document, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": cwd}})
+    error = None
+    try:
+        client.execute()
+    except Exception as problem:  # noqa: BLE001 - a dead kernel still leaves the cells run so far
+        error = f"{type(problem).__name__}: {str(problem)[:500]}"
+    cells, failures = [], []
+    for index, cell in enumerate(document.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and len(failures) < 10:
+                failures.append(f"cell {index}: {str(output.get('ename'))[:100]}: {str(output.get('evalue'))[:300]}")
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if not meta or not meta.get("grade_id"):
+            continue
+        cells.append({"grade_id": str(meta["grade_id"])[:100], "cell_type": cell.get("cell_type"),
+                      "executed": cell.get("execution_count") is not None, "outputs": _cell_outputs(cell)})
+    return {"cells": cells, "error": error, "failures": failures}
+
+
+def ready() -> bool:
+    """Nothing: the call only makes the runner import what the grading needs first."""
+    return True
+
+
+GRADER_FUNCTIONS: dict[str, Callable] = {"run_notebook": run_notebook, "ready": ready}
+
+
+def grader_function(name: str) -> Callable:
+    if name not in GRADER_FUNCTIONS:
+        raise ValueError(f"no grader function {name!r}")
+    return GRADER_FUNCTIONS[name]
