@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from text_recognizer.networks import lenet
+from text_recognizer.networks.lenet import lenet
 
 LAYER_ORDER = [
     keras.layers.Conv2D,

@@ -11,11 +11,11 @@ import pytest
 
 from text_recognizer import paths
 from text_recognizer.data import EmnistCharacters
-from text_recognizer.data import handwriting_fonts as fonts
 from text_recognizer.data.character_mapping import char_to_index, group_indices
-from text_recognizer.data.emnist_substitute import render_letters
 from text_recognizer.data.errors import DataError
-from text_recognizer.data.glyph_rendering import render_character
+from text_recognizer.data.synthetic import handwriting_fonts as fonts
+from text_recognizer.data.synthetic.emnist_substitute import render_letters
+from text_recognizer.data.synthetic.glyph_rendering import render_character
 
 TINY = {
     "letters_per_class_per_font": 2,

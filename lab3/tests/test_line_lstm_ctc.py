@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from text_recognizer.networks import NETWORKS
+from text_recognizer.networks import get_network
 from text_recognizer.networks.line_cnn import num_windows
 from text_recognizer.networks.line_lstm_ctc import line_lstm_ctc
 
@@ -44,4 +44,4 @@ def test_the_head_is_an_lstm_and_a_linear_layer():
 
 
 def test_registered_for_experiment_configs():
-    assert NETWORKS["line_lstm_ctc"] is line_lstm_ctc
+    assert get_network("line_lstm_ctc") is line_lstm_ctc

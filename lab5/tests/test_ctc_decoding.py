@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from text_recognizer.data.character_mapping import MAPPING
-from text_recognizer.models.line_model_ctc import best_path, ctc_decode_logits, labels_to_text
+from text_recognizer.data.character_mapping import MAPPING, indices_to_text
+from text_recognizer.models.line_model_ctc import best_path, ctc_decode_logits
 
 
 def peaked_logits(alignment: str, peak: float = 12.0) -> np.ndarray:
@@ -55,5 +55,5 @@ def test_unknown_strategy_is_a_clear_error():
 
 
 def test_helpers_show_labels_and_raw_alignments():
-    assert labels_to_text([MAPPING.index("o"), MAPPING.index("k"), 0, 0], MAPPING) == "ok"
+    assert indices_to_text([MAPPING.index("o"), MAPPING.index("k"), 0, 0, -1], MAPPING) == "ok"
     assert best_path(peaked_logits("aa_a"), MAPPING) == "aa_a"

@@ -16,7 +16,7 @@ import pytest
 import scipy.io
 
 from text_recognizer import paths
-from text_recognizer.data import DATASETS, EmnistCharacters, get_dataset
+from text_recognizer.data import EmnistCharacters, dataset_classes, get_dataset
 from text_recognizer.data import download as download_module
 from text_recognizer.data.character_mapping import MAPPING
 from text_recognizer.data.errors import DataError
@@ -160,10 +160,10 @@ def test_each_configuration_has_its_own_cache():
     assert all(path.parent == paths.processed_dir("emnist") for path in paths_seen)
 
 
-def test_registry_names_valid_datasets_and_arguments():
-    assert DATASETS["emnist"] is EmnistCharacters
+def test_datasets_are_found_by_name_with_valid_arguments():
+    assert dataset_classes()["emnist"] is EmnistCharacters
     assert get_dataset("emnist", {"source": "substitute", "seed": 3}).seed == 3
-    with pytest.raises(ValueError, match="valid names are: emnist"):
+    with pytest.raises(ValueError, match="choose one of: emnist"):
         get_dataset("mnist", {})
     with pytest.raises(ValueError, match=r"\['balanced'\].*balance"):
         get_dataset("emnist", {"balanced": True})

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from text_recognizer.data.character_mapping import MAPPING, text_to_indices
-from text_recognizer.models import MODELS, ModelConfigError
+from text_recognizer.models import ModelConfigError, get_model_class
 from text_recognizer.models.line_model_ctc import LineModelCtc
 
 MAX_LENGTH = 4
@@ -26,7 +26,7 @@ def model():
 
 
 def test_registered_for_experiment_configs():
-    assert MODELS["LineModelCtc"] is LineModelCtc
+    assert get_model_class("LineModelCtc") is LineModelCtc
 
 
 def test_ctc_loss_is_finite_and_decreases_on_a_tiny_batch():
@@ -42,11 +42,11 @@ def test_ctc_loss_is_finite_and_decreases_on_a_tiny_batch():
 
 def test_narrower_lines_are_padded_and_blank_right_ends_cropped(model):
     line = np.random.default_rng(1).integers(0, 256, (28, 80), dtype=np.uint8)
-    padded_line = model.fit_width(line)
+    padded_line = model.check_image(line)
     assert padded_line.shape == LINE_SHAPE
     assert np.array_equal(padded_line[:, :80], line) and not padded_line[:, 80:].any()
     wide = np.pad(padded_line, ((0, 0), (0, 40)))
-    assert np.array_equal(model.fit_width(wide), padded_line)
+    assert np.array_equal(model.check_image(wide), padded_line)
     assert model.predict_on_image(line)[0] == model.predict_on_image(padded_line)[0]
 
 

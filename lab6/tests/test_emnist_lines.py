@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from text_recognizer.data import DATASETS, EmnistLines, Splits, emnist_lines, get_dataset
+from text_recognizer.data import EmnistLines, Splits, dataset_classes, emnist_lines, get_dataset
 from text_recognizer.data.character_mapping import (
     BLANK_INDEX,
     EMNIST_CHARACTERS,
@@ -11,8 +11,8 @@ from text_recognizer.data.character_mapping import (
     indices_to_text,
 )
 from text_recognizer.data.emnist_lines import build_lines
-from text_recognizer.data.sentences import brown_sentences
-from text_recognizer.data.symbol_rendering import render_symbol_pool
+from text_recognizer.data.synthetic.sentences import brown_sentences
+from text_recognizer.data.synthetic.symbol_rendering import render_symbol_pool
 
 TINY_CHARS = {"letters_per_class_per_font": 2, "test_letters_per_class_per_font": 2,
               "digits_per_class": 10, "workers": 1}
@@ -31,7 +31,7 @@ def lines(tmp_path_factory):
 
 
 def test_registered_for_experiment_configs():
-    assert DATASETS["emnist_lines"] is EmnistLines
+    assert dataset_classes()["emnist_lines"] is EmnistLines
 
 
 def test_shapes_and_dtypes(lines):

@@ -37,8 +37,11 @@ def test_run_experiment_trains_evaluates_and_saves(tiny_env):
     saved = json.loads((run / "metrics.json").read_text())
     assert saved["test"]["accuracy"] == report["test"]["accuracy"]
     assert (run / "training_curves.png").stat().st_size > 1000
-    # The saved config rebuilds the model: same predictions after reload.
-    model = CharacterModel.load(run / "character_model_mlp.json")
+    # The report says where everything went; the saved config rebuilds the model.
+    assert report["run_dir"] == str(run) and report["training_curves"] == str(run / "training_curves.png")
+    assert report["model_config"] == str(run / "character_model_mlp.json")
+    assert report["weights"] == str(run / "character_model_mlp.weights.h5")
+    model = CharacterModel.load(report["model_config"])
     images = np.zeros((2, 28, 28), np.uint8)
     assert model.predict_batch(images).shape == (2, 80)
     assert json.loads((run / "character_model_mlp.json").read_text())["report"]["experiment"] == "tiny"

@@ -54,3 +54,24 @@ def test_unknown_network_or_bad_network_args_are_clear_errors():
         CharacterModel(MAPPING, (28, 28), "resnet")
     with pytest.raises(ModelConfigError, match="layer_sizes"):
         CharacterModel(MAPPING, (28, 28), "mlp", {"layer_sizes": 3})
+
+
+def test_networks_are_found_by_name_and_custom_ones_can_be_added():
+    """A config names a network; `get_network` finds it in its module, or on the package."""
+    import text_recognizer.networks as networks
+    from text_recognizer.lookup import UnknownNameError
+    from text_recognizer.networks.mlp import mlp
+
+    assert networks.get_network("mlp") is mlp
+    with pytest.raises(UnknownNameError, match="choose one of: .*mlp"):
+        networks.get_network("no_such_network")
+
+    def tiny(input_shape, num_classes, **_):
+        return mlp(input_shape, num_classes, layer_size=4, num_layers=1)
+
+    networks.tiny_test_network = tiny  # what a caller does to add a network by name
+    try:
+        model = CharacterModel(MAPPING, (28, 28), "tiny_test_network")
+        assert model.network.count_params() == 784 * 4 + 4 + 4 * 80 + 80
+    finally:
+        delattr(networks, "tiny_test_network")

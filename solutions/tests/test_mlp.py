@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from text_recognizer.networks import mlp
+from text_recognizer.networks.mlp import mlp
 
 
 def test_mlp_maps_images_to_one_logit_per_class():

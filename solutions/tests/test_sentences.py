@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from text_recognizer.data import sentences
 from text_recognizer.data.character_mapping import MAPPING
-from text_recognizer.data.sentences import (
+from text_recognizer.data.synthetic import sentences
+from text_recognizer.data.synthetic.sentences import (
     TextSampler,
     brown_sentences,
     clean_text,

@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from .cache import CacheError, load_arrays, save_arrays
 from .character_mapping import CHARACTER_GROUPS, MAPPING
 
 if TYPE_CHECKING:  # keras is imported only when batches are asked for (see `batches`)
-    from .batches import ArrayBatches, Transform
+    from .batches import ArrayBatches
 
 logger = logging.getLogger(__name__)
 
@@ -137,35 +137,18 @@ class Dataset(ABC):
     x_test = _split_array("x_test", "Test images.")
     y_test = _split_array("y_test", "Test labels.")
 
-    def batches(
-        self,
-        split: str,
-        batch_size: int,
-        shuffle: bool = False,
-        seed: int = 0,
-        transform: Transform | None = None,
-        workers: int = 1,
-        use_multiprocessing: bool = False,
-    ) -> ArrayBatches:
+    def batches(self, split: str, batch_size: int, **options: Any) -> ArrayBatches:
         """A `keras.utils.PyDataset` of (x, y) batches of one split, ready for `model.fit`.
 
-        The default `transform` gives x as float32 in [0, 1] and y as int32.
+        `options` are those of `batches.ArrayBatches` (`shuffle`, `seed`, `transform`, `workers`,
+        ...); the default `transform` gives x as float32 in [0, 1] and y as int32.
         """
         # Imported here, not at the top: building data needs no keras, and worker processes
         # that render the substitute start much faster without importing TensorFlow.
         from .batches import ArrayBatches
 
         x, y = self.load().get(split)
-        return ArrayBatches(
-            x,
-            y,
-            batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            transform=transform,
-            workers=workers,
-            use_multiprocessing=use_multiprocessing,
-        )
+        return ArrayBatches(x, y, batch_size, **options)
 
     def summary(self) -> dict:
         """Where the data comes from, split sizes and class counts (a dict for notebooks, logs)."""

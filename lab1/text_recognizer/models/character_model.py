@@ -27,19 +27,6 @@ class CharacterModel(Model):
         """Shift training images by up to 2 pixels (handwriting is never exactly centred)."""
         return random_shift(x, max_shift=2, rng=self.augment_rng)
 
-    def check_image(self, image: np.ndarray) -> np.ndarray:
-        """Return `image` as an array of `self.input_shape`, or raise a clear ValueError."""
-        image = np.asarray(image)
-        if image.dtype == object or not np.issubdtype(image.dtype, np.number):
-            raise ValueError(f"Expected a numeric image array, got dtype {image.dtype}.")
-        if image.shape != self.input_shape:
-            raise ValueError(
-                f"Expected one grayscale image of shape {self.input_shape}, got shape "
-                f"{image.shape}. Crop or resize it to {self.input_shape} first (white character "
-                "on a black background, like EMNIST)."
-            )
-        return image
-
     def predict_on_image(self, image: np.ndarray) -> tuple[str, float]:
         """Predict the character in one image and the model's confidence in it.
 

@@ -9,6 +9,9 @@ symbols that handwritten *lines* need (space and punctuation); single characters
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
+
+import numpy as np
 
 BLANK = "_"
 """Class 0: the CTC blank and the label padding."""
@@ -53,9 +56,13 @@ def text_to_indices(text: str) -> list[int]:
     return [char_to_index(char) for char in text]
 
 
-def indices_to_text(indices, *, skip_blank: bool = True) -> str:
-    """Characters of a sequence of class indices; the blank/padding is dropped by default."""
-    return "".join(MAPPING[int(i)] for i in indices if not (skip_blank and int(i) == BLANK_INDEX))
+def indices_to_text(indices: Sequence[int] | np.ndarray, mapping: Sequence[str] = MAPPING) -> str:
+    """The text of a sequence of class indices, e.g. a label row or a decoded line.
+
+    The blank / padding (class 0) is dropped, and so is the -1 that `keras.ops.ctc_decode`
+    writes after the end of a decoded line: only real characters remain.
+    """
+    return "".join(mapping[int(i)] for i in np.asarray(indices).ravel() if int(i) > BLANK_INDEX)
 
 
 def emnist_label_to_index(label):

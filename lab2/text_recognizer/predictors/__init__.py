@@ -1,6 +1,10 @@
-"""Predictors: inference-only entry points that load deployed weights (no training code)."""
+"""Predictors: inference-only entry points that load deployed weights (no training code).
 
-from text_recognizer.predictors.character_predictor import CharacterPredictor
-from text_recognizer.predictors.images import ImageError, read_grayscale_image
+    from text_recognizer.predictors import CharacterPredictor   # imports its module on first use
 
-__all__ = ["CharacterPredictor", "ImageError", "read_grayscale_image"]
+Each predictor is also a command line: `python -m text_recognizer.predictors.character_predictor IMAGE`.
+"""
+
+from text_recognizer import lookup
+
+__getattr__ = lookup.lazy_exports(__name__)

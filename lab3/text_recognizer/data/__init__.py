@@ -1,39 +1,46 @@
-"""Datasets of the course, by name, for experiment configs.
+"""Datasets of the course, found by the name an experiment config gives them.
 
     dataset = get_dataset("emnist", {"source": "auto", "balance": True})
 
-Every dataset follows `base.Dataset`: `prepare()`, `load()`, `batches(...)`, `summary()`, and a
-`source_name` that says plainly when the data is an offline substitute.
+Every dataset is a subclass of `base.Dataset` in a module of this package, with a `name`
+("emnist", "emnist_lines"): `prepare()`, `load()`, `batches(...)`, `summary()`, and a
+`source_name` that says plainly when the data is an offline substitute (built by the modules of
+`data/synthetic/`). A new dataset needs only its class. Classes can also be imported from here:
+`from text_recognizer.data import EmnistLines` imports its module on first use.
 """
 
 from __future__ import annotations
 
 import inspect
-import warnings
 
-from .base import Dataset, Splits
-from .emnist import EmnistCharacters
-from .errors import DataError
+from text_recognizer import lookup
 
-DATASETS: dict[str, type[Dataset]] = {"emnist": EmnistCharacters}
-
-# `python -m text_recognizer.data.emnist` runs a module that this package has already imported;
-# Python warns about that ("found in sys.modules"), harmlessly here: keep the command quiet.
-warnings.filterwarnings("ignore", r"'text_recognizer\.data\.\w+' found in sys\.modules", RuntimeWarning)
-
-__all__ = ["DATASETS", "DataError", "Dataset", "EmnistCharacters", "Splits", "get_dataset"]
-
-from .emnist_lines import EmnistLines  # noqa: E402  (extends the Lab 1 registry above)
-
-DATASETS["emnist_lines"] = EmnistLines
-__all__ += ["EmnistLines"]
+__getattr__ = lookup.lazy_exports(__name__)
 
 
-def get_dataset(name: str, args: dict | None = None) -> Dataset:
-    """The dataset registered as `name`, built with the keyword arguments `args`."""
-    if name not in DATASETS:
-        raise ValueError(f"Unknown dataset {name!r}; valid names are: {', '.join(sorted(DATASETS))}")
-    cls, args = DATASETS[name], dict(args or {})
+def is_dataset_class(name: str, obj: object) -> bool:
+    """Whether `obj` is a concrete dataset class (a `base.Dataset` subclass with a `name`)."""
+    from text_recognizer.data.base import Dataset
+
+    return isinstance(obj, type) and issubclass(obj, Dataset) and not inspect.isabstract(obj)
+
+
+def dataset_classes() -> dict[str, type]:
+    """Dataset name (as in experiment configs) -> its class."""
+    return {cls.name: cls for _, cls in lookup.candidates(__name__, is_dataset_class)}
+
+
+def get_dataset(name: str, args: dict | None = None):
+    """The dataset called `name`, built with the keyword arguments `args`.
+
+    Raises:
+        lookup.UnknownNameError: for an unknown name (the message lists the names);
+        ValueError: for arguments the dataset does not take.
+    """
+    classes = dataset_classes()
+    if name not in classes:
+        raise lookup.UnknownNameError(f"Unknown dataset {name!r}; choose one of: {', '.join(sorted(classes))}.")
+    cls, args = classes[name], dict(args or {})
     accepted = [p for p in inspect.signature(cls).parameters if p != "self"]
     unknown = sorted(set(args) - set(accepted))
     if unknown:

@@ -17,15 +17,11 @@ from typing import Any
 import keras
 import numpy as np
 
+from text_recognizer.data.character_mapping import BLANK_INDEX, indices_to_text
 from text_recognizer.models.base import Model
-
-BLANK_INDEX = 0
-"""The CTC blank class, also the padding value of the labels."""
+from text_recognizer.models.metrics import ValidationCharacterErrorRate, character_error_rate
 
 DECODE_STRATEGIES = ("greedy", "beam_search")
-
-# A column is "blank" when no pixel in it is brighter than this (images scaled to [0, 1]).
-_BLANK_COLUMN_THRESHOLD = 0.1
 
 
 def ctc_lengths(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
@@ -68,11 +64,6 @@ class CtcLoss(keras.losses.Loss):
         raise NotImplementedError("Lab 3 exercise: implement CtcLoss.call: The CTC loss of each line: minus the log-probability of its label under the logits. See notebooks/lab3.ipynb.")
 
 
-def labels_to_text(labels: Sequence[int] | np.ndarray, mapping: Sequence[str]) -> str:
-    """The text of one label row: its characters, without blanks / padding (class 0)."""
-    return "".join(mapping[int(i)] for i in np.asarray(labels).ravel() if 0 < int(i) < len(mapping))
-
-
 def best_path(logits: np.ndarray, mapping: Sequence[str]) -> str:
     """The raw per-timestep argmax of one line, blanks shown as `_` (nothing collapsed).
 
@@ -100,7 +91,8 @@ def ctc_decode_logits(
        `decoded` is (1, batch, timesteps) with `-1` after the end of each decoded line;
        `scores` is (batch, 1): for greedy the *negative* sum of the best log-probability of each
        timestep, for beam search the log-probability of the decoded text.
-    3. Map each decoded row to text through `mapping`, skipping `-1` (and the blank).
+    3. Map each decoded row to text with `indices_to_text(row, mapping)`, which skips the `-1`
+       padding (and the blank).
     4. Confidence: `exp(-score)` for greedy, that is the product over timesteps of the best
        per-step probability (the probability of the single best alignment); `exp(score)` for
        beam search, the probability of the text summed over the alignments the beam found.
@@ -124,10 +116,10 @@ class LineModelCtc(Model):
     """A line recognizer trained with CTC: images (28, width) -> text.
 
     Training and evaluation use the dataset's fixed line width. `predict_on_image` also takes
-    narrower lines (padded on the right with background, as the synthetic lines are) and wider
-    ones whose extra right part is blank (cropped).
+    narrower lines and wider ones whose extra right part is blank (see `Model.check_image`).
     """
 
+    reads_lines = True
     decode_strategy = "greedy"
     """How `evaluate` and `predict_on_image` decode: "greedy" or "beam_search"."""
     beam_width = 10
@@ -136,36 +128,9 @@ class LineModelCtc(Model):
         """CTC on the network's logits, blank = padding = class 0."""
         return CtcLoss()
 
-    # --- data formatting ---------------------------------------------------------------------
-    def fit_width(self, image: np.ndarray) -> np.ndarray:
-        """Return one line image (height, width) padded or cropped to the trained width.
-
-        Raises a ValueError saying what to do for anything that is not a 2-D line of the
-        trained height, or that is wider than the trained width with ink beyond it.
-        """
-        image = np.asarray(image)
-        if image.dtype == object or not np.issubdtype(image.dtype, np.number):
-            raise ValueError(f"Expected a numeric image array, got dtype {image.dtype}.")
-        height, width = self.input_shape[:2]
-        if image.ndim != 2 or image.shape[0] != height:
-            raise ValueError(
-                f"Expected one grayscale line image {height} pixels high (shape ({height}, width)), "
-                f"got shape {image.shape}. Resize the line to a height of {height} pixels, keeping "
-                "its aspect ratio (white ink on a black background)."
-            )
-        if image.shape[1] < width:
-            # Synthetic lines are left-aligned with blank background on the right: pad the same way.
-            return np.pad(image, ((0, 0), (0, width - image.shape[1])))
-        if image.shape[1] > width:
-            extra = self.preprocess(image[:, width:])
-            if extra.size and extra.max() > _BLANK_COLUMN_THRESHOLD:
-                raise ValueError(
-                    f"The line is {image.shape[1]} pixels wide and has ink beyond the {width} pixels "
-                    f"this model reads. Split it into shorter lines or scale it down to at most "
-                    f"{width} pixels wide."
-                )
-            return image[:, :width]
-        return image
+    def epoch_callbacks(self, dataset: Any) -> list:
+        """Report the character error rate on the validation lines after every epoch."""
+        return [ValidationCharacterErrorRate(self, dataset.x_val, dataset.y_val)]
 
     # --- prediction --------------------------------------------------------------------------
     def predict_logits(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
@@ -190,7 +155,7 @@ class LineModelCtc(Model):
         Returns:
             (text, confidence); see `ctc_decode_logits` for what the confidence means.
         """
-        line = self.fit_width(image)
+        line = self.check_image(image)
         # predict_on_batch runs the compiled (graph / jit) forward pass: calling the network
         # eagerly steps through the LSTM op by op, many times slower.
         logits = self.network.predict_on_batch(self.preprocess(line)[None])
@@ -208,9 +173,7 @@ class LineModelCtc(Model):
         lines), `line_accuracy` (lines read exactly), `mean_confidence`, `num_samples` and
         `examples` (the first five (target, prediction) pairs).
         """
-        from text_recognizer.models.metrics import character_error_rate
-
-        targets = [labels_to_text(row, self.mapping) for row in np.asarray(y)]
+        targets = [indices_to_text(row, self.mapping) for row in np.asarray(y)]
         predictions = self.predict_texts(np.asarray(x), batch_size=batch_size, strategy=strategy)
         texts = [text for text, _ in predictions]
         if not targets:

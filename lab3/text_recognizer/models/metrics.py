@@ -3,12 +3,16 @@
     character_error_rate(["helo world"], ["hello world"])   # 1 edit / 11 characters = 0.0909
 
 Lab 2's per-position line CNNs and Lab 3's CTC model report the same CER, so their figures can
-be compared directly.
+be compared directly; `ValidationCharacterErrorRate` reports it after every training epoch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
 
 try:  # rapidfuzz (in the course's lock files) computes the same distance in C, ~100x faster.
     from rapidfuzz.distance import Levenshtein as _Levenshtein
@@ -60,3 +64,31 @@ def character_error_rate(predictions: Sequence[str], targets: Sequence[str]) -> 
         raise ValueError("Every target is empty: the character error rate is undefined.")
     errors = sum(edit_distance(p, t) for p, t in zip(predictions, targets, strict=True))
     return errors / total
+
+
+class ValidationCharacterErrorRate(keras.callbacks.Callback):
+    """After every epoch, the CER on (at most `max_lines`) validation lines.
+
+    It is written into the epoch's logs as `val_character_error_rate`, so it lands in the
+    training history (and its curves) beside the loss, and printed: the loss alone does not say
+    how well a line model reads.
+
+    Args:
+        line_model: a line model of the course (anything with `evaluate(x, y)` that reports
+            `character_error_rate`).
+        x, y: the validation images and padded labels.
+    """
+
+    def __init__(self, line_model: Any, x: np.ndarray, y: np.ndarray, max_lines: int = 1000) -> None:
+        super().__init__()
+        # Not `self.model`: Keras sets that to the network being trained.
+        self.line_model = line_model
+        self.x, self.y = x[:max_lines], y[:max_lines]
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if not len(self.y):
+            return
+        rate = self.line_model.evaluate(self.x, self.y)["character_error_rate"]
+        if logs is not None:
+            logs["val_character_error_rate"] = rate
+        print(f"epoch {epoch + 1}: validation CER {rate:.4f}")

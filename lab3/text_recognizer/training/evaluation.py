@@ -20,18 +20,19 @@ def most_confused_pairs(
 
 
 def save_training_curves(history: dict[str, list[float]], path: Path) -> Path:
-    """Plot loss and accuracy per epoch (train and validation) to a PNG file."""
+    """Plot loss, accuracy and (line models) the validation CER per epoch to a PNG file."""
     # A bare Figure draws off-screen without touching pyplot's global backend, so notebooks
     # that train (and then plot inline) keep showing their figures.
     from matplotlib.figure import Figure
 
-    metrics = [m for m in ("loss", "accuracy") if m in history]
+    metrics = [m for m in ("loss", "accuracy", "character_error_rate") if m in history or f"val_{m}" in history]
     fig = Figure(figsize=(5 * len(metrics), 3.5))
     axes = fig.subplots(1, len(metrics), squeeze=False)
     for ax, metric in zip(axes[0], metrics, strict=True):
-        epochs = np.arange(1, len(history[metric]) + 1)
-        ax.plot(epochs, history[metric], marker="o", label="train")
+        if metric in history:
+            ax.plot(np.arange(1, len(history[metric]) + 1), history[metric], marker="o", label="train")
         if f"val_{metric}" in history:
+            epochs = np.arange(1, len(history[f"val_{metric}"]) + 1)
             ax.plot(epochs, history[f"val_{metric}"], marker="o", label="validation")
         ax.set_xlabel("epoch")
         ax.set_title(metric)

@@ -17,12 +17,20 @@ import numpy as np
 Transform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
+def to_float(images: np.ndarray) -> np.ndarray:
+    """Pixels as float32 in [0, 1]: uint8 images are divided by 255, float images kept as they are."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        return images.astype(np.float32) / 255.0
+    return images.astype(np.float32)
+
+
 def to_float_inputs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The default batch transform: uint8 pixels -> float32 in [0, 1], labels -> int32.
+    """The default batch transform: pixels -> float32 in [0, 1] (`to_float`), labels -> int32.
 
     The data stays uint8 in memory (4x smaller) and is only converted one batch at a time.
     """
-    return x.astype(np.float32) / 255.0, y.astype(np.int32)
+    return to_float(x), np.asarray(y, dtype=np.int32)
 
 
 class ArrayBatches(keras.utils.PyDataset):

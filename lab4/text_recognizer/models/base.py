@@ -11,12 +11,15 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
 
-from text_recognizer.networks import NETWORKS
+from text_recognizer import image_checks
+from text_recognizer.data.batches import to_float, to_float_inputs
+from text_recognizer.lookup import UnknownNameError
+from text_recognizer.networks import get_network
 
 WEIGHTS_SUFFIX = ".weights.h5"
 CONFIG_SUFFIX = ".json"
@@ -36,9 +39,15 @@ class Model:
     Args:
         mapping: the class index -> character list (index 0 is the blank / padding "_").
         input_shape: shape of one input image, e.g. (28, 28).
-        network: name of a network function in `text_recognizer.networks.NETWORKS`.
+        network: name of a network function of `text_recognizer.networks` (`get_network`).
         network_args: keyword arguments for that network function.
+
+    What every model offers a predictor: `check_image(image)` (an array of the shape the
+    network reads, or a clear error) and `predict_on_image(image)` -> (prediction, confidence).
     """
+
+    reads_lines: ClassVar[bool] = False
+    """True for line models: `check_image` then pads narrower lines and crops blank right ends."""
 
     def __init__(
         self,
@@ -47,10 +56,10 @@ class Model:
         network: str,
         network_args: dict[str, Any] | None = None,
     ) -> None:
-        if network not in NETWORKS:
-            raise ModelConfigError(
-                f"Unknown network {network!r}. Choose one of: {', '.join(sorted(NETWORKS))}."
-            )
+        try:
+            network_function = get_network(network)
+        except UnknownNameError as error:
+            raise ModelConfigError(str(error)) from None
         self.mapping = list(mapping)
         # One generator per model: augmentation is reproducible and models do not share state.
         self.augment_rng = np.random.default_rng(0)
@@ -58,7 +67,7 @@ class Model:
         self.network_name = network
         self.network_args = dict(network_args or {})
         try:
-            self.network: keras.Model = NETWORKS[network](
+            self.network: keras.Model = network_function(
                 self.input_shape, len(self.mapping), **self.network_args
             )
         except TypeError as error:
@@ -80,22 +89,39 @@ class Model:
     @staticmethod
     def preprocess(images: np.ndarray) -> np.ndarray:
         """Scale images to float32 in [0, 1] (uint8 input is divided by 255)."""
-        images = np.asarray(images)
-        if images.dtype == np.uint8:
-            return images.astype("float32") / 255.0
-        return images.astype("float32")
+        return to_float(images)
 
     def batch_transform(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Format one batch from a dataset for the network (used by `Dataset.batches`)."""
-        return self.preprocess(x), np.asarray(y, dtype="int32")
+        return to_float_inputs(x, y)
 
     def augment_batch(self, x: np.ndarray) -> np.ndarray:
         """Random changes to a training batch of images; subclasses choose (default: none)."""
         return x
 
+    def epoch_callbacks(self, dataset: Any) -> list[keras.callbacks.Callback]:
+        """Keras callbacks that `fit` always adds, e.g. a metric computed on validation data
+        after every epoch (line models report their CER this way); default: none."""
+        return []
+
     def augmented_batch_transform(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`batch_transform` after `augment_batch`: for training batches only."""
         return self.batch_transform(self.augment_batch(x), y)
+
+    # --- prediction: what predictors rely on ---------------------------------------------------
+    def check_image(self, image: np.ndarray) -> np.ndarray:
+        """`image` as an array the network reads, or an `ImageError` (a ValueError) saying what to do.
+
+        Character models need exactly `input_shape`; line models (`reads_lines`) take lines of the
+        trained height, padding narrower ones and cropping a blank right end of wider ones.
+        """
+        if self.reads_lines:
+            return image_checks.fit_line_width(image, *self.input_shape[:2])
+        return image_checks.exact_shape(image, self.input_shape)
+
+    def predict_on_image(self, image: np.ndarray) -> tuple[str, float]:
+        """Predict on one image: (the character or text, the model's confidence in [0, 1])."""
+        raise NotImplementedError(f"{type(self).__name__} must define predict_on_image().")
 
     # --- what training needs -------------------------------------------------------------------
     def loss(self) -> keras.losses.Loss:
@@ -138,9 +164,8 @@ class Model:
             "train", batch_size, shuffle=True, transform=train_transform, workers=workers
         )
         val = dataset.batches("val", batch_size, transform=self.batch_transform, workers=workers)
-        history = self.network.fit(
-            train, validation_data=val, epochs=epochs, callbacks=callbacks or [], verbose=verbose
-        )
+        callbacks = [*self.epoch_callbacks(dataset), *(callbacks or [])]
+        history = self.network.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks, verbose=verbose)
         return {key: [float(v) for v in values] for key, values in history.history.items()}
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> dict[str, Any]:

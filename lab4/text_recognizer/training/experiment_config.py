@@ -81,9 +81,9 @@ def load_config(source: str | Path) -> ExperimentConfig:
 
 def parse_config(data: Any, where: str = "the experiment config") -> ExperimentConfig:
     """Validate already-parsed config data and return an ExperimentConfig."""
-    from text_recognizer.data import DATASETS
-    from text_recognizer.models import MODELS
-    from text_recognizer.networks import NETWORKS
+    from text_recognizer.data import dataset_classes
+    from text_recognizer.models import model_names
+    from text_recognizer.networks import network_names
 
     if not isinstance(data, dict):
         raise ConfigError(f"{where} must be a JSON object ({{...}}), got {type(data).__name__}.")
@@ -94,7 +94,7 @@ def parse_config(data: Any, where: str = "the experiment config") -> ExperimentC
     missing = [key for key in REQUIRED_KEYS if key not in data]
     if missing:
         raise ConfigError(f"{where} is missing {missing}; every config names {list(REQUIRED_KEYS)}.")
-    for key, known in (("dataset", DATASETS), ("model", MODELS), ("network", NETWORKS)):
+    for key, known in (("dataset", dataset_classes()), ("model", model_names()), ("network", network_names())):
         if data[key] not in known:
             raise ConfigError(
                 f"{where}: unknown {key} {data[key]!r}; choose one of {sorted(known)}."

@@ -9,7 +9,7 @@ on a machine with internet, with
 
     python -m text_recognizer.data.emnist --download
 
-Without it, "auto" uses the offline substitute (`emnist_substitute`) and logs that it does.
+Without it, "auto" uses the offline substitute (`synthetic/emnist_substitute.py`) and logs that it does.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from .. import paths
 from .base import Dataset
 from .character_mapping import EMNIST_CHARACTERS, emnist_label_to_index
 from .download import download, file_sha256, load_spec
-from .emnist_substitute import SOURCE_NAME as SUBSTITUTE_SOURCE_NAME
-from .emnist_substitute import build_substitute
 from .errors import DataError
 from .sampling import balanced_train_val
+from .synthetic.emnist_substitute import SOURCE_NAME as SUBSTITUTE_SOURCE_NAME
+from .synthetic.emnist_substitute import build_substitute
 
 logger = logging.getLogger(__name__)
 

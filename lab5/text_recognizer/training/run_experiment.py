@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
+from text_recognizer.environment import configure_environment
 from text_recognizer.training.experiment_config import ConfigError, ExperimentConfig, load_config
 
 
@@ -31,14 +32,16 @@ def run_experiment(
     """Train the configured model, evaluate it on the test split and save it.
 
     Returns the report (also written to `<run_dir>/metrics.json`): test metrics, training
-    time, samples per second, the data source and where the weights went.
+    time, samples per second, the data source, and where it saved things: `run_dir`,
+    `weights`, `model_config` (what `Model.load` reads), `training_curves`, and `deployed_to`
+    with `deploy`. All paths are strings (the report is JSON).
     """
     import keras
     import numpy as np
 
     from text_recognizer import paths
     from text_recognizer.data import get_dataset
-    from text_recognizer.models import MODELS
+    from text_recognizer.models import get_model_class
     from text_recognizer.training.evaluation import most_confused_pairs, save_training_curves
 
     if verbose == "auto":
@@ -51,7 +54,7 @@ def run_experiment(
     print(f"Data: {dataset.source_name}")
     print(f"  train {len(dataset.y_train):,}  val {len(dataset.y_val):,}  test {len(dataset.y_test):,}")
 
-    model = MODELS[config.model](dataset.mapping, dataset.input_shape, config.network, config.network_args)
+    model = get_model_class(config.model)(dataset.mapping, dataset.input_shape, config.network, config.network_args)
     train_args = config.train_args
     callbacks = []
     if train_args["early_stopping_patience"]:
@@ -97,8 +100,9 @@ def run_experiment(
 
     run_dir = run_dir or paths.runs_dir() / f"{config.name}-{datetime.now():%Y%m%d-%H%M%S}"
     weights_path, config_path = model.save(run_dir / model.name, extra={"report": report})
-    report["weights"] = str(weights_path)
-    save_training_curves(history, run_dir / "training_curves.png")
+    report.update(run_dir=str(run_dir), weights=str(weights_path), model_config=str(config_path),
+                  training_curves=str(run_dir / "training_curves.png"))
+    save_training_curves(history, Path(report["training_curves"]))
     (run_dir / "history.json").write_text(json.dumps(history, indent=2) + "\n")
     if deploy:
         for path in (weights_path, config_path):
@@ -151,6 +155,7 @@ def main(
     run_dir: Annotated[Path | None, typer.Option(help="Folder for this run (default runs/<name>-<time>).")] = None,
 ) -> None:
     """Train and evaluate a model from an experiment config."""
+    configure_environment()
     try:
         experiment = load_config(config)
         if epochs is not None:

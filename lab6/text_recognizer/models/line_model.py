@@ -13,9 +13,9 @@ from typing import Any
 import keras
 import numpy as np
 
-from text_recognizer.data.character_mapping import BLANK_INDEX
+from text_recognizer.data.character_mapping import indices_to_text
 from text_recognizer.models.base import Model
-from text_recognizer.models.metrics import character_error_rate
+from text_recognizer.models.metrics import ValidationCharacterErrorRate, character_error_rate
 
 
 class LineModel(Model):
@@ -26,6 +26,8 @@ class LineModel(Model):
     positions included: predicting where the line ends is part of reading it). A product would
     shrink with every position and could not be compared between lines of different lengths.
     """
+
+    reads_lines = True
 
     @property
     def max_length(self) -> int:
@@ -50,25 +52,11 @@ class LineModel(Model):
             )
         return super().fit(dataset, *args, **kwargs)
 
+    def epoch_callbacks(self, dataset: Any) -> list:
+        """Report the character error rate on the validation lines after every epoch."""
+        return [ValidationCharacterErrorRate(self, dataset.x_val, dataset.y_val)]
+
     # --- prediction ----------------------------------------------------------------------------
-    def check_image(self, image: np.ndarray) -> np.ndarray:
-        """One line image at the trained size: narrower lines are padded on the right.
-
-        Raises a ValueError saying what to do for anything else.
-        """
-        image = np.asarray(image)
-        if image.dtype == object or not np.issubdtype(image.dtype, np.number):
-            raise ValueError(f"Expected a numeric image array, got dtype {image.dtype}.")
-        height, width = self.input_shape
-        if image.ndim != 2 or image.shape[0] != height or image.shape[1] > width:
-            raise ValueError(
-                f"Expected one grayscale line image of shape ({height}, width <= {width}), got "
-                f"shape {image.shape}. Scale the line to {height} pixels high (white ink on black) "
-                f"and split lines wider than {width} pixels."
-            )
-        # Synthetic lines are left-aligned on a black background: pad the same way.
-        return np.pad(image, ((0, 0), (0, width - image.shape[1])))
-
     def predict_texts(self, images: np.ndarray, batch_size: int = 256) -> list[tuple[str, float]]:
         """(text, confidence) for each line of a batch of images at the trained size."""
         probabilities = self.predict_batch(images, batch_size=batch_size)
@@ -82,8 +70,7 @@ class LineModel(Model):
         return self._decode(probabilities)
 
     def _decode(self, probabilities: np.ndarray) -> tuple[str, float]:
-        indices = np.argmax(probabilities, axis=-1)
-        text = "".join(self.mapping[i] for i in indices if i != BLANK_INDEX)
+        text = indices_to_text(np.argmax(probabilities, axis=-1), self.mapping)
         return text, float(probabilities.max(axis=-1).mean())
 
     # --- evaluation ----------------------------------------------------------------------------
@@ -100,7 +87,7 @@ class LineModel(Model):
             raise ValueError("Cannot evaluate on zero lines: pass at least one image and label.")
         probabilities = self.predict_batch(x, batch_size=batch_size)
         predictions = [self._decode(row)[0] for row in probabilities]
-        targets = ["".join(self.mapping[i] for i in row if i != BLANK_INDEX) for row in y]
+        targets = [indices_to_text(row, self.mapping) for row in y]
         return {
             "num_samples": int(len(y)),
             "character_error_rate": float(character_error_rate(predictions, targets)),

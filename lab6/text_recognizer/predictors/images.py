@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from text_recognizer.image_checks import ImageError, numeric_image
+
+__all__ = ["ImageError", "read_grayscale_image", "to_white_on_black"]
+
 # Refuse decompression bombs early: a character or line image never needs more pixels.
 MAX_PIXELS = 50_000_000
-
-
-class ImageError(ValueError):
-    """An input that cannot be read as an image."""
 
 
 def read_grayscale_image(source: str | Path | bytes | np.ndarray) -> np.ndarray:
@@ -52,12 +52,11 @@ def read_grayscale_image(source: str | Path | bytes | np.ndarray) -> np.ndarray:
 
 
 def _array_to_grayscale(array: np.ndarray) -> np.ndarray:
+    array = numeric_image(array)
     if array.ndim == 3 and array.shape[-1] in (1, 3, 4):
         array = array[..., :3].mean(axis=-1) if array.shape[-1] >= 3 else array[..., 0]
     if array.ndim != 2:
         raise ImageError(f"Expected a 2-D grayscale image array, got shape {array.shape}.")
-    if not np.issubdtype(array.dtype, np.number):
-        raise ImageError(f"Expected a numeric image array, got dtype {array.dtype}.")
     if array.dtype != np.uint8:
         scale = 255.0 if array.size and float(np.nanmax(array)) <= 1.0 else 1.0
         array = np.clip(np.nan_to_num(array * scale), 0, 255).astype(np.uint8)

@@ -23,6 +23,8 @@ from typing import Annotated, Any
 
 import typer
 
+from text_recognizer.environment import configure_environment
+
 VARIANTS = ("line_cnn_sliding_window", "line_cnn_all_conv")
 
 
@@ -141,6 +143,7 @@ def main(
     output: Annotated[Path | None, typer.Option(help="Also write the figures to this JSON file.")] = None,
 ) -> None:
     """Time the sliding-window and all-convolutional line CNNs on the same batch."""
+    configure_environment()
     if data not in ("emnist_lines", "random"):
         raise typer.BadParameter("use 'emnist_lines' or 'random'", param_hint="--data")
     try:

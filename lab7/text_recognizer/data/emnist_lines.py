@@ -8,13 +8,13 @@
 How a line is made (FSDL's EMNIST lines, with a few fixes):
 
 1. Text: a fragment of Brown corpus sentences that starts and ends at word boundaries and has at
-   most `max_length` characters (`sentences.TextSampler`). Train, validation and test lines
+   most `max_length` characters (`synthetic/sentences.py: TextSampler`). Train, validation and test lines
    take their text from different documents.
 2. Characters: for every character, a random image of that class from `EmnistCharacters`:
    train lines from the characters' train split, validation lines from its validation split,
    test lines from its *test* split (writers never seen in training).
    EMNIST has no punctuation: `, . ; : ? ! " ' ( ) - & / # * +` are rendered from the handwriting
-   fonts of the substitute (`symbol_rendering`; train fonts for train and validation lines, test
+   fonts of the substitute (`synthetic/symbol_rendering.py`; train fonts for train and validation lines, test
    fonts for test lines), at their natural height (a comma on the baseline, a quote on top).
    A space is a blank gap of 50-100% of a character step.
 3. Layout: the character images (28x28) are pasted left to right, each `28 - overlap * 28`
@@ -40,9 +40,9 @@ from .base import Dataset
 from .character_mapping import BLANK_INDEX, LINE_SYMBOLS, MAPPING, char_to_index, text_to_indices
 from .emnist import SOURCES, EmnistCharacters
 from .errors import DataError
-from .glyph_rendering import IMAGE_SIZE
-from .sentences import TextSampler, brown_sentences
-from .symbol_rendering import render_symbol_pool
+from .synthetic.glyph_rendering import IMAGE_SIZE
+from .synthetic.sentences import TextSampler, brown_sentences
+from .synthetic.symbol_rendering import render_symbol_pool
 
 logger = logging.getLogger(__name__)
 

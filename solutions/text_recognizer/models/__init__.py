@@ -1,22 +1,29 @@
-"""Models: a network plus data formatting, loss, optimizer, metrics and weights."""
+"""Models: a network plus data formatting, loss, optimizer, metrics and weights.
 
-from text_recognizer.models.base import Model, ModelConfigError
-from text_recognizer.models.character_model import CharacterModel
+Each model class lives in its own module (`character_model.py`, ...) and can be imported from
+there or from this package: `from text_recognizer.models import CharacterModel` imports its
+module on first use. `get_model_class(name)` finds the class an experiment config names.
+"""
 
-MODELS = {"CharacterModel": CharacterModel}
+from __future__ import annotations
 
-__all__ = ["MODELS", "CharacterModel", "Model", "ModelConfigError"]
+from text_recognizer import lookup
 
-### BEGIN FROM LAB 2
-from text_recognizer.models.line_model import LineModel  # noqa: E402  (extends the registry above)
+__getattr__ = lookup.lazy_exports(__name__)
 
-MODELS["LineModel"] = LineModel
-__all__ += ["LineModel"]
-### END FROM LAB 2
 
-### BEGIN FROM LAB 3
-from text_recognizer.models.line_model_ctc import LineModelCtc  # noqa: E402
+def is_model_class(name: str, obj: object) -> bool:
+    """Whether `obj` is a concrete model class of this package (a subclass of `base.Model`)."""
+    from text_recognizer.models.base import Model
 
-MODELS["LineModelCtc"] = LineModelCtc
-__all__ += ["LineModelCtc"]
-### END FROM LAB 3
+    return isinstance(obj, type) and issubclass(obj, Model) and obj is not Model
+
+
+def get_model_class(name: str) -> type:
+    """The model class called `name` (raises `lookup.UnknownNameError` listing the names)."""
+    return lookup.find(__name__, name, is_model_class, "model")
+
+
+def model_names() -> list[str]:
+    """Every name `get_model_class` accepts."""
+    return lookup.available(__name__, is_model_class)
