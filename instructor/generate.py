@@ -16,7 +16,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from instructor.errors import CourseError
-from instructor.lab_readme import render_readme
+from instructor.lab_readme import notebook_text, reference_reports, render_readme
 from instructor.layout import (
     LAB_README,
     LABS,
@@ -170,6 +170,8 @@ def render_lab(
             data = course.read(path)
         files[path] = LabFile(data, executable)
     exercises = course.exercises(lab)
+    notebook = course.lab_notebooks.get(lab_notebook(lab))
+    new_files = sorted(path for path, intro in course.manifest.intro_lab.items() if intro == lab)
     files[LAB_README] = LabFile(
         render_readme(
             lab,
@@ -177,6 +179,9 @@ def render_lab(
             exercises=[e for e in exercises if e.lab == lab],
             later_exercises=[e for e in exercises if e.lab > lab],
             has_notebook=lab_notebook(lab) in files,
+            notebook_text=notebook_text(notebook[1]) if notebook and notebook[0] == lab else "",
+            new_files=new_files,
+            reference_reports=reference_reports(course.read, new_files),
         ).encode("utf-8")
     )
     return dict(sorted(files.items()))

@@ -2,8 +2,46 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
+
+from nbformat import NotebookNode
+
 from instructor.layout import lab_notebook
 from instructor.markers import Exercise
+
+#: deployed weights' configs carry the report of the run that trained them
+WEIGHTS_CONFIG = re.compile(r"^text_recognizer/weights/[^/]+\.json$")
+#: the test metric a report's figure is, and how to say it
+FIGURES = (("accuracy", "test accuracy"), ("character_error_rate", "test character error rate (CER)"))
+
+
+def notebook_text(notebook: NotebookNode) -> str:
+    """All the text of a notebook's cells, in order (to find where exercises are introduced)."""
+    return "\n".join(str(cell.get("source", "")) for cell in notebook.cells)
+
+
+def reference_reports(read: Callable[[str], bytes], new_files: list[str]) -> dict[str, dict]:
+    """Deployed model name -> the report saved with its weights, for the lab's new weights."""
+    reports = {}
+    for path in new_files:
+        if WEIGHTS_CONFIG.match(path):
+            report = json.loads(read(path)).get("report")
+            if isinstance(report, dict) and isinstance(report.get("test"), dict):
+                reports[path.rsplit("/", 1)[1].removesuffix(".json")] = report
+    return reports
+
+
+def notebook_order(exercises: list[Exercise], text: str) -> list[Exercise]:
+    """Exercises in the order the notebook first names them (the rest after, by file and line)."""
+
+    def position(exercise: Exercise) -> tuple[int, str, int]:
+        name = exercise.qualname.rsplit(".", 1)[-1]
+        found = [m.start() for m in re.finditer(rf"\b{re.escape(name)}\b", text)]
+        return (found[0] if found else len(text) + 1, exercise.path, exercise.line)
+
+    return sorted(exercises, key=position)
 
 
 def render_readme(
@@ -13,10 +51,22 @@ def render_readme(
     exercises: list[Exercise],
     later_exercises: list[Exercise],
     has_notebook: bool,
+    notebook_text: str = "",
+    new_files: list[str] | None = None,
+    reference_reports: dict[str, dict] | None = None,
 ) -> str:
     """Markdown for lab `lab`'s README.md (students read it first)."""
     notebook = lab_notebook(lab)
     heading = f"# Lab {lab}: {title}" if title else f"# Lab {lab}"
+    if not has_notebook and not exercises and not new_files:
+        return "\n".join([
+            heading,
+            "",
+            f"Lab {lab} is not released yet. This folder holds the course's code as it stands after the",
+            "previous lab, with every earlier exercise solved; its own instructions, notebook and",
+            "exercises come when the lab opens.",
+            "",
+        ])
     lines = [
         heading,
         "",
@@ -61,7 +111,7 @@ def render_readme(
             "| File | Function | What it should do |",
             "| --- | --- | --- |",
         ]
-        for exercise in sorted(exercises, key=lambda e: (e.path, e.line)):
+        for exercise in notebook_order(exercises, notebook_text):
             summary = exercise.summary.replace("|", "\\|") or "See the notebook."
             lines.append(f"| `{exercise.path}` | `{exercise.qualname}` | {summary} |")
     else:
@@ -75,6 +125,27 @@ def render_readme(
             "A few other functions raise `NotImplementedError` because they belong to a later lab",
             "(their message says which one). Leave them as they are for now.",
         ]
+    # The package and the configs; tests and notebooks have their own sections above.
+    shown = [path for path in new_files or []
+             if path.startswith(("text_recognizer/", "experiments/")) and not path.endswith(".h5")]
+    if shown:
+        lines += ["", "## New in this lab", ""]
+        lines += [f"- `{path}`" for path in shown]
+    if reference_reports:
+        lines += [
+            "",
+            "## Figures to expect",
+            "",
+            "What the course's reference runs reached (the deployed weights in `text_recognizer/weights/`,",
+            "trained with the lab's full experiment configs). Shorter runs, as in the notebook, land lower.",
+            "",
+        ]
+        for name, report in sorted(reference_reports.items()):
+            test = report["test"]
+            figures = [f"{label} {float(test[key]):.3f}" for key, label in FIGURES if key in test]
+            if figures:
+                source = report.get("data_source", "")
+                lines.append(f"- `{name}`: {', '.join(figures)}" + (f" on {source}" if source else ""))
     lines += [
         "",
         "## Good to know",

@@ -58,7 +58,7 @@ def test_each_lab_stubs_exactly_its_exercise_files(lab):
 def test_lab1_stubs_raise_not_implemented_naming_the_lab():
     code = (
         "import sys; sys.path.insert(0, '.')\n"
-        "from text_recognizer.networks import mlp\n"
+        "from text_recognizer.networks.mlp import mlp\n"
         "try:\n    mlp((28, 28), 80)\nexcept NotImplementedError as e:\n    print(e)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "lab1", capture_output=True, text=True,
@@ -104,3 +104,33 @@ def test_solution_notebooks_run_end_to_end_in_quick_mode(notebook, tmp_path, mon
     ExecutePreprocessor(timeout=600, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(notebook.parent)}})
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
+
+
+@pytest.mark.parametrize("notebook", sorted((ROOT / "solutions" / "notebooks").glob("lab*.ipynb")),
+                         ids=lambda p: p.name)
+def test_graded_cells_pass_with_every_demo_cell_broken(notebook, tmp_path, monkeypatch):
+    """Graded test cells need only the notebook's first (setup) cell: with every demo cell broken
+    on purpose (so any one of them is), each graded cell still passes, hidden tests included."""
+    import nbformat
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    monkeypatch.setenv("LAB_QUICK", "1")
+    monkeypatch.setenv("TEXT_RECOGNIZER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TEXT_RECOGNIZER_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = nbformat.read(notebook, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    graded = [cell for cell in code if cell.metadata.get("nbgrader", {}).get("grade")]
+    demos = [cell for cell in code[1:] if cell not in graded]
+    assert graded and demos
+    for cell in demos:
+        cell.source = 'raise RuntimeError("a demo cell broken on purpose")'
+    ExecutePreprocessor(timeout=600, kernel_name="python3", allow_errors=True).preprocess(
+        nb, {"metadata": {"path": str(notebook.parent)}})
+
+    def errors(cell):
+        return [f"{o.ename}: {o.evalue}" for o in cell.get("outputs", []) if o.output_type == "error"]
+
+    assert all(errors(cell) for cell in demos)  # the demo cells did break
+    failed = {cell.metadata["nbgrader"]["grade_id"]: errors(cell) for cell in graded if errors(cell)}
+    assert not failed, failed
