@@ -1,10 +1,12 @@
 """Command line of the autograder: `python -m autograder --help`.
 
 grade SUBMISSION --lab 1 --student alice     one submission (folder or archive) -> results.json
+test FOLDER --lab 1                          the hidden suite on any folder: pytest's output + results.json
 grade-all FOLDER --lab 1                     every submission in FOLDER, in parallel
 leaderboard --lab 1 [--private] [--html F]   the table (best per student)
 serve                                        the leaderboards as a small web page
 export-gradescope --lab 1 --to lab1.zip      the zip Gradescope's autograder upload expects
+export-grades --lab 1 --to grades.csv        the grade sheet: hidden suite, notebook, written answers, leaderboard
 check-sandbox                                is bubblewrap usable here? as whom? with which limits?
 demo                                         grade the solutions and the stubbed labs, show the leaderboard
 benchmark                                    grading time, sandbox overhead, grade-all throughput
@@ -59,6 +61,22 @@ TimeoutScale = Annotated[
 MemoryGb = Annotated[float, typer.Option("--memory-gb", min=1.0, help="Address-space limit of student code, GiB.")]
 TotalSeconds = Annotated[float, typer.Option("--time-budget", min=10.0, help="Wall-time budget of one submission, s.")]
 NoNotebook = Annotated[bool, typer.Option("--no-notebook", help="Skip grading the lab notebook with nbgrader.")]
+Gradebook = Annotated[
+    Path | None,
+    typer.Option("--gradebook", help="nbgrader gradebook for the notebook's autograded scores "
+                 "(default: build/nbgrader/gradebook.db when it exists; see `make labs`)."),
+]
+NoGradebook = Annotated[bool, typer.Option("--no-gradebook", help="Do not record notebook scores in nbgrader.")]
+
+
+def _gradebook(gradebook: Path | None, no_gradebook: bool) -> Path | None:
+    from autograder.gradebook import DEFAULT_GRADEBOOK
+
+    if no_gradebook:
+        return None
+    if gradebook is not None:
+        return gradebook
+    return DEFAULT_GRADEBOOK if DEFAULT_GRADEBOOK.is_file() else None
 
 
 def _limits(timeout_scale: float, memory_gb: float, total_seconds: float) -> Limits:
@@ -95,6 +113,8 @@ def grade(
     memory_gb: MemoryGb = 8.0,
     time_budget: TotalSeconds = 600.0,
     no_notebook: NoNotebook = False,
+    gradebook: Gradebook = None,
+    no_gradebook: NoGradebook = False,
 ) -> None:
     """Grade one submission; always writes results.json (even if the submission crashes or hangs)."""
     from autograder.grading import GradeOptions
@@ -112,6 +132,7 @@ def grade(
         leaderboard_db=None if no_leaderboard else (db or state_dir / "leaderboard.sqlite"),
         submitted_at=submitted_at,
         notebook=not no_notebook,
+        gradebook=_gradebook(gradebook, no_gradebook),
     )
     outcome = grade_one(submission, options)
     typer.echo(f"{student}: {outcome.score:.2f} / {outcome.max_score:.0f} ({outcome.status}, {outcome.seconds:.1f} s)")
@@ -122,6 +143,57 @@ def grade(
         _fail(outcome.message, 2)
     if outcome.status == "error":
         _fail(f"{outcome.message} (see {outcome.report_path})", 3)
+
+
+@app.command("test")
+def test_command(
+    submission: Annotated[Path, typer.Argument(help="Any lab folder (or archive) to run the hidden suite on.")],
+    lab: Lab,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where results.json goes (default: a temporary folder).")
+    ] = None,
+    state_dir: StateDir = DEFAULT_STATE_DIR,
+    allow_unsandboxed: AllowUnsandboxed = False,
+    timeout_scale: TimeoutScale = 1.0,
+    no_notebook: NoNotebook = False,
+) -> None:
+    """Run lab N's hidden suite on a folder: pytest's own output here, results.json beside it.
+
+    Nothing is recorded (no leaderboard, no gradebook): for instructors writing or checking tests.
+    """
+    import tempfile
+
+    from autograder.grading import GradeOptions
+    from autograder.grading import grade as grade_one
+
+    out_dir = out or Path(tempfile.mkdtemp(prefix=f"autograder-test-lab{lab}-"))
+    options = GradeOptions(lab=lab, student="instructor-test", out_dir=out_dir, state_dir=state_dir,
+                           limits=_limits(timeout_scale, 8.0, 600.0), allow_unsandboxed=allow_unsandboxed,
+                           notebook=not no_notebook, verbose=True)
+    outcome = grade_one(submission, options)
+    typer.echo(f"\n{outcome.score:.2f} / {outcome.max_score:.0f} ({outcome.status}, {outcome.seconds:.1f} s)")
+    typer.echo(f"  results: {outcome.results_path}\n  instructor report: {outcome.report_path}")
+    if outcome.status in ("refused", "error"):
+        _fail(outcome.message, 2 if outcome.status == "refused" else 3)
+
+
+@app.command("export-grades")
+def export_grades(
+    lab: Lab,
+    to: Annotated[Path, typer.Option("--to", help="The CSV to write, e.g. lab1-grades.csv.")],
+    gradebook: Gradebook = None,
+    state_dir: StateDir = DEFAULT_STATE_DIR,
+    db: Db = None,
+) -> None:
+    """Lab N's grade sheet (CSV): autograder total, notebook tests, written answers (formgrader), leaderboard."""
+    from autograder.gradebook import DEFAULT_GRADEBOOK, export_grade_sheet
+
+    try:
+        board = db or state_dir / "leaderboard.sqlite"
+        path, count = export_grade_sheet(gradebook or DEFAULT_GRADEBOOK, board, lab, to)
+    except GraderError as error:
+        _fail(str(error))
+    typer.echo(f"wrote {path} ({count} students)")
 
 
 @app.command("grade-all")
@@ -149,15 +221,17 @@ def grade_all_command(
     memory_gb: MemoryGb = 8.0,
     time_budget: TotalSeconds = 600.0,
     no_notebook: NoNotebook = False,
+    gradebook: Gradebook = None,
+    no_gradebook: NoGradebook = False,
 ) -> None:
     """Grade every submission in FOLDER in parallel, with a progress bar and a summary table."""
     from autograder.grading import GradeOptions, sandbox_problem
     from autograder.parallel import grade_all, summary_table
     from autograder.sandbox.users import sandbox_identity
-    from autograder.suites import load_suite
+    from autograder.suites import metric, suite_dir
 
     try:
-        suite = load_suite(lab)
+        suite_dir(lab)
     except GraderError as error:
         _fail(str(error))
     limits = _limits(timeout_scale, memory_gb, time_budget)
@@ -174,11 +248,12 @@ def grade_all_command(
         allow_unsandboxed=allow_unsandboxed,
         leaderboard_db=None if no_leaderboard else (db or state_dir / "leaderboard.sqlite"),
         notebook=not no_notebook,
+        gradebook=_gradebook(gradebook, no_gradebook),
     )
     outcomes = grade_all(folder, base, workers)
     if not outcomes:
         _fail(f"no submissions (folders or {', '.join(('.zip', '.tar.gz'))} archives) in {folder}")
-    typer.echo(summary_table(outcomes, f"{suite.metric[0]} (public)"))
+    typer.echo(summary_table(outcomes, f"{(metric(lab) or ('Value', 'desc'))[0]} (public)"))
     typer.echo(f"\n{len(outcomes)} submissions graded into {base.out_dir}")
 
 

@@ -18,7 +18,7 @@ from autograder.leaderboard import Leaderboard, format_table
 from autograder.parallel import grade_all, summary_table
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.users import sandbox_identity
-from autograder.suites import available_labs, load_suite
+from autograder.suites import available_labs, metric
 
 DEMO_LABS = (1, 2, 3)
 
@@ -36,7 +36,7 @@ def run_demo(state_dir: Path, out: Path, allow_unsandboxed: bool = False, echo: 
         if lab not in available_labs():
             echo(f"\nLab {lab}: no hidden suite yet (autograder/suites/lab{lab}/), not graded.")
             continue
-        suite = load_suite(lab)
+        name, order = metric(lab) or ("Value", "desc")
         submissions = out / f"lab{lab}-submissions"
         write_lab(lab, submissions / "solution", solved=True)
         write_lab(lab, submissions / "stubbed", solved=False)
@@ -52,9 +52,9 @@ def run_demo(state_dir: Path, out: Path, allow_unsandboxed: bool = False, echo: 
         )
         echo(f"\nLab {lab}: grading the solution and the stubbed lab (sandboxed)")
         outcomes = {o.student: o for o in grade_all(submissions, base)}
-        echo(summary_table(list(outcomes.values()), f"{suite.metric[0]} (public)"))
+        echo(summary_table(list(outcomes.values()), f"{name} (public)"))
         solution, stubbed = outcomes["solution"], outcomes["stubbed"]
-        exercise_points = _exercise_points(stubbed.results_path, suite)
+        exercise_points = _exercise_points(stubbed.results_path)
         echo(
             f"  solution: {solution.score:.1f} / {solution.max_score:.0f}"
             f"{'  (full marks)' if solution.score >= solution.max_score - 1e-6 else '  (NOT full marks)'}"
@@ -68,15 +68,15 @@ def run_demo(state_dir: Path, out: Path, allow_unsandboxed: bool = False, echo: 
             echo(f"\nLab {lab} has no leaderboard (its suite ranks nothing).")
             continue
         board = Leaderboard(db)
-        order = "lower is better" if suite.metric[1] == "asc" else "higher is better"
-        echo(f"\nLab {lab} leaderboard ({suite.metric[0]}, {order}; public split, the private split is kept "
+        better = "lower is better" if order == "asc" else "higher is better"
+        echo(f"\nLab {lab} leaderboard ({name}, {better}; public split, the private split is kept "
              "for the final ranking):")
-        echo(format_table(board.table(lab, "public"), suite.metric[0], "public"))
+        echo(format_table(board.table(lab, "public"), name, "public"))
     echo(f"\nResults in {out}")
     return 0 if ok else 1
 
 
-def _exercise_points(results_path: Path, suite) -> float:
+def _exercise_points(results_path: Path) -> float:
     """Points the stubbed lab got on exercise tests (all but the deployed-predictor ones)."""
     import json
 

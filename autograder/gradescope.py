@@ -14,8 +14,6 @@ grader refuses, unless the zip was exported with --allow-unsandboxed-on-gradesco
 
 from __future__ import annotations
 
-import contextlib
-import io
 import stat
 import zipfile
 from pathlib import Path
@@ -23,8 +21,7 @@ from pathlib import Path
 from autograder import notebooks
 from autograder.errors import GraderError
 from autograder.paths import PACKAGE_DIR, REPO_ROOT, SOLUTIONS_DIR, ensure_private_dir, secret_seed
-from autograder.suites import available_labs, load_suite
-from autograder.suites.base import SuiteContext
+from autograder.suites import available_labs, prepare, suite_dir
 
 LOCK_FILE = REPO_ROOT / "setup" / "requirements-cpu.lock"
 
@@ -83,13 +80,12 @@ def _add_text(bundle: zipfile.ZipFile, text: str, name: str, executable: bool = 
 
 def export(lab: int, to: Path, state_dir: Path, allow_unsandboxed: bool = False) -> tuple[Path, int]:
     """Write the Gradescope zip for lab `lab` to `to`; returns (path, number of files)."""
-    suite = load_suite(lab)
+    suite_dir(lab)
     if not LOCK_FILE.is_file():
         raise GraderError(f"{LOCK_FILE} is missing; run `make lock` (or restore it) before exporting.")
     ensure_private_dir(state_dir)
-    seed = secret_seed(state_dir)
-    with contextlib.redirect_stderr(io.StringIO()):
-        suite.prepare(SuiteContext(state_dir, seed))
+    secret_seed(state_dir)
+    prepare(lab, state_dir)
     to = Path(to)
     to.parent.mkdir(parents=True, exist_ok=True)
     count = 0

@@ -16,6 +16,7 @@ through its `sandbox` fixture. The child writes results rows; the grader turns t
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -66,6 +67,8 @@ class GradeOptions:
     force_unsandboxed: bool = False
     #: Show the hidden suite's pytest output on this terminal (`autograder test`).
     verbose: bool = False
+    #: The nbgrader gradebook that receives the notebook's autograded scores (None: not recorded).
+    gradebook: Path | None = None
 
 
 @dataclass
@@ -136,6 +139,8 @@ def grade(submission: Path, options: GradeOptions) -> GradeOutcome:
         results = _zero_results(options.lab, "The autograder hit an internal error; your instructor was told.")
     finally:
         seconds = time.monotonic() - started
+        if options.gradebook is not None and results is not None and status == "graded":
+            report["gradebook_notes"] = _record_in_gradebook(options, results, report)
         if results is None:
             written = write_results(results_path, fallback_results("the grading was interrupted", seconds))
         else:
@@ -161,6 +166,22 @@ def grade(submission: Path, options: GradeOptions) -> GradeOutcome:
     return outcome
 
 
+def _record_in_gradebook(options: GradeOptions, results: Results, report: dict[str, Any]) -> list[str]:
+    """The notebook's autograded cells into the nbgrader gradebook, beside the TA's written grades."""
+    from autograder.gradebook import record_autograded
+
+    prefix, suffix = "Notebook: ", " (nbgrader)"
+    cells = {t.name[len(prefix):-len(suffix)]: (t.score, t.max_score) for t in results.tests
+             if t.name.startswith(prefix) and t.name.endswith(suffix) and t.max_score > 0}
+    if not cells:
+        return []
+    try:
+        return record_autograded(options.gradebook, options.lab, options.student, cells,
+                                 submitted_at=options.submitted_at, notebook=report.get("notebook_path"))
+    except Exception as error:  # noqa: BLE001 - the gradebook must not cost the student their results
+        return [f"could not record in the gradebook: {type(error).__name__}: {error}"]
+
+
 def _zero_results(lab: int, reason: str) -> Results:
     """Every test of the lab's catalogue at 0 with `reason` (nothing could be run)."""
     try:
@@ -171,13 +192,19 @@ def _zero_results(lab: int, reason: str) -> Results:
     return Results(tests=tests, output=reason)
 
 
-def catalogue(lab: int) -> list[dict[str, Any]]:
-    """Every hidden test of the lab with its points: pytest's own collection of the suite."""
+@functools.lru_cache(maxsize=16)
+def collect(lab: int) -> dict[str, Any]:
+    """pytest's own collection of the lab's hidden suite: every test with its points (`tests`,
+    all at 0) and the leaderboard metric (`metric`). Nothing is run."""
     with tempfile.TemporaryDirectory(prefix="autograder-catalogue-") as work:
         context = GradingContext(lab, submission=work, work=work, state_dir=work, rows=f"{work}/rows.json",
                                  rejected="(catalogue only)")
-        rows = _run_suite(context, Path(work), Path(work) / "pytest.log", timeout=120.0, verbose=False)
-    return rows.get("tests", [])
+        return _run_suite(context, Path(work), Path(work) / "pytest.log", timeout=120.0, verbose=False)
+
+
+def catalogue(lab: int) -> list[dict[str, Any]]:
+    """Every hidden test of the lab with its points (used when a submission cannot run at all)."""
+    return collect(lab).get("tests", [])
 
 
 def _results(lab: int, rows: dict[str, Any], report: dict[str, Any]) -> Results:
@@ -237,6 +264,9 @@ def _grade_in_work(submission: Path, options: GradeOptions, report: dict[str, An
         if prepared is not None:
             context.notebook = str(prepared_path)
             report["notebook_notes"] = prepared[1]
+            # Kept for formgrader (instructor-only folder): the student's answers in the lab notebook.
+            shutil.copy(prepared_path, out_dir / prepared_path.name)
+            report["notebook_path"] = out_dir / prepared_path.name
             if notebooks.NODE_MODULES.is_dir():
                 # The notebook builds its small dataset from the course's offline data packages.
                 inside = "/course/node_modules" if sandboxed else str(notebooks.NODE_MODULES)

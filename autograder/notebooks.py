@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from autograder.paths import REPO_ROOT, SOLUTIONS_DIR

@@ -24,8 +24,7 @@ from tqdm import tqdm
 from autograder.grading import GradeOptions, GradeOutcome, grade
 from autograder.intake import ARCHIVE_SUFFIXES
 from autograder.paths import ensure_private_dir, secret_seed
-from autograder.suites import load_suite
-from autograder.suites.base import SuiteContext
+from autograder.suites import prepare
 
 
 @dataclass(frozen=True)
@@ -86,9 +85,9 @@ def grade_all(
     if not submissions:
         return []
     # Build the hidden set once, before the threads start.
-    suite = load_suite(base.lab)
     ensure_private_dir(base.state_dir)
-    suite.prepare(SuiteContext(base.state_dir, secret_seed(base.state_dir)))
+    secret_seed(base.state_dir)
+    prepare(base.lab, base.state_dir)
     count, devices = plan_workers(len(submissions), workers)
     cores_each = max(1, (os.cpu_count() or 1) // count)
     slots: queue.Queue[int] = queue.Queue()

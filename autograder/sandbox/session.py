@@ -374,9 +374,13 @@ class SandboxSession:
                 chunk = os.read(process.replies, 1 << 20)
             except OSError:
                 chunk = b""
-            if not chunk:
-                code = process.popen.wait()  # EOF: the runner ended (or closed the channel)
-                raise self._with_module(_Ended("crashed", f"the sandbox process {_describe_exit(code)}"), module)
+            if not chunk:  # EOF: the runner ended, or closed the channel and goes on
+                try:
+                    code = process.popen.wait(timeout=2.0)
+                    why = f"the sandbox process {_describe_exit(code)}"
+                except subprocess.TimeoutExpired:
+                    why = "the submission closed the grader's result channel"
+                raise self._with_module(_Ended("crashed", why), module)
             self.received += len(chunk)
             if self.received > self.limits.result_bytes:
                 raise _Ended("invalid", f"the sandbox wrote more than {self.limits.result_bytes:,} bytes of results")

@@ -56,3 +56,11 @@ def prepare(lab: int, state_dir: Path) -> None:
         # The renderers draw progress bars: keep the grader's own output clean.
         with contextlib.redirect_stderr(io.StringIO()):
             hidden.load_or_build(state_dir, seed)
+
+
+def metric(lab: int) -> tuple[str, str] | None:
+    """The lab's leaderboard metric (name, order), as its hidden test declares it; None without one."""
+    from autograder.grading import collect
+
+    found = collect(lab).get("metric")
+    return (found[0], found[1]) if found else None

@@ -11,7 +11,8 @@ import pytest
 
 from autograder import notebooks
 from autograder.paths import SOLUTIONS_DIR
-from autograder.sandbox.session import ProbeOutcome
+from autograder.plugin import Feedback
+from autograder.suites.notebook import cases, check_cell
 
 SOURCE = notebooks.source_notebook(1)
 pytestmark = pytest.mark.skipif(not SOURCE.is_file(), reason="solutions/notebooks/lab1.ipynb is not there yet")
@@ -54,56 +55,46 @@ def test_a_missing_or_broken_notebook_runs_with_empty_answers(tmp_path):
     assert "not a readable notebook" in notes[0]
 
 
-def outcome(*cells, error=None):
-    return ProbeOutcome("notebook", "ok", result={"cells": list(cells), "error": error})
+def score(report: dict, grade_id: str, points: float) -> tuple[float, Feedback, str]:
+    """check_cell's verdict on one cell: (earned, feedback, failure message or "")."""
+    feedback = Feedback()
+    try:
+        check_cell(report, grade_id, points, feedback)
+        earned, message = points, ""
+    except AssertionError as error:
+        earned, message = (feedback.fraction or 0.0) * points, str(error)
+    return earned, feedback, message
 
 
 def test_scores_follow_nbgrader_rules():
-    points = {"a": 3.0, "b": 2.0, "c": 4.0, "d": 1.0}
-    tests, _ = notebooks.score(
-        outcome(
-            {
-                "grade_id": "a",
-                "executed": True,
-                "outputs": [{"output_type": "stream", "name": "stderr", "text": "warn"}],
-            },
-            {
-                "grade_id": "b",
-                "executed": True,
-                "outputs": [{"output_type": "error", "ename": "AssertionError", "evalue": "x"}],
-            },
-            {
-                "grade_id": "c",
-                "executed": True,
-                "outputs": [{"output_type": "execute_result", "data": {"text/plain": "2.5"}}],
-            },
-            {"grade_id": "d", "executed": False, "outputs": []},
-        ),
-        points,
-    )
-    assert [(t.name, t.score) for t in tests] == [
-        ("Notebook: a (nbgrader)", 3.0),
-        ("Notebook: b (nbgrader)", 0.0),
-        ("Notebook: c (nbgrader)", 2.5),
-        ("Notebook: d (nbgrader)", 0.0),
-    ]
-    assert "AssertionError" in tests[1].output
+    report = {"cells": [
+        {"grade_id": "a", "executed": True, "outputs": [{"output_type": "stream", "name": "stderr", "text": "warn"}]},
+        {"grade_id": "b", "executed": True,
+         "outputs": [{"output_type": "error", "ename": "AssertionError", "evalue": "x"}]},
+        {"grade_id": "c", "executed": True,
+         "outputs": [{"output_type": "execute_result", "data": {"text/plain": "2.5"}}]},
+        {"grade_id": "d", "executed": False, "outputs": []},
+    ]}
+    earned = {gid: score(report, gid, pts)[0] for gid, pts in (("a", 3.0), ("b", 2.0), ("c", 4.0), ("d", 1.0))}
+    assert earned == {"a": 3.0, "b": 0.0, "c": 2.5, "d": 0.0}
+    assert "AssertionError: x" in score(report, "b", 2.0)[1].notes[0]
+    assert "did not run" in score(report, "d", 1.0)[2]
 
 
 def test_forged_scores_in_the_outputs_are_capped_and_a_failed_run_scores_nothing():
-    tests, _ = notebooks.score(
-        outcome(
-            {
-                "grade_id": "a",
-                "executed": True,
-                "outputs": [{"output_type": "execute_result", "data": {"text/plain": "1e9"}}],
-            },
-        ),
-        {"a": 3.0},
-    )
-    assert tests[0].score == 0.0  # nbgrader refuses partial credit above the cell's points
-    tests, notes = notebooks.score(ProbeOutcome("notebook", "timeout", reason="it ran too long"), {"a": 3.0})
-    assert tests[0].score == 0 and "it ran too long" in tests[0].output and notes
+    report = {"cells": [{"grade_id": "a", "executed": True,
+                         "outputs": [{"output_type": "execute_result", "data": {"text/plain": "1e9"}}]}]}
+    assert score(report, "a", 3.0)[0] == 0.0  # nbgrader refuses partial credit above the cell's points
+    earned, _, message = score({"error": "the notebook did not run: it ran too long"}, "a", 3.0)
+    assert earned == 0 and "it ran too long" in message
+
+
+def test_every_autograded_cell_of_the_instructor_notebook_is_a_case_with_its_points():
+    params = cases(1)
+    source = nbformat.read(notebooks.source_notebook(1), as_version=4)
+    cells = notebooks.autograded_cells(source)
+    expected = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"] for c in cells}
+    assert expected and {p.values[0]: p.marks[0].args[0].points for p in params} == expected
 
 
 @pytest.mark.skipif(

@@ -1,233 +1,202 @@
-"""The parent's side of the sandbox protocol, driven by scripted fake runners (no bwrap, fast)."""
+"""The parent's side of the sandbox protocol, driven by scripted fake runners (no bwrap, fast).
+
+A fake runner says hello, then for its n-th request plays the n-th list of actions. `{call}`
+in an emitted record stands for the id of the request being answered.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 
-import pytest
+import numpy as np
 
 from autograder.sandbox.launch import Launch
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.session import ProbeSpec, run_session
+from autograder.sandbox.session import SandboxFile, SandboxSession
 
-NEWLINE = b"\n"
 LIMITS = Limits(startup_seconds=10, import_seconds=10, idle_seconds=5, total_seconds=60, max_restarts=3)
 
+FAKE_RUNNER = r"""
+import json, os, sys, time
+requests, replies = int(sys.argv[1]), int(sys.argv[2])
+script = json.loads(sys.argv[3])
+def emit(record, call):
+    os.write(replies, (json.dumps(record).replace("{call}", call) + "\n").encode())
+for action in script["before"]:
+    if action[0] == "exit": os._exit(action[1])
+    if action[0] == "raw": os.write(replies, action[1].encode())
+emit({"event": "hello"}, "")
+buffer = b""
+def next_request():
+    global buffer
+    while b"\n" not in buffer:
+        chunk = os.read(requests, 1 << 20)
+        if not chunk: os._exit(0)
+        buffer += chunk
+    line, _, buffer = buffer.partition(b"\n")
+    request = json.loads(line)
+    if request.get("event") == "close": os._exit(0)
+    return request
+for plan in script["calls"]:
+    request = next_request()
+    call = request["call"]
+    for action, *args in plan:
+        if action == "reply": emit({"event": "reply", "call": "{call}", "ok": True, "value": args[0]}, call)
+        elif action == "echo": emit({"event": "reply", "call": "{call}", "ok": True, "value": request}, call)
+        elif action == "error": emit({"event": "reply", "call": "{call}", "ok": False, "error": args[0]}, call)
+        elif action == "emit": emit(args[0], call)
+        elif action == "raw": os.write(replies, args[0].encode())
+        elif action == "import": emit({"event": "import_start", "call": "{call}", "module": args[0]}, call)
+        elif action == "imported": emit({"event": "import_done", "call": "{call}", "module": args[0], "ok": True}, call)
+        elif action == "sleep": time.sleep(args[0])
+        elif action == "exit": os._exit(args[0])
+        elif action == "close": os.close(replies)
+        elif action == "print": sys.stdout.write("x" * args[0]); sys.stdout.flush()
+while True:
+    next_request()
+"""
 
-def scripted(*starts: list[tuple]):
-    """A `start` function whose n-th start runs the n-th list of actions."""
-    calls: list[list[str]] = []
 
-    def start(only: list[str], fd: int) -> Launch:
-        actions = starts[min(len(calls), len(starts) - 1)]
-        calls.append(only)
-        lines = ["import os, sys, time", f"fd = {fd}"]
-        for action, *args in actions:
-            if action == "emit":
-                line = json.dumps(args[0]).encode() + NEWLINE
-                lines.append(f"os.write(fd, {line!r})")
-            elif action == "raw":
-                lines.append(f"os.write(fd, {args[0]!r})")
-            elif action == "sleep":
-                lines.append(f"time.sleep({args[0]})")
-            elif action == "exit":
-                lines.append(f"os._exit({args[0]})")
-            elif action == "close":
-                lines.append("os.close(fd)")
-            elif action == "print":
-                lines.append(f"sys.stdout.write('x' * {args[0]}); sys.stdout.flush()")
-        return Launch([sys.executable, "-c", "\n".join(lines)], {}, "", "", "")
+def scripted(*starts: dict):
+    """A `start` function whose n-th start plays the n-th script."""
+    count = {"starts": 0}
 
-    start.calls = calls  # type: ignore[attr-defined]
+    def start(request_fd: int, reply_fd: int) -> Launch:
+        script = starts[min(count["starts"], len(starts) - 1)]
+        count["starts"] += 1
+        script = {"before": script.get("before", []), "calls": script.get("calls", [])}
+        argv = [sys.executable, "-c", FAKE_RUNNER, str(request_fd), str(reply_fd), json.dumps(script)]
+        return Launch(argv, {}, "", "", "")
+
     return start
 
 
-def hello():
-    return ("emit", {"event": "hello"})
+def session(*starts: dict, limits: Limits = LIMITS) -> SandboxSession:
+    return SandboxSession(scripted(*starts), limits)
 
 
-def begin(probe):
-    return ("emit", {"event": "probe_start", "probe": probe})
+def test_each_call_gets_its_own_reply_from_one_runner():
+    with session({"calls": [[("reply", 1)], [("reply", "two")], [("reply", [3])]]}) as sandbox:
+        replies = [sandbox.call("m:f", imports=()) for _ in range(3)]
+    assert [r.value for r in replies] == [1, "two", [3]]
+    assert sandbox.starts == 1 and sandbox.notes == []
 
 
-def done(probe, ok=True, **result):
-    return ("emit", {"event": "probe_done", "probe": probe, "ok": ok, "result": result or {"x": 1}})
+def test_arrays_and_files_reach_the_runner_as_plain_data():
+    with session({"calls": [[("echo",)]]}) as sandbox:
+        reply = sandbox.call("m:f", np.arange(3, dtype=np.int32), SandboxFile("a.png", b"\x89PNG"), observe="array",
+                             each=True, imports=("m",), key="value")
+    request = reply.value
+    assert request["target"] == "m:f" and request["observe"] == "array" and request["each"] is True
+    assert np.array_equal(request["args"][0], np.arange(3)) and request["kwargs"] == {"key": "value"}
+    (name, data), = request["files"].items()
+    assert request["args"][1] == {"__file__": name} and bytes(data) == b"\x89PNG"
 
 
-def bye():
-    return ("emit", {"event": "bye"})
+def test_a_reply_that_does_not_answer_the_running_call_is_refused():
+    forged = {"event": "reply", "call": "0000", "ok": True, "value": "forged"}
+    with session({"calls": [[("emit", forged), ("reply", "real")]]}) as sandbox:
+        reply = sandbox.call("m:f", imports=())
+    assert reply.value == "real"
+    assert any("does not answer the running call" in note for note in sandbox.notes)
 
 
-SPECS = [ProbeSpec("a", ("m",), 2.0), ProbeSpec("b", ("m",), 2.0), ProbeSpec("c", ("other",), 2.0)]
+def test_records_written_between_calls_are_refused_before_the_next_request():
+    early = {"event": "reply", "call": "guess", "ok": True, "value": "early"}
+    with session({"calls": [[("reply", 1), ("emit", early)], [("reply", 2)]]}) as sandbox:
+        first = sandbox.call("m:f", imports=())
+        import time
+
+        time.sleep(0.3)
+        second = sandbox.call("m:f", imports=())
+    assert (first.value, second.value) == (1, 2)
+    assert any("between calls" in note for note in sandbox.notes)
 
 
-def test_a_clean_run_reports_every_probe():
-    start = scripted([hello(), begin("a"), done("a"), begin("b"), done("b"), begin("c"), done("c"), bye()])
-    report = run_session(SPECS, start, LIMITS)
-    assert {p: o.status for p, o in report.outcomes.items()} == {"a": "ok", "b": "ok", "c": "ok"}
-    assert report.starts == 1 and report.notes == []
+def test_a_student_exception_is_an_error_reply_with_its_message():
+    error = {"type": "ValueError", "message": "bad shape", "traceback": ""}
+    with session({"calls": [[("error", error)]]}) as sandbox:
+        reply = sandbox.call("m:f", imports=())
+    assert reply.status == "error" and "ValueError: bad shape" in reply.message()
+    assert "bad shape" not in reply.message(student_visible=False)
 
 
-def test_a_second_report_of_a_probe_makes_it_invalid():
-    start = scripted([hello(), begin("a"), done("a"), done("a"), begin("b"), done("b"), begin("c"), done("c"), bye()])
-    report = run_session(SPECS, start, LIMITS)
-    assert report.outcomes["a"].status == "invalid"
-    assert "reported twice" in report.outcomes["a"].reason
-    assert report.outcomes["b"].ok
+def test_a_hanging_call_times_out_and_the_next_call_restarts_the_runner():
+    with session({"calls": [[("sleep", 60)]]}, {"calls": [[("reply", "ok")]]},
+                 limits=LIMITS.scaled(timeout_scale=0.5)) as sandbox:
+        hung = sandbox.call("m:f", imports=(), timeout=2.0)
+        after = sandbox.call("m:f", imports=())
+    assert hung.status == "timeout" and "time limit (1 s)" in hung.reason
+    assert after.value == "ok" and sandbox.starts == 2
 
 
-def test_a_forged_report_for_a_probe_that_is_not_running_is_refused():
-    start = scripted(
-        [
-            hello(),
-            done("b"),
-            ("emit", {"event": "bye"}),
-            begin("a"),
-            done("a"),
-            begin("b"),
-            done("b"),
-            begin("c"),
-            done("c"),
-            bye(),
-        ]
-    )
-    report = run_session(SPECS, start, LIMITS)
-    assert all(o.ok for o in report.outcomes.values())
-    assert sum("refused a record" in note for note in report.notes) >= 1
+def test_dying_during_an_import_fails_every_later_call_that_needs_the_module():
+    with session({"calls": [[("import", "m"), ("exit", 0)]]}, {"calls": [[("reply", "other")]]}) as sandbox:
+        first = sandbox.call("m:f", imports=("m",))
+        again = sandbox.call("m:g", imports=("m",))
+        other = sandbox.call("n:f", imports=("n",))
+    assert first.status == again.status == "crashed"
+    assert "importing m ended the sandbox" in again.reason
+    assert other.value == "other" and sandbox.starts == 2  # the failed module cost no third start
 
 
-def test_a_forged_report_during_an_import_is_refused():
-    start = scripted(
-        [
-            hello(),
-            begin("a"),
-            ("emit", {"event": "import_start", "probe": "a", "module": "m"}),
-            done("a"),
-            ("emit", {"event": "import_done", "probe": "a", "module": "m", "ok": True}),
-            done("a"),
-            begin("b"),
-            done("b"),
-            begin("c"),
-            done("c"),
-            bye(),
-        ]
-    )
-    report = run_session(SPECS, start, LIMITS)
-    assert report.outcomes["a"].ok  # only the runner's own report was taken
-    assert any("probe_done for 'a' while import" in note for note in report.notes)
-    assert report.outcomes["b"].ok and report.outcomes["c"].ok
-
-
-def test_a_hanging_probe_times_out_and_the_rest_run_after_a_restart():
-    start = scripted(
-        [hello(), begin("a"), ("sleep", 60)], [hello(), begin("b"), done("b"), begin("c"), done("c"), bye()]
-    )
-    report = run_session(SPECS, start, LIMITS.scaled(timeout_scale=0.5))
-    assert report.outcomes["a"].status == "timeout"
-    assert "time limit (1 s)" in report.outcomes["a"].reason
-    assert report.outcomes["b"].ok and report.outcomes["c"].ok
-    assert report.starts == 2 and start.calls[1] == ["b", "c"]
-
-
-def test_dying_during_an_import_fails_every_probe_that_needs_the_module():
-    start = scripted(
-        [hello(), begin("a"), ("emit", {"event": "import_start", "probe": "a", "module": "m"}), ("exit", 0)],
-        [hello(), begin("c"), done("c"), bye()],
-    )
-    report = run_session(SPECS, start, LIMITS)
-    assert report.outcomes["a"].status == report.outcomes["b"].status == "crashed"
-    assert "importing m ended the sandbox" in report.outcomes["b"].reason
-    assert report.outcomes["c"].ok and start.calls[1] == ["c"]
+def test_a_slow_import_has_the_import_limit_not_the_call_limit():
+    plan = [("import", "m"), ("sleep", 1.5), ("imported", "m"), ("reply", "ok")]
+    with session({"calls": [plan]}) as sandbox:
+        reply = sandbox.call("m:f", imports=("m",), timeout=1.0)
+    assert reply.value == "ok"
 
 
 def test_malformed_lines_are_refused_not_trusted():
-    start = scripted(
-        [
-            hello(),
-            ("raw", b"{not json\n"),
-            (
-                "raw",
-                b'{"event": "probe_done", "probe": "a", "ok": true, '
-                b'"result": {"__ndarray__": {"dtype": "|O", "shape": [1], "data": ""}}}\n',
-            ),
-            begin("a"),
-            done("a"),
-            begin("b"),
-            done("b"),
-            begin("c"),
-            done("c"),
-            bye(),
-        ]
-    )
-    report = run_session(SPECS, start, LIMITS)
-    assert all(o.ok for o in report.outcomes.values())
-    assert sum("refused" in note for note in report.notes) == 2
+    pickled = ('{"event": "reply", "call": "{call}", "ok": true, '
+               '"value": {"__ndarray__": {"dtype": "|O", "shape": [1], "data": ""}}}\n')
+    with session({"calls": [[("raw", "{not json\n"), ("raw", pickled), ("reply", "ok")]]}) as sandbox:
+        reply = sandbox.call("m:f", imports=())
+    assert reply.value == "ok"
+    assert sum("refused" in note for note in sandbox.notes) == 2
 
 
-def test_closing_the_result_channel_fails_the_running_probe():
-    start = scripted(
-        [hello(), begin("a"), ("close",), ("sleep", 30)],
-        [hello(), begin("b"), done("b"), begin("c"), done("c"), bye()],
-    )
-    report = run_session(SPECS, start, LIMITS)
-    assert report.outcomes["a"].status == "crashed"
-    assert "closed the grader's result channel" in report.outcomes["a"].reason
+def test_closing_the_result_channel_fails_the_running_call():
+    with session({"calls": [[("close",), ("sleep", 30)]]}) as sandbox:
+        reply = sandbox.call("m:f", imports=())
+    assert reply.status == "crashed" and "closed the grader's result channel" in reply.reason
 
 
-def test_a_runner_that_never_starts_fails_everything_once():
-    start = scripted([("exit", 3)])
-    report = run_session(SPECS, start, LIMITS)
-    assert report.starts == 1
-    assert all(o.status == "not_run" and "could not start" in o.reason for o in report.outcomes.values())
+def test_a_runner_that_never_starts_fails_every_call_without_restarting():
+    with session({"before": [("exit", 3)]}) as sandbox:
+        replies = [sandbox.call("m:f", imports=()) for _ in range(3)]
+    assert sandbox.starts == 1
+    assert all(r.status == "not_run" and "could not start" in r.reason for r in replies)
 
 
 def test_restarts_are_bounded():
-    start = scripted(
-        [hello(), begin("a"), ("exit", 1)],
-        [hello(), begin("b"), ("exit", 1)],
-        [hello(), begin("c"), ("exit", 1)],
-    )
-    report = run_session(SPECS, start, LIMITS.scaled(max_restarts=1))
-    assert report.starts == 2
-    assert report.outcomes["c"].status == "not_run" and "restarted" in report.outcomes["c"].reason
+    crash = {"calls": [[("exit", 1)]]}
+    with session(crash, limits=LIMITS.scaled(max_restarts=1)) as sandbox:
+        replies = [sandbox.call("m:f", imports=()) for _ in range(3)]
+    assert sandbox.starts == 2
+    assert replies[2].status == "not_run" and "restarted" in replies[2].reason
 
 
 def test_output_is_captured_but_capped():
-    start = scripted(
-        [
-            hello(),
-            ("print", 500_000),
-            begin("a"),
-            done("a"),
-            begin("b"),
-            done("b"),
-            begin("c"),
-            done("c"),
-            bye(),
-        ]
-    )
-    report = run_session(SPECS, start, LIMITS.scaled(log_bytes=1000))
-    assert report.stdout.total > 500_000
-    assert len(report.stdout.text()) < 3000 and "bytes not kept" in report.stdout.text()
+    with session({"calls": [[("print", 500_000), ("reply", 1)]]}, limits=LIMITS.scaled(log_bytes=1000)) as sandbox:
+        sandbox.call("m:f", imports=())
+    assert sandbox.stdout.total > 500_000
+    assert len(sandbox.stdout.text()) < 3000 and "bytes not kept" in sandbox.stdout.text()
 
 
-@pytest.mark.parametrize("flag", ["tampered"])
-def test_a_report_flagged_as_tampered_is_invalid(flag):
-    start = scripted(
-        [
-            hello(),
-            begin("a"),
-            (
-                "emit",
-                {"event": "probe_done", "probe": "a", "ok": True, "result": {}, flag: ["grader_probes.mlp"]},
-            ),
-            begin("b"),
-            done("b"),
-            begin("c"),
-            done("c"),
-            bye(),
-        ]
-    )
-    report = run_session(SPECS, start, LIMITS)
-    assert report.outcomes["a"].status == "invalid" and "replaced the grader's code" in report.outcomes["a"].reason
+def test_a_reply_flagged_as_tampered_is_invalid():
+    record = {"event": "reply", "call": "{call}", "ok": True, "value": 1, "tampered": ["grader_observers.network"]}
+    with session({"calls": [[("emit", record)]]}) as sandbox:
+        reply = sandbox.call("m:f", imports=())
+    assert reply.status == "invalid" and "replaced the grader's code" in reply.reason
+
+
+def test_the_time_budget_stops_further_calls():
+    with session({"calls": [[("reply", 1)]] * 3}, limits=LIMITS.scaled(total_seconds=0.5)) as sandbox:
+        sandbox.call("m:f", imports=())
+        import time
+
+        time.sleep(0.6)
+        late = sandbox.call("m:f", imports=())
+    assert late.status == "not_run" and "time budget" in late.reason

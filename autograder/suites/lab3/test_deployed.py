@@ -1,0 +1,118 @@
+"""The deployed LinePredictor: the support lines, and the hidden lines with their leaderboard.
+
+One text for every line is a guess: it earns nothing, even where its CER would.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.marks import graded
+from autograder.paths import SOLUTIONS_DIR
+from autograder.sandbox.session import SandboxFile
+from autograder.suites.lab3.ctc_reference import character_error_rate
+
+SUPPORT_LINES_DIR = SOLUTIONS_DIR / "tests" / "support" / "emnist_lines"
+SUPPORT_MAX_CER = 0.2
+#: Public-half CER that earns full marks on the hidden lines, and the CER that earns nothing.
+CER_TARGET = 0.2
+CER_ZERO = 1.0
+PREDICTOR = "text_recognizer.predictors.line_predictor:LinePredictor().predict"
+BATCH = "text_recognizer.predictors.line_predictor:LinePredictor().model.predict_texts"
+IMPORTS = ("keras", "text_recognizer.models.line_model_ctc", "text_recognizer.predictors.line_predictor")
+CHECKED = 8
+HIDDEN_MESSAGE = "Graded on hidden lines: beyond the figures above, no details are shown."
+
+
+def support_lines() -> tuple[list[Path], list[str]]:
+    labels_path = SUPPORT_LINES_DIR / "labels.json"
+    if not labels_path.is_file():
+        return [], []
+    labels = json.loads(labels_path.read_text())
+    names = sorted(name for name in labels if (SUPPORT_LINES_DIR / name).is_file())
+    return [SUPPORT_LINES_DIR / name for name in names], [labels[name] for name in names]
+
+
+def _text(call) -> str | None:
+    """The text of one `each` call's prediction, None when it failed or is not a str."""
+    value = call.get("value") if isinstance(call, dict) and call.get("ok") is True else None
+    text = value.get("text") if isinstance(value, dict) else None
+    return text if isinstance(text, str) else None
+
+
+def _guess(texts: list[str], targets: list[str]) -> bool:
+    """The same text for every line, where the lines' texts differ."""
+    return len(targets) > 1 and len(set(targets)) > 1 and len(set(texts)) == 1
+
+
+@graded("Deployed predictor: support lines (CER < 0.2)", 10)
+def test_support_lines(sandbox, feedback):
+    paths, targets = support_lines()
+    if not paths:
+        pytest.skip("no support lines in solutions/tests/support/emnist_lines")
+    files = [SandboxFile(f"line_{i:02d}.png", path.read_bytes()) for i, path in enumerate(paths)]
+    calls = sandbox.call(PREDICTOR, files, each=True, observe="prediction", imports=IMPORTS, timeout=120).unwrap()
+    assert isinstance(calls, list) and len(calls) == len(paths), "no prediction per line"
+    texts = [_text(call) or "" for call in calls]
+    cer = character_error_rate(texts, targets)
+    feedback.say(f"CER {cer:.3f} (needs < {SUPPORT_MAX_CER})")
+    for call, target in zip(calls, targets, strict=True):
+        text = _text(call)
+        shown = repr(text) if text is not None else (
+            f"error: {str(call.get('error', ''))[:200]}" if isinstance(call, dict) and call.get("ok") is False
+            else "no text")
+        feedback.say(f"{'ok  ' if text == target else 'diff'} expected {target!r}, read {shown}")
+    assert not _guess(texts, targets), "the same text for every line is a guess and earns nothing"
+    assert cer < SUPPORT_MAX_CER, f"CER {cer:.3f} is not under {SUPPORT_MAX_CER}"
+
+
+@graded("Deployed predictor: CER on the hidden lines (public half)", 15, hidden_message=HIDDEN_MESSAGE,
+        leaderboard=("CER", "asc"))
+def test_hidden_lines(sandbox, hidden, feedback, leaderboard):
+    # All lines go through the deployed model in one batch (`predict_texts`); the first CHECKED
+    # also go through the predictor itself, and the agreement goes to the instructor's report.
+    # Without a usable batch answer, every line goes through the predictor instead.
+    count = len(hidden.texts)
+    reply = sandbox.call(BATCH, hidden.images, observe="predictions", imports=IMPORTS, timeout=240)
+    batch = reply.value if reply.ok else None
+    batch_error = None
+    if isinstance(batch, list) and len(batch) == count:
+        texts = [t if isinstance(t, str) else "" for t in
+                 (item.get("text") if isinstance(item, dict) else None for item in batch)]
+        checked = sandbox.call(PREDICTOR, hidden.images[:CHECKED], each=True, observe="prediction", imports=IMPORTS,
+                               timeout=120)
+        calls = checked.value if checked.ok and isinstance(checked.value, list) else []
+        agree = sum(_text(call) == text for call, text in zip(calls, texts, strict=False))
+        checked_count = min(CHECKED, count)
+    else:
+        batch_error = reply.message(student_visible=False) if not reply.ok else "not one answer per line"
+        fallback = sandbox.call(PREDICTOR, hidden.images, each=True, observe="prediction", imports=IMPORTS,
+                                timeout=240)
+        calls = fallback.value if fallback.ok and isinstance(fallback.value, list) else None
+        if calls is None or len(calls) != count:
+            leaderboard.publish(1.0)
+            feedback.instructor("hidden_lines", {"error": fallback.message(), "batch_error": reply.message()})
+            raise AssertionError("no text per line")
+        texts = [_text(call) or "" for call in calls]
+        agree = checked_count = 0
+    targets = hidden.texts
+    public_rows, private_rows = np.flatnonzero(hidden.public), np.flatnonzero(~hidden.public)
+    public = character_error_rate([texts[i] for i in public_rows], [targets[i] for i in public_rows])
+    private = character_error_rate([texts[i] for i in private_rows], [targets[i] for i in private_rows])
+    guess = _guess(texts, targets)
+    leaderboard.publish(public, private)
+    feedback.instructor("hidden_lines", {"public_cer": public, "private_cer": private, "size": count,
+                                         "checked": checked_count, "agree": int(agree), "batch_error": batch_error,
+                                         "guess": guess})
+    if checked_count and agree != checked_count:
+        feedback.say(f"note: your LinePredictor.predict and your model's predict_texts disagree on "
+                     f"{checked_count - agree} of {checked_count} lines")
+    fraction = 0.0 if guess else float(np.clip((CER_ZERO - public) / (CER_ZERO - CER_TARGET), 0.0, 1.0))
+    feedback.partial(fraction, f"CER {public:.4f} on {len(public_rows)} hidden lines (full marks up to "
+                               f"{CER_TARGET}, zero from {CER_ZERO}).")
+    assert not guess, "the same text for every line is a guess and earns nothing"
+    assert fraction == 1.0, f"CER {public:.4f} is over the {CER_TARGET} that earns full marks"
