@@ -160,6 +160,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "graded(meta): a hidden test's results row (autograder.marks.graded)")
+    config.addinivalue_line("markers", "notebook: a case of the lab notebook (left out when no notebook runs)")
     path = config.getoption("--grading-context")
     if path:
         _collector.context = GradingContext.read(Path(path))
@@ -167,6 +168,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    _drop_notebook_cases(config, items)
     for item in items:
         meta = meta_of(item)
         if meta is None:
@@ -286,6 +288,25 @@ def _student_message(excinfo: pytest.ExceptionInfo) -> str:
         # pytest's assertion rewriting appends "assert <left> == <right>": keep only the message.
         text = text.split("\nassert ")[0] if not text.startswith("assert ") else "a check failed"
     return text[:MAX_MESSAGE]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    if _warmup is not None:
+        _warmup.session.label = item.nodeid.split("::", 1)[-1]
+    return (yield)
+
+
+def _drop_notebook_cases(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a notebook to run (none in the lab, `--no-notebook`, or a refused submission),
+    the notebook's cases are not part of this grading."""
+    context = _collector.context
+    if context is None or context.notebook is not None:
+        return
+    dropped = [item for item in items if item.get_closest_marker("notebook")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
 
 
 @pytest.hookimpl(wrapper=True)

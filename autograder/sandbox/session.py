@@ -193,6 +193,8 @@ class SandboxSession:
         self.crashed_imports: dict[str, str] = {}
         self.failed_imports: dict[str, dict] = {}
         self.unstartable = ""
+        #: Who is calling (the running hidden test), for the instructor's report.
+        self.label = ""
         self._process: _Process | None = None
 
     # --- public -----------------------------------------------------------------------------
@@ -236,9 +238,10 @@ class SandboxSession:
         started = time.monotonic()
         reply = self._call(target, args, kwargs, observe, observe_args or {}, each, on, tuple(imports), timeout)
         reply.seconds = reply.seconds or time.monotonic() - started
-        self.calls.append({"target": target, "status": reply.status, "seconds": round(reply.seconds, 3),
-                           "at": round(started - self.began, 3),
-                           "reason": reply.reason, "error_type": (reply.error or {}).get("type")})
+        error = {k: v[:300] for k, v in (reply.error or {}).items() if k in ("type", "message", "module")}
+        self.calls.append({"target": target, "test": self.label, "status": reply.status,
+                           "seconds": round(reply.seconds, 3), "at": round(started - self.began, 3),
+                           "reason": reply.reason, "error": error or None})
         return reply
 
     def close(self) -> None:

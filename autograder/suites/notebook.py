@@ -36,8 +36,8 @@ def cases(lab: int) -> list:
         meta = cell.get("metadata", {}).get("nbgrader") or {}
         if cell.get("cell_type") == "code" and meta.get("grade") and not meta.get("solution") and meta.get("grade_id"):
             name = f"Notebook: {meta['grade_id']} (nbgrader)"
-            params.append(pytest.param(meta["grade_id"], marks=graded(name, float(meta.get("points", 0))),
-                                       id=meta["grade_id"]))
+            params.append(pytest.param(meta["grade_id"], id=meta["grade_id"],
+                                       marks=[graded(name, float(meta.get("points", 0))), pytest.mark.notebook]))
     return params
 
 

@@ -112,6 +112,14 @@ class Graded:
         tests = [t for t in self.results["tests"] if t["name"].startswith(prefix)]
         return sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
 
+    def probe(self, key: str) -> dict:
+        """The report of one call into student code: "mlp/A" (B, C: the hidden argument sets in
+        order), "predict_on_image/course_mapping" or "predict_on_image/shuffled_mapping"."""
+        kind, _, case = key.partition("/")
+        index = {"A": 0, "B": 1, "C": 2, "course_mapping": 0, "shuffled_mapping": 2}[case]
+        calls = [c for c in self.report["sandbox"]["calls"] if c["target"].rsplit(":", 1)[-1] == kind]
+        return calls[index]
+
     @property
     def stdout(self) -> str:
         path = self.out_dir / "sandbox_stdout.log"

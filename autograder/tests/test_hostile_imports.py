@@ -23,12 +23,15 @@ def exercise_points(graded) -> float:
     return sum(t["score"] for t in graded.results["tests"] if t["name"].startswith(EXERCISES))
 
 
-def test_sys_exit_at_import_fails_every_test_and_says_why(make_submission, grade_submission):
+def test_sys_exit_at_import_fails_every_test_that_needs_the_module_and_says_why(make_submission, grade_submission):
     submission = make_submission(patches={"text_recognizer/networks/mlp.py": prepend("import sys\nsys.exit(0)\n")})
     graded = grade_submission(submission, student="sys-exit")
-    assert graded.results["score"] == 0
-    error = graded.report["probes"]["mlp/A"]["error"]
-    assert error["type"] == "SystemExit" and error["module"] == "text_recognizer.networks"
+    # The MLP and the deployed predictor (an MLP) need the module; predict_on_image, graded with
+    # the grader's own network, does not.
+    assert graded.group_score("MLP:")[0] == graded.group_score("Deployed predictor:")[0] == 0
+    assert graded.results["score"] == graded.group_score("predict_on_image:")[0] == 30
+    error = graded.probe("mlp/A")["error"]
+    assert error["type"] == "SystemExit" and error["module"] == "text_recognizer.networks.mlp"
     assert "SystemExit while importing text_recognizer.networks" in graded.test("MLP: returns")["output"]
     assert graded.report["sandbox"]["starts"] == 1
 
@@ -41,8 +44,9 @@ def test_os_exit_at_import_fails_what_needs_that_module_only(make_submission, gr
     assert graded.group_score("MLP:") == (40, 40)  # the network module imports fine
     assert graded.group_score("predict_on_image:")[0] == 0
     assert graded.results["score"] == 40
-    reason = graded.report["probes"]["predict_on_image/course_mapping"]["reason"]
-    assert "importing text_recognizer.models ended the sandbox" in reason and "exited with status 0" in reason
+    reason = graded.probe("predict_on_image/course_mapping")["reason"]
+    assert "importing text_recognizer.models.character_model ended the sandbox" in reason
+    assert "exited with status 0" in reason
     assert "ended the sandbox" in graded.test("predict_on_image: returns the most")["output"]
 
 
@@ -209,26 +213,25 @@ def _digest(folder: Path) -> str:
 
 TAMPER = """
 import sys, numpy as np
-for _path in ["/grader/runner.py", "/grader/probes.py", "/grader/wire.py", "/job/job.json", %(targets)s]:
+for _path in ["/grader/runner.py", "/grader/observers.py", "/grader/wire.py", "/job/job.json", %(targets)s]:
     try:
         with open(_path, "a") as _file:
             _file.write("# tampered\\n")
         print("EDITED", _path)
     except OSError as _error:
         print("COULD NOT EDIT", _path, _error)
-_probes = sys.modules.get("grader_probes")
-if _probes is not None:
-    def _fake_mlp(args, arrays):
-        batch = len(arrays["inputs"])
+_observers = sys.modules.get("grader_observers")
+if _observers is not None:
+    def _fake_network(result, inputs):
         return {"type": "Functional", "is_keras_model": True,
-                "logits": {"ok": True, "value": np.zeros((batch, args["num_classes"]), "float32")},
-                "count_params": {"ok": True, "value": 12345},
+                "output": {"ok": True, "value": np.zeros((len(inputs), 5), "float32")},
+                "count_params": {"ok": True, "value": 12345}, "weights": {"ok": True, "value": []},
                 "layers": {"ok": True, "value": []}}
-    def _fake_predict(args, arrays):
-        return {"calls": [{"ok": True, "value": {"container": "tuple", "length": 2, "character": "A",
-                 "character_type": "str", "confidence": 0.5, "confidence_type": "float"}}] * 12}
-    _probes.mlp = _fake_mlp
-    _probes.predict_on_image = _fake_predict
+    def _fake_prediction(result):
+        return {"container": "tuple", "length": 2, "text": "A", "text_type": "str", "confidence": 0.5,
+                "confidence_type": "float"}
+    _observers.OBSERVERS["network"] = _observers.network = _fake_network
+    _observers.OBSERVERS["prediction"] = _observers.prediction = _fake_prediction
     print("REPLACED the grader's probes in memory")
 """
 
@@ -250,6 +253,6 @@ def test_editing_or_replacing_grader_files_scores_nothing(make_submission, grade
     assert graded.results["score"] == 0
     assert _digest(PACKAGE_DIR) == before
     assert (state_dir / "secret_seed").read_text().strip().isdigit()
-    statuses = {p: v["status"] for p, v in graded.report["probes"].items()}
-    assert statuses["mlp/A"] == "invalid" and statuses["predict_on_image/course_mapping"] == "invalid"
-    assert "replaced the grader's code" in graded.report["probes"]["mlp/A"]["reason"]
+    assert graded.probe("mlp/A")["status"] == "invalid"
+    assert graded.probe("predict_on_image/course_mapping")["status"] == "invalid"
+    assert "replaced the grader's code" in graded.probe("mlp/A")["reason"]

@@ -22,8 +22,8 @@ def assert_one_mlp_case_lost(graded, probe: str, status: str, reason: str) -> No
     for test in graded.results["tests"]:
         if test["name"].startswith("MLP:"):
             assert test["score"] == pytest.approx(test["max_score"] * 2 / 3, abs=1e-3), test
-    assert graded.report["probes"][probe]["status"] == status
-    assert reason in graded.report["probes"][probe]["reason"]
+    assert graded.probe(probe)["status"] == status
+    assert reason in graded.probe(probe)["reason"]
     assert graded.group_score("predict_on_image:") == (30, 30)
 
 
@@ -70,7 +70,7 @@ def test_sleeping_past_the_limit_times_out(make_submission, grade_submission):
     for name in ("predict_on_image: returns the most", "predict_on_image: confidence"):
         test = graded.test(name)
         assert test["score"] == pytest.approx(test["max_score"] / 2, abs=1e-3)
-    assert graded.report["probes"]["predict_on_image/shuffled_mapping"]["status"] == "timeout"
+    assert graded.probe("predict_on_image/shuffled_mapping")["status"] == "timeout"
 
 
 @pytest.mark.skipif(
@@ -119,7 +119,7 @@ def test_unbounded_memory_hits_the_limit(make_submission, grade_submission):
     )
     graded = grade_submission(submission, student="memory")
     assert_one_mlp_case_lost(graded, "mlp/C", "error", "MemoryError")
-    assert graded.report["probes"]["mlp/C"]["error"]["type"] == "MemoryError"
+    assert graded.probe("mlp/C")["error"]["type"] == "MemoryError"
 
 
 def test_printing_gigabytes_keeps_logs_small(make_submission, grade_submission):

@@ -85,7 +85,7 @@ def build(seed: int) -> HiddenSet:
         keep = rng.choice(len(data.y_test), size=min(EMNIST_SAMPLES, len(data.y_test)), replace=False)
         images, labels, source = data.x_test[keep], data.y_test[keep].astype(np.int64), emnist.EMNIST_SOURCE_NAME
     else:
-        substitute = reference_module("text_recognizer.data.emnist_substitute")
+        substitute = reference_module("text_recognizer.data.synthetic.emnist_substitute")
         digits, digit_labels = substitute.mnist_digits("test")
         chosen = np.concatenate([
             rng.permutation(np.flatnonzero(digit_labels == label))[:DIGITS_PER_CLASS]
