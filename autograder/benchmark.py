@@ -2,7 +2,7 @@
 
 Figures (printed and returned as JSON; nothing is asserted):
 - `single_seconds`: wall time to grade the Lab 1 solution once, sandboxed, median of repeats
-  (the suite's probes; `single_with_notebook_seconds` adds executing the lab notebook);
+  (the hidden suite; `single_with_notebook_seconds` adds executing the lab notebook);
 - `unsandboxed_seconds` and `sandbox_overhead_ratio`: the same suite without bubblewrap
   (same rlimits, same user), and sandboxed / unsandboxed;
 - `sandbox_start`: a trivial Python started through the whole sandbox chain versus directly
@@ -103,8 +103,8 @@ def _sandbox_start_cost(repeats: int = 7) -> dict:
                 stage_dir=stage,
                 identity=identity,
                 limits=Limits(),
-                result_fd=1,
-                only=[],
+                request_fd=0,
+                reply_fd=1,
                 inner=[sys.executable, "-I", "-c", "pass"],
             )
             timings = {"sandboxed_seconds": [], "direct_seconds": []}
