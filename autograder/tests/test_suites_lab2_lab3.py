@@ -10,16 +10,15 @@ import pytest
 
 from autograder.labs import write_lab
 from autograder.results import validate_results
-from autograder.suites.lab2 import SUITE as LAB2
-from autograder.suites.lab3 import SUITE as LAB3
+from autograder.grading import catalogue
 from autograder.tests.conftest import TEST_LIMITS
 from autograder.tests.hostile import append, prepend
 
 LAB2_EXERCISES = ("LeNet:", "extract_windows:", "Line CNN all-conv:")
 LAB3_EXERCISES = ("ctc_lengths:", "CtcLoss:", "ctc_decode_logits:", "line_lstm_ctc:")
 LAB3_CTC = ("ctc_lengths:", "CtcLoss:", "ctc_decode_logits:")
-#: The first Keras call of a grading (inside the first probe) can take seconds on a loaded
-#: 2-core machine: looser probe deadlines than the Lab 1 tests' keep the honest gradings stable.
+#: The first Keras call of a grading (inside the first call) can take seconds on a loaded
+#: 2-core machine: looser call deadlines than the Lab 1 tests' keep the honest gradings stable.
 LIMITS = dataclasses.replace(TEST_LIMITS, timeout_scale=0.5)
 
 EXIT_AT_IMPORT = """
@@ -118,7 +117,7 @@ def test_lab2_honest_solution_scores_full_marks(graded):
     assert honest.results["score"] == pytest.approx(100.0), _failures(honest)
     assert honest.report["sandbox"]["starts"] == 1
     assert validate_results(honest.results) == []
-    assert sum(t["max_score"] for t in honest.results["tests"]) == sum(p for _, p in LAB2.catalog())
+    assert sum(t["max_score"] for t in honest.results["tests"]) == sum(row["max_score"] for row in catalogue(2))
 
 
 def test_lab2_stubbed_lab_scores_zero(graded):
@@ -143,7 +142,7 @@ def test_lab3_honest_solution_scores_full_marks(graded):
     assert [e["name"] for e in honest.results["leaderboard"]] == ["CER (public)"]
     assert 0.0 <= honest.report["private"]["hidden_lines"]["private_cer"] < 0.2
     assert validate_results(honest.results) == []
-    assert sum(t["max_score"] for t in honest.results["tests"]) == sum(p for _, p in LAB3.catalog())
+    assert sum(t["max_score"] for t in honest.results["tests"]) == sum(row["max_score"] for row in catalogue(3))
 
 
 def test_lab3_stubbed_lab_scores_zero(graded):

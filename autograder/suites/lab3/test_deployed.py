@@ -24,6 +24,7 @@ CER_ZERO = 1.0
 PREDICTOR = "text_recognizer.predictors.line_predictor:LinePredictor().predict"
 BATCH = "text_recognizer.predictors.line_predictor:LinePredictor().model.predict_texts"
 IMPORTS = ("keras", "text_recognizer.models.line_model_ctc", "text_recognizer.predictors.line_predictor")
+CHUNK = 50
 CHECKED = 8
 HIDDEN_MESSAGE = "Graded on hidden lines: beyond the figures above, no details are shown."
 
@@ -77,8 +78,15 @@ def test_hidden_lines(sandbox, hidden, feedback, leaderboard):
     # also go through the predictor itself, and the agreement goes to the instructor's report.
     # Without a usable batch answer, every line goes through the predictor instead.
     count = len(hidden.texts)
-    reply = sandbox.call(BATCH, hidden.images, observe="predictions", imports=IMPORTS, timeout=240)
-    batch = reply.value if reply.ok else None
+    # In chunks: one batch of every line can exceed the sandbox's memory limit on a CPU.
+    batch: list | None = []
+    for start in range(0, count, CHUNK):
+        reply = sandbox.call(BATCH, hidden.images[start:start + CHUNK], observe="predictions", imports=IMPORTS,
+                             timeout=240)
+        if not reply.ok or not isinstance(reply.value, list):
+            batch = None
+            break
+        batch += reply.value
     batch_error = None
     if isinstance(batch, list) and len(batch) == count:
         texts = [t if isinstance(t, str) else "" for t in
