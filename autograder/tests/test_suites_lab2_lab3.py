@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
+from autograder.grading import catalogue
 from autograder.labs import write_lab
 from autograder.results import validate_results
-from autograder.grading import catalogue
 from autograder.tests.conftest import TEST_LIMITS
 from autograder.tests.hostile import append, prepend
 
