@@ -215,10 +215,13 @@ class Runner:
 
     @staticmethod
     def _fill(value, files: dict[str, str]):
-        """Replace {"__file__": name} placeholders with the path the file was written to."""
+        """Replace {"__file__": name} placeholders with the path the file was written to, and
+        {"__tuple__": [...]} with a tuple (JSON has none)."""
         if isinstance(value, dict):
             if set(value) == {"__file__"}:
                 return files[value["__file__"]]
+            if set(value) == {"__tuple__"} and isinstance(value["__tuple__"], list):
+                return tuple(Runner._fill(v, files) for v in value["__tuple__"])
             return {k: Runner._fill(v, files) for k, v in value.items()}
         if isinstance(value, list):
             return [Runner._fill(v, files) for v in value]

@@ -309,8 +309,8 @@ class SandboxSession:
             key = f"{len(files):03d}-{Path(value.name).name}"
             files[key] = np.frombuffer(value.data, dtype=np.uint8)
             return {"__file__": key}
-        if isinstance(value, tuple):
-            return [SandboxSession._outgoing(v, files) for v in value]
+        if isinstance(value, tuple):  # JSON has no tuples: the runner rebuilds them for student code
+            return {"__tuple__": [SandboxSession._outgoing(v, files) for v in value]}
         if isinstance(value, list):
             return [SandboxSession._outgoing(v, files) for v in value]
         if isinstance(value, dict):

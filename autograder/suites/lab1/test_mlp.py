@@ -30,7 +30,7 @@ def mlp(request, sandbox, seed) -> tuple[dict, NetworkCheck]:
     args = CASES[request.param]
     inputs = np.random.default_rng([seed, 12, ord(request.param)]).normal(size=(4, *args["input_shape"]))
     inputs = inputs.astype(np.float32)
-    reply = sandbox.call("text_recognizer.networks.mlp:mlp", args["input_shape"], args["num_classes"],
+    reply = sandbox.call("text_recognizer.networks.mlp:mlp", tuple(args["input_shape"]), args["num_classes"],
                          layer_size=args["layer_size"], num_layers=args["num_layers"], dropout=args["dropout"],
                          observe="network", observe_args={"inputs": inputs}, imports=("keras", "text_recognizer.networks.mlp"))
     if not reply.ok:

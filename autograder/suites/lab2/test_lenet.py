@@ -33,7 +33,7 @@ def lenet(request, sandbox, seed) -> tuple[dict, NetworkCheck]:
     args = CASES[request.param]
     inputs = np.random.default_rng([seed, 21, ord(request.param)]).uniform(0, 1, size=(BATCH, *args["input_shape"]))
     inputs = inputs.astype(np.float32)
-    reply = sandbox.call("text_recognizer.networks.lenet:lenet", args["input_shape"], args["num_classes"],
+    reply = sandbox.call("text_recognizer.networks.lenet:lenet", tuple(args["input_shape"]), args["num_classes"],
                          conv_dim=args["conv_dim"], fc_dim=args["fc_dim"], dropout=args["dropout"],
                          observe="network", observe_args={"inputs": inputs}, imports=IMPORTS)
     if not reply.ok:

@@ -78,7 +78,7 @@ def all_conv(request, sandbox, seed) -> tuple[dict, NetworkCheck]:
     rng = np.random.default_rng([seed, 23, ord(request.param)])
     inputs = rng.uniform(0, 1, size=(2, *args["input_shape"])).astype(np.float32)
     reply = sandbox.call("text_recognizer.networks.line_cnn:line_cnn_all_conv_features",
-                         *(args[k] for k in ARGUMENTS), observe="network", observe_args={"inputs": inputs},
+                         *(tuple(args[k]) if k == "input_shape" else args[k] for k in ARGUMENTS), observe="network", observe_args={"inputs": inputs},
                          imports=IMPORTS)
     if not reply.ok:
         return args, NetworkCheck(False, reply.message())

@@ -39,7 +39,7 @@ def network(request, sandbox, seed) -> tuple[dict, NetworkCheck]:
     args = CASES[request.param]
     rng = np.random.default_rng([seed, 34, ord(request.param)])
     inputs = rng.uniform(0, 1, size=(BATCH, *args["input_shape"])).astype(np.float32)
-    reply = sandbox.call("text_recognizer.networks.line_lstm_ctc:line_lstm_ctc", args["input_shape"],
+    reply = sandbox.call("text_recognizer.networks.line_lstm_ctc:line_lstm_ctc", tuple(args["input_shape"]),
                          args["num_classes"], observe="network", observe_args={"inputs": inputs}, imports=IMPORTS,
                          timeout=90, **_keywords(args))
     if not reply.ok:
