@@ -86,8 +86,6 @@ class GradeOutcome:
     public_value: float | None = None
     private_value: float | None = None
     message: str = ""
-    #: The notebook's autograded cells: grade_id -> (earned, max), for the nbgrader gradebook.
-    notebook_cells: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 _checked: dict[int | None, str | None] = {}
@@ -152,10 +150,8 @@ def grade(submission: Path, options: GradeOptions) -> GradeOutcome:
     entries = rows.get("leaderboard", []) if isinstance(rows.get("leaderboard"), list) else []
     public = next((e["value"] for e in entries if e.get("public")), None)
     private = next((e["value"] for e in entries if not e.get("public")), None)
-    cells = {t["name"][len("Notebook: "):-len(" (nbgrader)")]: (t["score"], t["max_score"])
-             for t in written["tests"] if t["name"].startswith("Notebook: ") and t["name"].endswith(" (nbgrader)")}
     outcome = GradeOutcome(options.student, options.lab, written["score"], report["max_score"], status, seconds,
-                           results_path, report_path, public, private, message, cells)
+                           results_path, report_path, public, private, message)
     metric = rows.get("metric")
     if options.leaderboard_db is not None and status in ("graded", "rejected") and metric:
         Leaderboard(options.leaderboard_db).record(
@@ -272,7 +268,7 @@ def _grade_in_work(submission: Path, options: GradeOptions, report: dict[str, An
                 inside = "/course/node_modules" if sandboxed else str(notebooks.NODE_MODULES)
                 context.extra_binds.append((str(notebooks.NODE_MODULES), inside))
                 context.extra_env["TEXT_RECOGNIZER_NODE_MODULES"] = inside
-    suites.prepare(options.lab, options.state_dir)
+    # The suite builds its hidden data itself (`suites.prepare`, locked): not loaded here as well.
     budget = options.limits.total_seconds + (notebooks.NOTEBOOK_TIMEOUT if context.notebook else 0.0)
     rows = _run_suite(context, work, out_dir / "pytest.log", timeout=budget * options.limits.timeout_scale
                       + budget + SUITE_GRACE_SECONDS, verbose=options.verbose)

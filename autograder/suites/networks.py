@@ -107,3 +107,24 @@ def verify_network(record: object, build: Callable[[], object], inputs: np.ndarr
     worst = float(np.max(np.abs(output - expected)))
     return NetworkCheck(False, "the output differs from what the specified layers compute with your "
                         f"weights (largest difference {worst:.3g})", output_shape=tuple(output.shape))
+
+
+def observe_and_verify(sandbox, target: str, args: tuple, kwargs: dict, inputs: np.ndarray,
+                       build: Callable[[], object], imports: tuple[str, ...], timeout: float = 60.0,
+                       reshape: bool = False) -> NetworkCheck:
+    """Build the student's network in the sandbox with `args`/`kwargs`, observe it on `inputs`,
+    and verify it against the reference `build()` here."""
+    reply = sandbox.call(target, *args, observe="network", observe_args={"inputs": inputs}, imports=imports,
+                         timeout=timeout, **kwargs)
+    if not reply.ok:
+        return NetworkCheck(False, reply.message())
+    return verify_network(reply.value, build, inputs, reshape)
+
+
+def require_verified(check: NetworkCheck, feedback, label: str, logits: bool = True) -> NetworkCheck:
+    """Fail the running test unless the network was verified (and, with `logits`, returns logits)."""
+    feedback.label = label
+    assert check.verified, f"could not verify the network: {check.message}"
+    if logits:
+        assert not check.applies_softmax, "the last layer applies a softmax; return raw logits (no activation)"
+    return check

@@ -10,7 +10,7 @@ import pytest
 
 from autograder.marks import graded
 from autograder.reference import reference_module
-from autograder.suites.networks import NetworkCheck, verify_network
+from autograder.suites.networks import NetworkCheck, observe_and_verify, require_verified
 
 CASES = {
     "A": {"input_shape": [28, 28], "num_classes": 80, "layer_size": 24, "num_layers": 2, "dropout": 0.25},
@@ -30,23 +30,18 @@ def mlp(request, sandbox, seed) -> tuple[dict, NetworkCheck]:
     args = CASES[request.param]
     inputs = np.random.default_rng([seed, 12, ord(request.param)]).normal(size=(4, *args["input_shape"]))
     inputs = inputs.astype(np.float32)
-    reply = sandbox.call("text_recognizer.networks.mlp:mlp", tuple(args["input_shape"]), args["num_classes"],
-                         layer_size=args["layer_size"], num_layers=args["num_layers"], dropout=args["dropout"],
-                         observe="network", observe_args={"inputs": inputs}, imports=("keras", "text_recognizer.networks.mlp"))
-    if not reply.ok:
-        return args, NetworkCheck(False, reply.message())
     reference = reference_module("text_recognizer.networks.mlp").mlp
-    check = verify_network(reply.value, lambda: reference(
-        tuple(args["input_shape"]), args["num_classes"], layer_size=args["layer_size"],
-        num_layers=args["num_layers"], dropout=args["dropout"]), inputs)
-    return args, check
+    positional = (tuple(args["input_shape"]), args["num_classes"])
+    keywords = {k: args[k] for k in ("layer_size", "num_layers", "dropout")}
+    return args, observe_and_verify(sandbox, "text_recognizer.networks.mlp:mlp", positional, keywords, inputs,
+                                    lambda: reference(*positional, **keywords),
+                                    imports=("keras", "text_recognizer.networks.mlp"))
 
 
 def _verified(mlp, feedback) -> tuple[dict, NetworkCheck]:
+    # The softmax case has a test of its own (test_returns_logits): not required here.
     args, check = mlp
-    feedback.label = _call(args)
-    assert check.verified, f"could not verify the network: {check.message}"
-    return args, check
+    return args, require_verified(check, feedback, _call(args), logits=False)
 
 
 @graded("MLP: returns a keras.Model", 4, merge=True)

@@ -12,7 +12,7 @@ import pytest
 
 from autograder.marks import graded
 from autograder.reference import reference_module
-from autograder.suites.networks import NetworkCheck, verify_network
+from autograder.suites.networks import NetworkCheck, observe_and_verify, require_verified
 
 CASES = {
     "A": {"input_shape": [28, 28], "num_classes": 7, "conv_dim": 4, "fc_dim": 16, "dropout": 0.3},
@@ -33,24 +33,16 @@ def lenet(request, sandbox, seed) -> tuple[dict, NetworkCheck]:
     args = CASES[request.param]
     inputs = np.random.default_rng([seed, 21, ord(request.param)]).uniform(0, 1, size=(BATCH, *args["input_shape"]))
     inputs = inputs.astype(np.float32)
-    reply = sandbox.call("text_recognizer.networks.lenet:lenet", tuple(args["input_shape"]), args["num_classes"],
-                         conv_dim=args["conv_dim"], fc_dim=args["fc_dim"], dropout=args["dropout"],
-                         observe="network", observe_args={"inputs": inputs}, imports=IMPORTS)
-    if not reply.ok:
-        return args, NetworkCheck(False, reply.message())
     reference = reference_module("text_recognizer.networks.lenet").lenet
-    check = verify_network(reply.value, lambda: reference(
-        tuple(args["input_shape"]), args["num_classes"], conv_dim=args["conv_dim"], fc_dim=args["fc_dim"],
-        dropout=args["dropout"]), inputs)
-    return args, check
+    positional = (tuple(args["input_shape"]), args["num_classes"])
+    keywords = {k: args[k] for k in ("conv_dim", "fc_dim", "dropout")}
+    return args, observe_and_verify(sandbox, "text_recognizer.networks.lenet:lenet", positional, keywords, inputs,
+                                    lambda: reference(*positional, **keywords), imports=IMPORTS)
 
 
 def _verified(lenet, feedback) -> tuple[dict, NetworkCheck]:
     args, check = lenet
-    feedback.label = _call(args)
-    assert check.verified, f"could not verify the network: {check.message}"
-    assert not check.applies_softmax, "the last layer applies a softmax; return raw logits (no activation)"
-    return args, check
+    return args, require_verified(check, feedback, _call(args))
 
 
 @graded("LeNet: returns a keras.Model", 5, merge=True)

@@ -13,7 +13,7 @@ import pytest
 
 from autograder.marks import graded
 from autograder.reference import reference_module
-from autograder.suites.networks import NetworkCheck, verify_network
+from autograder.suites.networks import NetworkCheck, observe_and_verify
 
 IMPORTS = ("keras", "text_recognizer.networks.line_cnn")
 WINDOW_CASES = [
@@ -77,15 +77,11 @@ def all_conv(request, sandbox, seed) -> tuple[dict, NetworkCheck]:
     args = ALL_CONV_CASES[request.param]
     rng = np.random.default_rng([seed, 23, ord(request.param)])
     inputs = rng.uniform(0, 1, size=(2, *args["input_shape"])).astype(np.float32)
-    reply = sandbox.call("text_recognizer.networks.line_cnn:line_cnn_all_conv_features",
-                         *(tuple(args[k]) if k == "input_shape" else args[k] for k in ARGUMENTS), observe="network", observe_args={"inputs": inputs},
-                         imports=IMPORTS)
-    if not reply.ok:
-        return args, NetworkCheck(False, reply.message())
+    positional = tuple(tuple(args[k]) if k == "input_shape" else args[k] for k in ARGUMENTS)
     features = reference_module("text_recognizer.networks.line_cnn").line_cnn_features
-    check = verify_network(reply.value, lambda: features(
-        tuple(args["input_shape"]), *(args[k] for k in ARGUMENTS[1:]), all_conv=False), inputs, reshape=True)
-    return args, check
+    return args, observe_and_verify(sandbox, "text_recognizer.networks.line_cnn:line_cnn_all_conv_features",
+                                    positional, {}, inputs, lambda: features(*positional, all_conv=False),
+                                    imports=IMPORTS, reshape=True)
 
 
 def _verified(all_conv, feedback) -> NetworkCheck:

@@ -12,7 +12,7 @@ import pytest
 
 from autograder.marks import graded
 from autograder.reference import reference_module
-from autograder.suites.networks import NetworkCheck, verify_network
+from autograder.suites.networks import NetworkCheck, observe_and_verify, require_verified
 
 CASES = {
     "A": {"input_shape": [28, 84], "num_classes": 9, "window_width": 14, "window_stride": 7, "lstm_dim": 6,
@@ -39,23 +39,16 @@ def network(request, sandbox, seed) -> tuple[dict, NetworkCheck]:
     args = CASES[request.param]
     rng = np.random.default_rng([seed, 34, ord(request.param)])
     inputs = rng.uniform(0, 1, size=(BATCH, *args["input_shape"])).astype(np.float32)
-    reply = sandbox.call("text_recognizer.networks.line_lstm_ctc:line_lstm_ctc", tuple(args["input_shape"]),
-                         args["num_classes"], observe="network", observe_args={"inputs": inputs}, imports=IMPORTS,
-                         timeout=90, **_keywords(args))
-    if not reply.ok:
-        return args, NetworkCheck(False, reply.message())
     reference = reference_module("text_recognizer.networks.line_lstm_ctc").line_lstm_ctc
-    check = verify_network(reply.value, lambda: reference(tuple(args["input_shape"]), args["num_classes"],
-                                                          **_keywords(args)), inputs)
-    return args, check
+    positional = (tuple(args["input_shape"]), args["num_classes"])
+    return args, observe_and_verify(sandbox, "text_recognizer.networks.line_lstm_ctc:line_lstm_ctc", positional,
+                                    _keywords(args), inputs, lambda: reference(*positional, **_keywords(args)),
+                                    imports=IMPORTS, timeout=90)
 
 
 def _verified(network, feedback) -> tuple[dict, NetworkCheck]:
     args, check = network
-    feedback.label = _call(args)
-    assert check.verified, f"could not verify the network: {check.message}"
-    assert not check.applies_softmax, "the last layer applies a softmax; return raw logits (no activation)"
-    return args, check
+    return args, require_verified(check, feedback, _call(args))
 
 
 @graded("line_lstm_ctc: returns a keras.Model", 5, merge=True)
