@@ -32,14 +32,57 @@ from typing import Any
 
 import numpy as np
 
+from autograder.sandbox import shapes
 from autograder.sandbox.launch import Launch
 from autograder.sandbox.limits import Limits
 from autograder.wire import WireError, dumps, loads
 
-MAX_LINE = 32 * 1024 * 1024
+#: The longest record the parent reads (an honest reply is well under 2 MiB: arrays travel as
+#: base64); a longer one ends the call. JSON parsed into Python objects takes up to 40 times
+#: its size, so this and `MAX_VALUES` bound what one record can cost the parent.
+MAX_LINE = 24 * 1024 * 1024
+#: The most JSON values (commas and brackets, counted before parsing) one record may hold.
+MAX_VALUES = 250_000
 MAX_BAD_RECORDS = 50
-#: How much of a student exception's message a reply keeps.
-MAX_ERROR_TEXT = 2000
+#: What the instructor's report keeps of a student exception (type, message, module), per field.
+MAX_ERROR_TEXT = 300
+#: What a test may show the student of an exception: the first line of its message, this long
+#: at most, printable characters only ...
+SHOWN_ERROR_CHARS = 200
+#: ... and this much in all, per grading; later failures show only the exception's type. With
+#: this a submission cannot raise hidden inputs it saw into its feedback in bulk.
+SHOWN_ERROR_BUDGET = 2000
+#: Per-item error texts of an `each` call (quoted by tests beside each input): first line only.
+ITEM_ERROR_CHARS = 120
+
+
+def one_line(text: object, limit: int) -> str:
+    """`text`'s first line, control characters dropped, at most `limit` characters (with ...)."""
+    lines = str(text).strip().splitlines()
+    line = lines[0] if lines else ""
+    line = "".join(ch for ch in line if ch.isprintable())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def exception_name(text: object) -> str:
+    """A student exception's type name as shown: an identifier (dotted), at most 60 characters."""
+    name = "".join(ch for ch in one_line(text, 60) if ch.isalnum() or ch in "._")
+    return name or "an exception"
+
+
+class TextBudget:
+    """How much student exception text the feedback of one grading may still show."""
+
+    def __init__(self, total: int = SHOWN_ERROR_BUDGET) -> None:
+        self.left = total
+
+    def take(self, text: str) -> str:
+        """`text` when it still fits, else "" (nothing is shown in part)."""
+        if len(text) > self.left:
+            self.left = 0
+            return ""
+        self.left -= len(text)
+        return text
 
 
 class StudentCodeFailed(AssertionError):
@@ -56,6 +99,9 @@ class Reply:
     error: dict[str, str] | None = None
     seconds: float = 0.0
     reason: str = ""
+    #: The grading's budget of student exception text (None: no budget, as in unit tests).
+    budget: TextBudget | None = field(default=None, repr=False, compare=False)
+    _shown: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -65,16 +111,21 @@ class Reply:
         """Why there is no usable value, in words for the feedback.
 
         With `student_visible=False` the student's own exception message is left out: calls
-        on hidden data must not let a submission print hidden inputs into its feedback.
+        on hidden data must not let a submission print hidden inputs into its feedback. Shown,
+        it is the first line of the message, `SHOWN_ERROR_CHARS` long at most, while the
+        grading's `TextBudget` lasts.
         """
         if self.status == "error" and self.error:
-            kind = self.error.get("type", "an exception")
+            kind = exception_name(self.error.get("type", ""))
             module = self.error.get("module")
-            where = f" while importing {module}" if module else ""
-            text = self.error.get("message", "").strip()
-            if not student_visible or not text:
+            where = f" while importing {one_line(module, 120)}" if module else ""
+            if student_visible and self._shown is None:
+                text = one_line(self.error.get("message", ""), SHOWN_ERROR_CHARS)
+                self._shown = self.budget.take(text) if self.budget is not None else text
+            text = self._shown if student_visible else ""
+            if not text:
                 return f"your code raised {kind}{where}"
-            return f"your code raised {kind}{where}: {text[:600]}"
+            return f"your code raised {kind}{where}: {text}"
         if self.status == "ok":
             return ""
         return f"no usable result: {self.reason}" if self.reason else "this call did not run"
@@ -84,6 +135,13 @@ class Reply:
         if not self.ok:
             raise StudentCodeFailed(self.message(student_visible))
         return self.value
+
+
+def _short_item_error(item: dict) -> dict:
+    """One answer of an `each` call, its error text (student-written) cut to one short line."""
+    if item.get("ok") is False:
+        return {"ok": False, "error": one_line(item.get("error", ""), ITEM_ERROR_CHARS)}
+    return item
 
 
 class CappedText:
@@ -190,6 +248,9 @@ class SandboxSession:
         self.budget = limits.total_seconds
         self.bad_records = 0
         self.received = 0
+        #: The longest record read, in bytes (the instructor's report; caps are sized from it).
+        self.largest_record = 0
+        self.text_budget = TextBudget()
         self.crashed_imports: dict[str, str] = {}
         self.failed_imports: dict[str, dict] = {}
         self.unstartable = ""
@@ -238,7 +299,17 @@ class SandboxSession:
         started = time.monotonic()
         reply = self._call(target, args, kwargs, observe, observe_args or {}, each, on, tuple(imports), timeout)
         reply.seconds = reply.seconds or time.monotonic() - started
-        error = {k: v[:300] for k, v in (reply.error or {}).items() if k in ("type", "message", "module")}
+        reply.budget = self.text_budget
+        if reply.ok:
+            found = shapes.problem(observe, reply.value, len(args[0]) if each and args and
+                                   isinstance(args[0], (list, tuple, np.ndarray)) else None)
+            if found:
+                self._bad(f"{target}: a reply not in the form of a {observe!r} observation ({found[:200]})")
+                reply = Reply(target, "invalid", seconds=reply.seconds, budget=self.text_budget,
+                              reason=f"its report was malformed ({found[:200]})")
+            elif each:
+                reply.value = [_short_item_error(item) for item in reply.value]
+        error = {k: v[:MAX_ERROR_TEXT] for k, v in (reply.error or {}).items() if k in ("type", "message", "module")}
         self.calls.append({"target": target, "test": self.label, "status": reply.status,
                            "seconds": round(reply.seconds, 3), "at": round(started - self.began, 3),
                            "reason": reply.reason, "error": error or None})
@@ -392,13 +463,24 @@ class SandboxSession:
         del process.buffer[: newline + 1]
         if self.bad_records > MAX_BAD_RECORDS:
             raise _Ended("invalid", "the sandbox sent too many malformed records")
+        if len(line) > MAX_LINE:
+            raise _Ended("invalid", f"the sandbox sent a record longer than {MAX_LINE:,} bytes")
+        self.largest_record = max(self.largest_record, len(line))
         if not line.strip():
             return None
+        values = line.count(b",") + line.count(b"[") + line.count(b"{")
+        if values > MAX_VALUES:
+            self._bad(f"a record of {values:,} JSON values (at most {MAX_VALUES:,} are read)")
+            return None
         try:
-            return loads(line)
+            record = loads(line)
         except WireError as error:
             self._bad(str(error))
             return None
+        except Exception as error:  # noqa: BLE001 - whatever the bytes, a refused record, never a grader error
+            self._bad(f"an unreadable record ({type(error).__name__})")
+            return None
+        return record
 
     @staticmethod
     def _with_module(ended: _Ended, module: str | None) -> _Ended:
@@ -406,9 +488,12 @@ class SandboxSession:
         return ended
 
     def _reply(self, record: dict, target: str, imports: tuple[str, ...]) -> Reply:
-        seconds = record.get("seconds") if isinstance(record.get("seconds"), (int, float)) else 0.0
+        seconds = record.get("seconds")
+        seconds = float(seconds) if type(seconds) in (int, float) and 0 <= seconds < 1e6 else 0.0
         if record.get("tampered"):
-            changed = ", ".join(str(name)[:80] for name in list(record["tampered"])[:5])
+            tampered = record["tampered"]
+            names = tampered if isinstance(tampered, list) else [tampered]
+            changed = one_line(", ".join(one_line(name, 80) for name in names[:5]), 200)
             self.notes.append(f"{target}: grader code replaced in memory: {changed}")
             return Reply(target, "invalid", seconds=seconds,
                          reason=f"the submission replaced the grader's code while this test ran ({changed})")
@@ -416,11 +501,13 @@ class SandboxSession:
         if ok is True and "value" in record:
             return Reply(target, "ok", value=record["value"], seconds=seconds)
         if ok is False and isinstance(record.get("error"), dict):
-            error = {k: str(v)[:MAX_ERROR_TEXT] for k, v in record["error"].items() if isinstance(k, str)}
+            error = {k: str(v)[:MAX_ERROR_TEXT] for k, v in record["error"].items()
+                     if k in ("type", "message", "module", "traceback")}
             if error.get("module") in imports:
                 self.failed_imports[error["module"]] = error
             return Reply(target, "error", error=error, seconds=seconds,
-                         reason=f"raised {error.get('type', 'an exception')}")
+                         reason=f"raised {exception_name(error.get('type', ''))}")
+        self._bad(f"{target}: a reply that is neither a value nor an error (ok={one_line(repr(ok), 40)})")
         return Reply(target, "invalid", seconds=seconds, reason="its report was malformed")
 
     def _bad(self, text: str) -> None:

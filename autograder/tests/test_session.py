@@ -10,10 +10,11 @@ import json
 import sys
 
 import numpy as np
+import pytest
 
 from autograder.sandbox.launch import Launch
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.session import SandboxFile, SandboxSession
+from autograder.sandbox.session import SandboxFile, SandboxSession, StudentCodeFailed
 
 LIMITS = Limits(startup_seconds=10, import_seconds=10, idle_seconds=5, total_seconds=60, max_restarts=3)
 
@@ -44,9 +45,13 @@ for plan in script["calls"]:
     for action, *args in plan:
         if action == "reply": emit({"event": "reply", "call": "{call}", "ok": True, "value": args[0]}, call)
         elif action == "echo": emit({"event": "reply", "call": "{call}", "ok": True, "value": request}, call)
+        elif action == "echo_each": emit({"event": "reply", "call": "{call}", "ok": True,
+                                          "value": [{"ok": True, "value": request}] * len(request["args"][0])}, call)
         elif action == "error": emit({"event": "reply", "call": "{call}", "ok": False, "error": args[0]}, call)
         elif action == "emit": emit(args[0], call)
         elif action == "raw": os.write(replies, args[0].encode())
+        elif action == "repeat":  # head + unit * count + tail, written as one record
+            os.write(replies, (args[0].replace("{call}", call) + args[1] * args[2] + args[3]).encode())
         elif action == "import": emit({"event": "import_start", "call": "{call}", "module": args[0]}, call)
         elif action == "imported": emit({"event": "import_done", "call": "{call}", "module": args[0], "ok": True}, call)
         elif action == "sleep": time.sleep(args[0])
@@ -84,12 +89,12 @@ def test_each_call_gets_its_own_reply_from_one_runner():
 
 
 def test_arrays_and_files_reach_the_runner_as_plain_data():
-    with session({"calls": [[("echo",)]]}) as sandbox:
-        reply = sandbox.call("m:f", np.arange(3, dtype=np.int32), SandboxFile("a.png", b"\x89PNG"), observe="array",
+    with session({"calls": [[("echo_each",)]]}) as sandbox:
+        reply = sandbox.call("m:f", [np.arange(3, dtype=np.int32)], SandboxFile("a.png", b"\x89PNG"),
                              each=True, imports=("m",), key="value")
-    request = reply.value
-    assert request["target"] == "m:f" and request["observe"] == "array" and request["each"] is True
-    assert np.array_equal(request["args"][0], np.arange(3)) and request["kwargs"] == {"key": "value"}
+    request = reply.value[0]["value"]
+    assert request["target"] == "m:f" and request["observe"] == "value" and request["each"] is True
+    assert np.array_equal(request["args"][0][0], np.arange(3)) and request["kwargs"] == {"key": "value"}
     (name, data), = request["files"].items()
     assert request["args"][1] == {"__file__": name} and bytes(data) == b"\x89PNG"
 
@@ -200,3 +205,85 @@ def test_the_time_budget_stops_further_calls():
         time.sleep(0.6)
         late = sandbox.call("m:f", imports=())
     assert late.status == "not_run" and "time budget" in late.reason
+
+
+def test_records_of_the_wrong_types_are_refused_with_a_note_never_a_grader_error():
+    """Valid JSON, wrong types: each call fails as invalid (or goes on to the real reply); no exception."""
+    calls = [
+        [("raw", '{"id": [], "ok": "yes", "value": {"__array__": 5}}\n'), ("reply", "real")],
+        [("emit", {"event": "reply", "call": "{call}", "ok": "yes", "value": {"__array__": 5}})],
+        [("emit", {"event": "reply", "call": "{call}", "ok": True, "value": 1, "tampered": 5, "seconds": "x"})],
+        [("emit", {"event": [], "call": "{call}"}), ("emit", {"event": "import_start", "call": "{call}",
+                                                             "module": {"a": 1}}), ("reply", "after")],
+        [("emit", {"event": "reply", "call": "{call}", "ok": False, "error": ["not", "a", "dict"]})],
+        [("emit", {"event": "reply", "call": "{call}", "ok": True, "value": [1, "two"]})],
+        [("emit", {"event": "reply", "call": "{call}", "ok": True, "value": {"container": "tuple", "text": []}})],
+        [("emit", {"event": "reply", "call": "{call}", "ok": True, "value": {"__ndarray__": 5}}), ("reply", "x")],
+    ]
+    with session({"calls": calls}) as sandbox:
+        wrong_id = sandbox.call("m:f", imports=())
+        yes = sandbox.call("m:f", imports=())
+        tampered = sandbox.call("m:f", imports=())
+        odd_events = sandbox.call("m:f", imports=())
+        error_list = sandbox.call("m:f", imports=())
+        each = sandbox.call("m:f", [1, 2], each=True, imports=())
+        prediction = sandbox.call("m:f", observe="prediction", imports=())
+        bad_array = sandbox.call("m:f", imports=())
+    assert wrong_id.value == "real" and odd_events.value == "after" and bad_array.value == "x"
+    assert tampered.status == "invalid" and "(5)" in tampered.reason
+    for reply in (yes, error_list, each, prediction):
+        assert reply.status == "invalid" and "malformed" in reply.message(), reply
+        with pytest.raises(StudentCodeFailed):
+            reply.unwrap()
+    assert "2 answers" not in each.reason and "answer 0" in each.reason
+    assert "text" in prediction.reason
+    refused = [note for note in sandbox.notes if note.startswith("refused a record")]
+    assert len(refused) >= 7, sandbox.notes
+
+
+def test_an_each_reply_must_answer_every_input():
+    reply_of = [{"ok": True, "value": 1}]
+    with session({"calls": [[("reply", reply_of)], [("reply", reply_of * 2)]]}) as sandbox:
+        short = sandbox.call("m:f", [1, 2], each=True, imports=())
+        full = sandbox.call("m:f", [1, 2], each=True, imports=())
+    assert short.status == "invalid" and "1 answers for 2 inputs" in short.reason
+    assert full.ok and [item["value"] for item in full.value] == [1, 1]
+
+
+def test_deep_or_dense_records_are_refused_before_they_cost_memory():
+    head = '{"event": "reply", "call": "{call}", "ok": true, "value": '
+    plan = [("repeat", head, "[", 100_000, "]" * 100_000 + "}\n"), ("repeat", head + "[", "{},", 300_000, "{}]}\n"),
+            ("reply", "ok")]
+    with session({"calls": [plan]}) as sandbox:
+        reply = sandbox.call("m:f", imports=())
+    assert reply.value == "ok"
+    assert any("recursion" in note or "nested" in note for note in sandbox.notes), sandbox.notes
+    assert any("JSON values" in note for note in sandbox.notes)
+
+
+def test_a_record_over_the_line_cap_ends_the_call(monkeypatch):
+    from autograder.sandbox import session as session_module
+
+    monkeypatch.setattr(session_module, "MAX_LINE", 1 << 20)
+    huge = ("repeat", '{"event": "reply", "call": "{call}", "ok": true, "value": "', "x", 3 << 20, '"}\n')
+    with session({"calls": [[huge]]}, {"calls": [[("reply", "next")]]}) as sandbox:
+        first = sandbox.call("m:f", imports=())
+        second = sandbox.call("m:f", imports=())
+    assert first.status == "invalid" and "longer than 1,048,576 bytes" in first.reason
+    assert second.value == "next" and sandbox.largest_record < 2 << 20
+
+
+def test_exception_text_shown_to_students_is_one_short_line_within_a_budget():
+    long = {"type": "Boom\nAll tests passed", "message": "first line " + "A" * 5000 + "\nsecond line",
+            "traceback": ""}
+    calls = [[("error", long)] for _ in range(20)]
+    with session({"calls": calls}) as sandbox:
+        replies = [sandbox.call("m:f", imports=()) for _ in range(20)]
+    first = replies[0].message()
+    assert first.startswith("your code raised Boom: first line AAA") and "\n" not in first
+    assert "passed" not in first and "second line" not in first and len(first) < 300
+    assert replies[0].message() == first  # shown twice, paid once
+    shown = sum(len(r.message()) - len("your code raised Boom: ") for r in replies if ": " in r.message())
+    assert 1000 < shown <= 2000
+    assert replies[-1].message() == "your code raised Boom"
+    assert len(sandbox.calls[0]["error"]["message"]) <= 300  # the instructor's copy is short too
