@@ -20,8 +20,6 @@ import functools
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,14 +33,15 @@ import numpy as np
 from autograder import notebooks, suites
 from autograder.context import GradingContext
 from autograder.errors import GraderError, SandboxUnavailable, SubmissionRejected
-from autograder.intake import take_in
+from autograder.intake import remove_tree, take_in
 from autograder.leaderboard import Leaderboard
-from autograder.paths import REPO_ROOT, default_state_dir, ensure_private_dir, secret_seed
+from autograder.paths import default_state_dir, ensure_private_dir, secret_seed
 from autograder.results import LeaderboardEntry, Results, TestResult, fallback_results, write_results
 from autograder.sandbox import launch as launching
 from autograder.sandbox import users
 from autograder.sandbox.job import remove_stage_dir
 from autograder.sandbox.limits import Limits
+from autograder.suite_run import run_suite_process
 
 #: Time the trusted pytest process may take beyond the sandbox's own budget (collection, checks).
 SUITE_GRACE_SECONDS = 300.0
@@ -234,7 +233,7 @@ def _grade_in_slot(submission: Path, options: GradeOptions, report: dict[str, An
             return _grade_in_work(submission, options, report, out_dir, work, slot, sandboxed)
         finally:
             remove_stage_dir(work)
-            shutil.rmtree(work, ignore_errors=True)
+            remove_tree(work)  # however deep a tree the grading left in it
 
 
 def _grade_in_work(submission: Path, options: GradeOptions, report: dict[str, Any], out_dir: Path,
@@ -291,20 +290,12 @@ def _run_suite(context: GradingContext, work: Path, log_path: Path, timeout: flo
     """Run the hidden suite in the grader's trusted pytest process; its rows (never raises for a
     submission's sake: a suite that dies leaves the catalogue it wrote at collection)."""
     context_path = context.write(work / "context.json")
-    argv = [sys.executable, "-m", "autograder.suite_run", str(context_path)] + (["--verbose"] if verbose else [])
-    # The parent only runs reference networks forward: Keras' numpy backend does that and
-    # imports in half the time of TensorFlow (the sandbox meanwhile imports the student's backend).
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-           "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "numpy"}
     error = ""
-    with open(log_path, "wb") as log:
-        try:
-            completed = subprocess.run(argv, cwd=REPO_ROOT, env=env, timeout=timeout, check=False,
-                                       stdout=None if verbose else log, stderr=None if verbose else subprocess.STDOUT)
-            if completed.returncode not in (0, 1):
-                error = f"the hidden suite's pytest process exited with status {completed.returncode}"
-        except subprocess.TimeoutExpired:
-            error = f"the hidden suite did not finish within {timeout:.0f} s"
+    returncode = run_suite_process(context_path, log_path, timeout=timeout, verbose=verbose)
+    if returncode is None:
+        error = f"the hidden suite did not finish within {timeout:.0f} s"
+    elif returncode not in (0, 1):
+        error = f"the hidden suite's pytest process exited with status {returncode}"
     rows_path = Path(context.rows)
     rows = json.loads(rows_path.read_text()) if rows_path.exists() else {}
     if not rows.get("tests") and not error:

@@ -4,10 +4,9 @@ Used by the demo (`python -m autograder demo`), the benchmark and the tests.
 
 - solved: solutions/ itself (its `text_recognizer/` package, deployed weights included) is the
   honest submission of every lab;
-- stubbed: the committed `labN/` when it exists; otherwise every module of solutions/ rendered
-  for lab N with the instructor package's own marker renderer (the code `make labs` runs):
-  lab N's exercises raise NotImplementedError exactly as students get them. The manifest is
-  not consulted, so a lab still being written elsewhere in solutions/ cannot break this.
+- stubbed: the committed `labN/` when it exists; otherwise lab N's package rendered by the
+  instructor's own generator (what `make labs` writes): lab N's exercises raise
+  NotImplementedError exactly as students get them.
 """
 
 from __future__ import annotations
@@ -32,17 +31,10 @@ def write_lab(lab: int, dest: Path, *, solved: bool, prefer_committed: bool = Tr
     if prefer_committed and (committed / "__init__.py").is_file():
         shutil.copytree(committed, dest / PACKAGE, ignore=_IGNORE)
         return dest
-    from instructor.markers import parse_module
+    from instructor.generate import load_course, render_files
 
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(SOLUTIONS_DIR)
-        if not path.is_file() or "__pycache__" in relative.parts or path.suffix == ".pyc":
-            continue
-        target = dest / relative
+    for path, file in render_files(load_course(REPO_ROOT), lab, None, under=f"{PACKAGE}/").items():
+        target = dest / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".py":
-            module = parse_module(relative.as_posix(), path.read_text(encoding="utf-8"))
-            target.write_text(module.render(lab, lab - 1), encoding="utf-8")
-        else:
-            shutil.copyfile(path, target)
+        target.write_bytes(file.data)
     return dest

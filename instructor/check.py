@@ -17,12 +17,11 @@ from instructor.errors import CourseError
 from instructor.generate import Course, LabFile, load_course, render_lab
 from instructor.layout import (
     LABS,
-    LEAK_MARKERS,
     SOLUTIONS_DIR,
     lab_dir_name,
     list_files,
 )
-from instructor.markers import significant_lines
+from instructor.markers import LEAK_MARKERS, significant_lines
 from instructor.notebooks import (
     NbgraderReleaser,
     hidden_lines,

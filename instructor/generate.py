@@ -20,7 +20,6 @@ from instructor.lab_readme import notebook_text, reference_reports, render_readm
 from instructor.layout import (
     LAB_README,
     LABS,
-    LEAK_MARKERS,
     NBGRADER_COURSE_DIR,
     SOLUTIONS_DIR,
     is_work_dir,
@@ -29,7 +28,7 @@ from instructor.layout import (
     list_files,
 )
 from instructor.manifest import Manifest, load_manifest
-from instructor.markers import Exercise, ParsedModule, check_rendered, parse_module
+from instructor.markers import ANY_MARKER, Exercise, ParsedModule, check_rendered, parse_module
 from instructor.notebooks import (
     NbgraderReleaser,
     marker_problems,
@@ -39,7 +38,6 @@ from instructor.notebooks import (
 )
 
 _LAB_NOTEBOOK = re.compile(r"^notebooks/lab(\d+)\.ipynb$")
-_NBGRADER_DELIMITERS = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "MARK SCHEME")
 
 
 @dataclass(frozen=True)
@@ -131,7 +129,7 @@ def load_course(root: Path) -> Course:
                 lab_notebooks[path] = (lab, nb)
             elif any(
                 marker.encode() in data
-                for marker in (*LEAK_MARKERS, *_NBGRADER_DELIMITERS)
+                for marker in ANY_MARKER
             ):
                 problems.append(
                     f"{where} contains solution or hidden-test markers, but markers only work in "
@@ -152,26 +150,12 @@ def render_lab(
     `solved=True` renders lab N's solved form instead: its own exercises solved (later labs'
     exercises stay stubbed) and its notebook solved; this is what `diff` compares against.
     """
-    solved_through = lab if solved else lab - 1
-    files: dict[str, LabFile] = {}
-    for path in course.manifest.files_of_lab(lab):
-        executable = course.is_executable(path)
-        if path in course.modules:
-            text = course.modules[path].render(lab, solved_through)
-            check_rendered(path, lab, text)
-            data = text.encode("utf-8")
-        elif path in course.lab_notebooks:
-            nb_lab, nb = course.lab_notebooks[path]
-            if nb_lab > solved_through:
-                data = releaser.release(nb_lab, nb)
-            else:
-                data = notebook_bytes(solved_notebook(nb))
-        else:
-            data = course.read(path)
-        files[path] = LabFile(data, executable)
+    files = render_files(course, lab, releaser, solved=solved)
     exercises = course.exercises(lab)
     notebook = course.lab_notebooks.get(lab_notebook(lab))
-    new_files = sorted(path for path, intro in course.manifest.intro_lab.items() if intro == lab)
+    introduced = sorted(path for path, intro in course.manifest.intro_lab.items() if intro == lab)
+    trained = [] if solved else [path for path in introduced if path in course.manifest.trained]
+    new_files = [path for path in introduced if path not in trained]
     files[LAB_README] = LabFile(
         render_readme(
             lab,
@@ -181,10 +165,44 @@ def render_lab(
             has_notebook=lab_notebook(lab) in files,
             notebook_text=notebook_text(notebook[1]) if notebook and notebook[0] == lab else "",
             new_files=new_files,
-            reference_reports=reference_reports(course.read, new_files),
+            reference_reports=reference_reports(course.read, introduced),
+            trained=trained,
         ).encode("utf-8")
     )
     return dict(sorted(files.items()))
+
+
+def render_files(
+    course: Course,
+    lab: int,
+    releaser: NbgraderReleaser | None,
+    *,
+    solved: bool = False,
+    under: str = "",
+) -> dict[str, LabFile]:
+    """Lab `lab`'s course files (every one under `under`), rendered as in `render_lab`, without
+    the lab README. With no `releaser`, notebooks are left out (the autograder needs only code)."""
+    solved_through = lab if solved else lab - 1
+    files: dict[str, LabFile] = {}
+    for path in course.manifest.files_of_lab(lab, with_trained=solved):
+        if not path.startswith(under):
+            continue
+        if path in course.modules:
+            text = course.modules[path].render(lab, solved_through)
+            check_rendered(path, lab, text)
+            data = text.encode("utf-8")
+        elif path in course.lab_notebooks:
+            if releaser is None:
+                continue
+            nb_lab, nb = course.lab_notebooks[path]
+            if nb_lab > solved_through:
+                data = releaser.release(nb_lab, nb)
+            else:
+                data = notebook_bytes(solved_notebook(nb))
+        else:
+            data = course.read(path)
+        files[path] = LabFile(data, course.is_executable(path))
+    return files
 
 
 def build(root: Path, labs: list[int]) -> dict[int, dict[str, LabFile]]:

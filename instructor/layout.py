@@ -41,17 +41,6 @@ WORK_DIRS_ANYWHERE = (
 #: course code, while `labN/data/` would be downloaded data.
 WORK_DIRS_TOP = ("data",)
 
-#: Strings that must never appear in a generated lab or a student release.
-LEAK_MARKERS = (
-    "### BEGIN SOLUTION",
-    "### END SOLUTION",
-    "BEGIN HIDDEN TESTS",
-    "END HIDDEN TESTS",
-    "### BEGIN FROM LAB",
-    "### END FROM LAB",
-    "BEGIN MARK SCHEME",
-)
-
 
 def default_root() -> Path:
     """The repository root: the folder holding this `instructor/` package."""

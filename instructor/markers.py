@@ -46,6 +46,28 @@ _MARKER_LIKE = re.compile(
     r"#.*\b(BEGIN|END)\s+(SOLUTION|FROM\s+LAB|HIDDEN\s+TESTS|MARK\s+SCHEME)"
 )
 
+# nbgrader's own delimiters, used in lab notebooks (ClearSolutions / ClearHiddenTests /
+# ClearMarkScheme defaults).
+BEGIN_SOLUTION = "BEGIN SOLUTION"
+END_SOLUTION = "END SOLUTION"
+BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
+END_HIDDEN = "END HIDDEN TESTS"
+BEGIN_MARK_SCHEME = "=== BEGIN MARK SCHEME ==="
+END_MARK_SCHEME = "=== END MARK SCHEME ==="
+
+#: Strings that must never appear in a generated lab or a student release.
+LEAK_MARKERS = (
+    "### BEGIN SOLUTION",
+    "### END SOLUTION",
+    BEGIN_HIDDEN,
+    END_HIDDEN,
+    "### BEGIN FROM LAB",
+    "### END FROM LAB",
+    "BEGIN MARK SCHEME",
+)
+#: Marker text of any kind: in a course file other than a .py module or a lab notebook, a mistake.
+ANY_MARKER = (*LEAK_MARKERS, BEGIN_SOLUTION, END_SOLUTION, "HIDDEN TESTS", "MARK SCHEME")
+
 RegionKind = Literal["solution", "from_lab"]
 
 

@@ -27,14 +27,15 @@ from nbformat import NotebookNode
 
 from instructor.errors import CourseError
 from instructor.layout import SOLUTIONS_DIR, lab_dir_name
+from instructor.markers import (
+    BEGIN_HIDDEN,
+    BEGIN_MARK_SCHEME,
+    BEGIN_SOLUTION,
+    END_HIDDEN,
+    END_MARK_SCHEME,
+    END_SOLUTION,
+)
 
-# nbgrader's own delimiters (ClearSolutions / ClearHiddenTests / ClearMarkScheme defaults).
-BEGIN_SOLUTION = "BEGIN SOLUTION"
-END_SOLUTION = "END SOLUTION"
-BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
-END_HIDDEN = "END HIDDEN TESTS"
-BEGIN_MARK_SCHEME = "=== BEGIN MARK SCHEME ==="
-END_MARK_SCHEME = "=== END MARK SCHEME ==="
 _PAIRS = (
     (BEGIN_SOLUTION, END_SOLUTION, "solution"),
     (BEGIN_HIDDEN, END_HIDDEN, "hidden tests"),

@@ -6,7 +6,8 @@ import ast
 import json
 from pathlib import Path
 
-from instructor.layout import LABS, LEAK_MARKERS, list_files
+from instructor.layout import LABS, list_files
+from instructor.markers import LEAK_MARKERS
 
 from .conftest import BINARY, invoke
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from instructor.layout import LEAK_MARKERS
+from instructor.markers import LEAK_MARKERS
 from instructor.release import verify_bundle
 
 from .conftest import invoke

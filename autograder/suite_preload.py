@@ -1,0 +1,30 @@
+"""What every trusted suite process needs, imported once by the suite fork server (`suite_run`).
+
+The children forked from the server start with pytest, Keras (numpy backend) and the plugin
+already imported. Nothing here touches a submission.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def configure() -> None:
+    """The trusted suite process's environment (idempotent)."""
+    os.environ.update({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
+                       # The parent only runs reference networks forward: Keras' numpy backend
+                       # does that and imports in a fraction of TensorFlow's time.
+                       "KERAS_BACKEND": "numpy"})
+    # Keras still imports TensorFlow lazily when it serialises some layers (Bidirectional),
+    # two seconds per grading for nothing: a blocked import makes Keras treat it as absent.
+    sys.modules.setdefault("tensorflow", None)
+
+
+configure()
+
+import keras  # noqa: E402,F401
+import pytest  # noqa: E402,F401
+
+import autograder.plugin  # noqa: E402,F401
+import autograder.suites.networks  # noqa: E402,F401
