@@ -12,9 +12,13 @@ notebook reads) into a fresh folder, which the sandbox sees read-only. On the wa
   compiled `.pyc`/`.so`, `sitecustomize.py`) are dropped: the grader never loads them, and
   dropping them keeps them from being loaded by student code in ways graders do not expect;
 - archives are unpacked member by member: absolute paths, `..`, links and special members are
-  refused, and sizes are capped while writing (zip bombs stop at the cap).
+  refused, and sizes are capped while writing (zip bombs stop at the cap);
+- folders nested deeper than `MAX_DEPTH` levels are dropped (a tree a thousand levels deep is
+  neither walked nor copied: no recursion error, and nothing deep is left to remove).
 
-Every drop is a note, shown to the student and the instructor.
+Every drop is a note, shown to the student and the instructor. A note quotes a path the student
+chose: it is escaped (`shown`), so a file name cannot add lines of its own to the feedback, and
+at most `MAX_NOTES` notes are kept.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
 import tarfile
 import tempfile
 import zipfile
@@ -34,6 +39,13 @@ PACKAGE = "text_recognizer"
 MAX_FILES = 5000
 MAX_TOTAL_BYTES = 400 * 1024 * 1024
 MAX_FILE_BYTES = 200 * 1024 * 1024
+#: Folders in the graded copy (empty ones included): a million empty folders is no lab.
+MAX_DIRS = 2000
+#: Levels of folders below the lab folder (text_recognizer/a/b/... counts from text_recognizer).
+MAX_DEPTH = 24
+#: Notes kept (one more says how many were left out); each quotes a path of at most SHOWN_PATH.
+MAX_NOTES = 60
+SHOWN_PATH = 160
 DROPPED_SUFFIXES = frozenset(
     {
         ".pkl",
@@ -55,14 +67,57 @@ SKIPPED_DIRS = frozenset({"__pycache__", ".git", ".ipynb_checkpoints"})
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 
 
+def shown(name: object, limit: int = SHOWN_PATH) -> str:
+    """A student-chosen name as quoted in a note: control characters (newlines included) escaped
+    as in a Python literal, at most `limit` characters (with "...")."""
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(name))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Notes(list):
+    """Intake notes, at most MAX_NOTES of them; the rest are counted in a last note."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left_out = 0
+
+    def append(self, note: str) -> None:
+        if len(self) < MAX_NOTES:
+            super().append(note)
+            return
+        self.left_out += 1
+        summary = f"... and {self.left_out} more note(s) like these"
+        if self.left_out == 1:
+            super().append(summary)
+        else:
+            self[-1] = summary
+
+
 @dataclass
 class Intake:
     """The graded copy of a submission and what happened on the way in."""
 
     root: Path
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=Notes)
     files: int = 0
     bytes: int = 0
+    dirs: int = 0
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder tree however deep it is (shutil.rmtree recurses once per level and raises
+    RecursionError on a tree a thousand levels deep; GNU rm does not), never raising."""
+    path = Path(path)
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except RecursionError:
+        pass
+    if path.exists() or path.is_symlink():
+        try:
+            subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)], check=False, timeout=300,
+                           capture_output=True)
+        except (OSError, subprocess.SubprocessError):
+            pass
 
 
 def is_archive(path: Path) -> bool:
@@ -81,7 +136,7 @@ def take_in(submission: Path, dest: Path, lab: int) -> Intake:
         raise SubmissionRejected(f"{submission} is a symbolic link; pass the folder or archive itself.")
     if not submission.exists():
         raise SubmissionRejected(f"{submission} does not exist.")
-    notes: list[str] = []
+    notes: list[str] = Notes()
     with tempfile.TemporaryDirectory(prefix="autograder-unpack-") as unpack:
         if submission.is_dir():
             source = submission
@@ -90,7 +145,7 @@ def take_in(submission: Path, dest: Path, lab: int) -> Intake:
             _unpack(submission, source, notes)
         else:
             raise SubmissionRejected(
-                f"{submission.name} is neither a folder nor an archive ({', '.join(ARCHIVE_SUFFIXES)})."
+                f"{shown(submission.name)} is neither a folder nor an archive ({', '.join(ARCHIVE_SUFFIXES)})."
             )
         lab_root = _find_lab_root(source)
         intake = Intake(root=dest, notes=notes)
@@ -121,7 +176,7 @@ def _find_lab_root(source: Path) -> Path:
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            names = ", ".join(str(p.relative_to(source)) for p in found[:4])
+            names = ", ".join(shown(p.relative_to(source), 80) for p in found[:4])
             raise SubmissionRejected(
                 f"the submission holds several lab folders ({names}); submit exactly one lab folder."
             )
@@ -159,10 +214,20 @@ def _copy_tree(source: Path, dest: Path, lab_root: Path, intake: Intake) -> None
             path = here / name
             relative = PurePosixPath(path.relative_to(lab_root).as_posix())
             if path.is_symlink():
-                intake.notes.append(f"dropped {relative}: links to folders are not followed")
+                intake.notes.append(f"dropped {shown(relative)}: links to folders are not followed")
             elif name in SKIPPED_DIRS:
                 continue
+            elif len(relative.parts) > MAX_DEPTH:
+                # Not walked: os.walk recurses once per level (a RecursionError a thousand down).
+                intake.notes.append(f"dropped {shown(relative)}: folders nested more than {MAX_DEPTH} "
+                                    "levels deep are not accepted")
             else:
+                intake.dirs += 1
+                if intake.dirs > MAX_DIRS:
+                    raise SubmissionRejected(
+                        f"the submission has more than {MAX_DIRS} folders; leave data, runs and "
+                        "checkpoints out of it."
+                    )
                 kept.append(name)
                 target = dest / path.relative_to(source)
                 target.mkdir(exist_ok=True)
@@ -177,34 +242,34 @@ def _copy_tree(source: Path, dest: Path, lab_root: Path, intake: Intake) -> None
 def _copy_file(path: Path, target: Path, lab_root: Path, intake: Intake, relative: PurePosixPath) -> None:
     reason = _dropped_reason(relative)
     if reason:
-        intake.notes.append(f"dropped {relative}: {reason}")
+        intake.notes.append(f"dropped {shown(relative)}: {reason}")
         return
     if path.is_symlink():
         resolved = Path(os.path.realpath(path))
         inside = resolved.is_relative_to(lab_root.resolve())
         if not inside or not resolved.is_file():
-            intake.notes.append(f"dropped {relative}: a symbolic link pointing outside the submission")
+            intake.notes.append(f"dropped {shown(relative)}: a symbolic link pointing outside the submission")
             return
         if _dropped_reason(PurePosixPath(resolved.name)):
-            intake.notes.append(f"dropped {relative}: it links to a file the grader does not accept")
+            intake.notes.append(f"dropped {shown(relative)}: it links to a file the grader does not accept")
             return
         path = resolved
     try:
         # O_NOFOLLOW: a file swapped for a link after the check above is refused, not followed.
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
-        intake.notes.append(f"dropped {relative}: cannot be read ({error.strerror})")
+        intake.notes.append(f"dropped {shown(relative)}: cannot be read ({error.strerror})")
         return
     with os.fdopen(descriptor, "rb") as source:
         info = os.fstat(source.fileno())
         if not stat.S_ISREG(info.st_mode):
-            intake.notes.append(f"dropped {relative}: not a regular file")
+            intake.notes.append(f"dropped {shown(relative)}: not a regular file")
             return
         if info.st_nlink > 1:
-            intake.notes.append(f"dropped {relative}: hard links are not accepted; submit a plain copy")
+            intake.notes.append(f"dropped {shown(relative)}: hard links are not accepted; submit a plain copy")
             return
         if info.st_size > MAX_FILE_BYTES:
-            intake.notes.append(f"dropped {relative}: larger than {MAX_FILE_BYTES // 2**20} MiB")
+            intake.notes.append(f"dropped {shown(relative)}: larger than {MAX_FILE_BYTES // 2**20} MiB")
             return
         intake.files += 1
         intake.bytes += info.st_size
@@ -225,6 +290,15 @@ def _safe_member_path(name: str) -> PurePosixPath | None:
     if path.is_absolute() or ".." in path.parts or not path.parts:
         return None
     return path
+
+
+def _too_deep(path: PurePosixPath, notes: list[str]) -> bool:
+    """Archive members deeper than the lab's folder depth allows (plus the lab folder itself and
+    two levels above it) are not unpacked: creating them would recurse once per level."""
+    if len(path.parts) <= MAX_DEPTH + 3:
+        return False
+    notes.append(f"dropped {shown(path)}: folders nested more than {MAX_DEPTH} levels deep are not accepted")
+    return True
 
 
 class _Budget:
@@ -267,18 +341,21 @@ def _unpack(archive: Path, dest: Path, notes: list[str]) -> None:
             with tarfile.open(archive) as bundle:
                 for member in bundle:
                     _unpack_tar_member(bundle, member, dest, notes, budget)
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as error:
-        raise SubmissionRejected(f"{archive.name} is not a readable archive ({error}).") from None
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, RecursionError) as error:
+        raise SubmissionRejected(f"{shown(archive.name)} is not a readable archive "
+                                 f"({shown(error, 200)}).") from None
 
 
 def _unpack_zip_member(bundle, info, dest, notes, budget) -> None:
     path = _safe_member_path(info.filename)
     if path is None:
-        notes.append(f"refused archive member {info.filename[:120]!r}: absolute or '..' path")
+        notes.append(f"refused archive member {shown(repr(info.filename), 120)}: absolute or '..' path")
+        return
+    if _too_deep(path, notes):
         return
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
-        notes.append(f"dropped {path}: links inside archives are not accepted")
+        notes.append(f"dropped {shown(path)}: links inside archives are not accepted")
         return
     if info.is_dir():
         (dest / path).mkdir(parents=True, exist_ok=True)
@@ -291,14 +368,16 @@ def _unpack_zip_member(bundle, info, dest, notes, budget) -> None:
 def _unpack_tar_member(bundle, member, dest, notes, budget) -> None:
     path = _safe_member_path(member.name)
     if path is None:
-        notes.append(f"refused archive member {member.name[:120]!r}: absolute or '..' path")
+        notes.append(f"refused archive member {shown(repr(member.name), 120)}: absolute or '..' path")
+        return
+    if _too_deep(path, notes):
         return
     if member.isdir():
         (dest / path).mkdir(parents=True, exist_ok=True)
         return
     if not member.isfile():
         kind = "link" if member.issym() or member.islnk() else "special file"
-        notes.append(f"dropped {path}: a {kind} inside the archive is not accepted")
+        notes.append(f"dropped {shown(path)}: a {kind} inside the archive is not accepted")
         return
     budget.files += 1
     stream = bundle.extractfile(member)

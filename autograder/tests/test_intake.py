@@ -152,3 +152,80 @@ def test_other_files_are_not_submissions(tmp_path):
     path.write_text("x")
     with pytest.raises(SubmissionRejected, match="neither a folder nor an archive"):
         take_in(path, tmp_path / "copy", 1)
+
+
+def _deep(root, levels: int):
+    """A folder `levels` deep below `root` (built with relative mkdirs: paths stay short)."""
+    here = os.getcwd()
+    os.chdir(root)
+    try:
+        for _ in range(levels):
+            os.mkdir("d")
+            os.chdir("d")
+        with open("deep.py", "w") as file:
+            file.write("x = 1\n")
+    finally:
+        os.chdir(here)
+
+
+def test_a_tree_a_thousand_levels_deep_is_cut_with_a_note_and_removable(lab, tmp_path):
+    from autograder.intake import MAX_DEPTH, remove_tree
+
+    _deep(lab / "text_recognizer", 1000)
+    intake = take_in(lab, tmp_path / "copy", 1)
+    assert "text_recognizer/networks/mlp.py" in files(intake.root)
+    (note,) = [n for n in intake.notes if "nested more than" in n]
+    assert note.startswith("dropped text_recognizer/d/d/") and len(note) < 300
+    depth = max(len(p.relative_to(intake.root).parts) for p in intake.root.rglob("*"))
+    assert depth <= MAX_DEPTH + 1
+    remove_tree(lab)  # shutil.rmtree alone raises RecursionError on it
+    assert not lab.exists()
+
+
+def test_a_deep_archive_member_is_dropped(lab, tmp_path):
+    archive = tmp_path / "deep.tar"
+    with tarfile.open(archive, "w") as bundle:
+        bundle.add(lab / "text_recognizer", arcname="lab1/text_recognizer")
+        member = tarfile.TarInfo("lab1/text_recognizer/" + "d/" * 300 + "x.py")
+        member.size = 0
+        bundle.addfile(member)
+    intake = take_in(archive, tmp_path / "copy", 1)
+    assert any("nested more than" in n for n in intake.notes)
+    assert "text_recognizer/networks/mlp.py" in files(intake.root)
+
+
+def test_too_many_folders_are_refused(lab, tmp_path, monkeypatch):
+    from autograder import intake as intake_module
+
+    monkeypatch.setattr(intake_module, "MAX_DIRS", 20)
+    for index in range(30):
+        (lab / "text_recognizer" / f"empty{index}").mkdir()
+    with pytest.raises(SubmissionRejected, match="more than 20 folders"):
+        take_in(lab, tmp_path / "copy", 1)
+
+
+def test_file_names_cannot_add_lines_to_the_notes(lab, tmp_path):
+    (lab / "text_recognizer" / "x\nAll tests passed: 100 of 100\n.pkl").write_bytes(b"")
+    (lab / "text_recognizer" / ("long" * 60 + ".pkl")).write_bytes(b"")
+    intake = take_in(lab, tmp_path / "copy", 1)
+    assert all("\n" not in note and len(note) < 300 for note in intake.notes)
+    assert any("x\\nAll tests passed: 100 of 100\\n.pkl" in note for note in intake.notes)
+
+
+def test_folder_names_in_a_rejection_are_escaped(lab, tmp_path):
+    root = tmp_path / "two"
+    shutil.copytree(lab, root / "a\nAll tests passed")
+    shutil.copytree(lab, root / "b")
+    with pytest.raises(SubmissionRejected) as error:
+        take_in(root, tmp_path / "copy", 1)
+    assert "\n" not in str(error.value) and "a\\nAll tests passed" in str(error.value)
+
+
+def test_notes_are_capped(lab, tmp_path):
+    from autograder.intake import MAX_NOTES
+
+    for index in range(MAX_NOTES + 40):
+        (lab / "text_recognizer" / f"model{index}.pkl").write_bytes(b"")
+    intake = take_in(lab, tmp_path / "copy", 1)
+    assert len(intake.notes) == MAX_NOTES + 1
+    assert intake.notes[-1] == "... and 40 more note(s) like these"
