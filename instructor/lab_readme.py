@@ -54,6 +54,7 @@ def render_readme(
     notebook_text: str = "",
     new_files: list[str] | None = None,
     reference_reports: dict[str, dict] | None = None,
+    trained: list[str] | None = None,
 ) -> str:
     """Markdown for lab `lab`'s README.md (students read it first)."""
     notebook = lab_notebook(lab)
@@ -131,13 +132,27 @@ def render_readme(
     if shown:
         lines += ["", "## New in this lab", ""]
         lines += [f"- `{path}`" for path in shown]
+    if trained:
+        lines += [
+            "",
+            "## The model you train",
+            "",
+            "This lab ships without the deployed weights of the model its exercise trains:",
+            "",
+            *[f"- `{path}`" for path in trained],
+            "",
+            "The notebook trains your model and deploys it there (`run_experiment ... --deploy`); the",
+            "predictor's tests and the autograder's leaderboard use what you deployed. The course's",
+            "reference weights earn no leaderboard entry.",
+        ]
     if reference_reports:
         lines += [
             "",
             "## Figures to expect",
             "",
-            "What the course's reference runs reached (the deployed weights in `text_recognizer/weights/`,",
-            "trained with the lab's full experiment configs). Shorter runs, as in the notebook, land lower.",
+            "What the course's reference runs reached (trained with the lab's full experiment configs;",
+            "their deployed weights are in `text_recognizer/weights/` from the next lab on, or from",
+            "this one when it does not train them). Shorter runs, as in the notebook, land lower.",
             "",
         ]
         for name, report in sorted(reference_reports.items()):

@@ -5,6 +5,11 @@ Format (see solutions/AUTHORING.md)::
     [lab1]
     title = "Character recognition"   # optional: shown in the lab's README heading
     files = ["text_recognizer/__init__.py", "text_recognizer/data/**", ...]
+    trained = ["text_recognizer/weights/character_model_mlp.*"]   # optional, see below
+
+`trained` lists files of the lab's own `files` that its students produce themselves (the
+reference weights of the model the lab's exercise trains): lab N ships without them, its
+notebook trains and deploys them, and labs after N ship the reference files as usual.
 
 Globs follow pathlib: `*` and `?` stay within one path segment, `**` as a whole segment matches
 any number of segments (so `data/**` is every file below `data/`). Every course file (every
@@ -33,7 +38,7 @@ from instructor.layout import (
 )
 
 _LAB_TABLE = re.compile(r"^lab(\d+)$")
-_LAB_KEYS = frozenset({"files", "title"})
+_LAB_KEYS = frozenset({"files", "title", "trained"})
 
 
 @dataclass(frozen=True)
@@ -44,10 +49,17 @@ class Manifest:
     intro_lab: dict[str, int]
     #: optional lab titles from the manifest, by lab number
     titles: dict[int, str]
+    #: course files that their own lab's students train (left out of that lab only)
+    trained: frozenset[str] = frozenset()
 
-    def files_of_lab(self, lab: int) -> list[str]:
-        """Sorted course files present in lab `lab` (cumulative: introduced in labs 1..lab)."""
-        return sorted(path for path, intro in self.intro_lab.items() if intro <= lab)
+    def files_of_lab(self, lab: int, *, with_trained: bool = False) -> list[str]:
+        """Sorted course files present in lab `lab` (cumulative: introduced in labs 1..lab).
+
+        The lab's own `trained` files are left out (its students make them), unless `with_trained`
+        (the solved form of the lab).
+        """
+        return sorted(path for path, intro in self.intro_lab.items()
+                      if intro < lab or (intro == lab and (with_trained or path not in self.trained)))
 
 
 def glob_matches(pattern: str, path: str) -> bool:
@@ -88,6 +100,7 @@ def load_manifest(solutions: Path) -> Manifest:
     problems: list[str] = []
     globs: dict[int, list[str]] = {lab: [] for lab in LABS}
     titles: dict[int, str] = {}
+    trained_of: dict[int, list[str]] = {}
     for key, table in data.items():
         match = _LAB_TABLE.match(key)
         if not match:
@@ -109,7 +122,7 @@ def load_manifest(solutions: Path) -> Manifest:
             continue
         for unknown in sorted(set(table) - _LAB_KEYS):
             problems.append(
-                f"{where}: [{key}] has unknown key '{unknown}'; allowed keys: files, title."
+                f"{where}: [{key}] has unknown key '{unknown}'; allowed keys: files, title, trained."
             )
         title = table.get("title")
         if title is not None:
@@ -117,6 +130,11 @@ def load_manifest(solutions: Path) -> Manifest:
                 titles[lab] = title.strip()
             else:
                 problems.append(f"{where}: [{key}] title must be a non-empty string.")
+        trained_globs = table.get("trained", [])
+        if not isinstance(trained_globs, list) or not all(isinstance(g, str) for g in trained_globs):
+            problems.append(f'{where}: [{key}] trained must be a list of glob strings, e.g. ["weights/x.*"].')
+        else:
+            trained_of[lab] = trained_globs
         files = table.get("files", [])
         if not isinstance(files, list) or not all(isinstance(g, str) for g in files):
             problems.append(
@@ -159,9 +177,21 @@ def load_manifest(solutions: Path) -> Manifest:
                 f"{SOLUTIONS_DIR}/{LAB_README} would overwrite the README that build generates "
                 f"for every lab; move its text elsewhere (e.g. notebooks) and delete it."
             )
+    trained: set[str] = set()
+    for lab, patterns in trained_of.items():
+        for pattern in patterns:
+            matched = [path for path, intro in intro_lab.items() if glob_matches(pattern, path)]
+            if not matched:
+                problems.append(f"{where}: [lab{lab}] trained glob '{pattern}' matches no file of its files.")
+            for path in matched:
+                if intro_lab[path] != lab:
+                    problems.append(f"{where}: [lab{lab}] trained glob '{pattern}' matches {path}, which "
+                                    f"lab {intro_lab[path]} introduces; list it under that lab's trained.")
+                else:
+                    trained.add(path)
     if problems:
         raise CourseError(problems)
-    return Manifest(intro_lab=intro_lab, titles=titles)
+    return Manifest(intro_lab=intro_lab, titles=titles, trained=frozenset(trained))
 
 
 def _glob_problem(pattern: str) -> str | None:

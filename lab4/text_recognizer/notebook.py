@@ -53,6 +53,20 @@ class LabNotebook:
                 merged[key] = min(args.get(key, tiny[key]), tiny[key])
         return merged
 
+    @property
+    def may_deploy(self) -> bool:
+        """Whether `run_experiment(..., deploy=...)` may install weights in `text_recognizer/weights/`.
+
+        Yes in a lab folder whose package is writable; never in the course's source (solutions/,
+        which holds the reference weights and a `manifest.toml`) nor where the package is read-only
+        (a grader's copy).
+        """
+        from text_recognizer import paths
+
+        if (self.lab_dir / "manifest.toml").is_file():
+            return False
+        return os.access(paths.WEIGHTS_DIR if paths.WEIGHTS_DIR.is_dir() else paths.PACKAGE_DIR, os.W_OK)
+
     def experiment(self, name: str, **changes: dict[str, Any]) -> dict[str, Any]:
         """The experiment config `experiments/<name>.json` with `changes` merged into its parts.
 

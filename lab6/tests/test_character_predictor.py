@@ -18,6 +18,10 @@ def expected_character(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def predictor():
+    if not CharacterPredictor.default_config.is_file():
+        # Lab 1 ships without the deployed weights: its students train and deploy their own.
+        pytest.skip("no deployed character model yet: train and deploy yours (the notebook's training cell, or "
+                    "`python -m text_recognizer.training.run_experiment experiments/lab1_mlp.json --deploy`)")
     return CharacterPredictor()
 
 

@@ -105,6 +105,7 @@ def run_experiment(
     save_training_curves(history, Path(report["training_curves"]))
     (run_dir / "history.json").write_text(json.dumps(history, indent=2) + "\n")
     if deploy:
+        paths.WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)  # a lab that ships no weights yet
         for path in (weights_path, config_path):
             shutil.copyfile(path, paths.WEIGHTS_DIR / path.name)
         report["deployed_to"] = str(paths.WEIGHTS_DIR / weights_path.name)
