@@ -8,8 +8,10 @@ The format is Gradescope's `results.json` (https://gradescope-autograders.readth
                 "visibility": "visible", "output": ...}, ...],
      "leaderboard": [{"name": "Accuracy (public)", "value": 0.91, "order": "desc"}]}
 
-`write_results` validates before writing, writes atomically, and falls back to a minimal valid
-file (score 0, the reason in `output`) if anything about the real one goes wrong.
+`write_results` caps every text (`cap_results`: a test's output, the top-level output, names,
+and all of them together), validates, writes atomically, and falls back to a minimal valid
+file (score 0, the reason in `output`) if anything about the real one goes wrong. Whatever a
+submission makes its feedback say, `results.json` stays under `MAX_RESULTS_BYTES`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,15 @@ from pathlib import Path
 from typing import Any
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+#: Characters kept of one test's output, of the top-level output, of a name.
+MAX_TEST_OUTPUT = 8000
+MAX_OUTPUT = 16000
+MAX_NAME = 200
+#: The most leaderboard entries a results file lists.
+MAX_ENTRIES = 20
+#: The whole file (JSON, indented) stays under this many bytes.
+MAX_RESULTS_BYTES = 1024 * 1024
+CUT = "\n[... cut ...]"
 ORDERS = ("asc", "desc")
 STATUSES = ("passed", "failed")
 
@@ -178,19 +189,58 @@ def fallback_results(reason: str, execution_time: float = 0.0) -> dict[str, Any]
     }
 
 
+def _cut(text: Any, limit: int) -> Any:
+    if not isinstance(text, str) or len(text) <= limit:
+        return text
+    return text[: max(0, limit - len(CUT))] + CUT
+
+
+def _size(data: dict[str, Any]) -> int:
+    return len(json.dumps(data, indent=2, allow_nan=False).encode()) + 1
+
+
+def cap_results(data: dict[str, Any], max_bytes: int = MAX_RESULTS_BYTES) -> dict[str, Any]:
+    """A copy of `data` whose texts fit the caps and whose JSON fits `max_bytes`: each test's
+    output is cut to MAX_TEST_OUTPUT, the top-level output to MAX_OUTPUT, names to MAX_NAME;
+    if the whole is still too large, every output is cut further, to an equal share."""
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    data["output"] = _cut(data.get("output", ""), MAX_OUTPUT)
+    tests = data.get("tests")
+    if isinstance(tests, list):
+        data["tests"] = [{**t, "name": _cut(t.get("name"), MAX_NAME), "output": _cut(t.get("output", ""),
+                                                                                   MAX_TEST_OUTPUT)}
+                         if isinstance(t, dict) else t for t in tests]
+    if isinstance(data.get("leaderboard"), list):
+        data["leaderboard"] = [{**e, "name": _cut(e.get("name"), MAX_NAME)} if isinstance(e, dict) else e
+                               for e in data["leaderboard"][:MAX_ENTRIES]]
+    tests = [t for t in data.get("tests", []) if isinstance(t, dict)] if isinstance(data.get("tests"), list) else []
+    share = MAX_TEST_OUTPUT
+    while _size(data) > max_bytes and share > 0:
+        share //= 2
+        # JSON escapes may take 6 bytes a character: the shares are of characters, so halve on.
+        data["output"] = _cut(data["output"], max(share, 200))
+        for test in tests:
+            test["output"] = _cut(test.get("output", ""), share)
+    return data
+
+
 def write_results(path: Path, results: Results | dict[str, Any]) -> dict[str, Any]:
-    """Write `results` to `path` as JSON; on any problem write the fallback instead.
+    """Write `results` to `path` as JSON, texts capped (`cap_results`); on any problem write the
+    fallback instead.
 
     Returns what was written."""
     try:
-        data = results.to_json() if isinstance(results, Results) else results
+        data = cap_results(results.to_json() if isinstance(results, Results) else results)
         problems = validate_results(data)
         if problems:
             raise ValueError("; ".join(problems[:5]))
         _atomic_write(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
         return data
     except Exception as error:  # noqa: BLE001 - a results file must exist whatever happened
-        data = fallback_results(f"internal error while writing results ({type(error).__name__}: {error})")
+        data = fallback_results(_cut(f"internal error while writing results ({type(error).__name__}: {error})",
+                                     2000))
         try:
             _atomic_write(path, json.dumps(data, indent=2) + "\n")
         except Exception:  # noqa: BLE001 - last resort: a plain write

@@ -13,6 +13,12 @@ at all), a read-only view of /usr, the Python installation, the submission copy 
 a private size-limited /tmp, a new session, and it dies with its parent. Every process the
 submission starts lives in the new pid namespace and dies with it.
 
+Every tmpfs of the sandbox is host memory, so each has a size or is read-only: the root (and
+with it /etc, which is only mount points and the files bound there) is a small tmpfs remounted
+read-only once built, /dev is bwrap's device folder remounted read-only, and the only writable
+places are /tmp (`Limits.tmp_bytes`) and /dev/shm (`Limits.shm_bytes`). Needs bubblewrap 0.5
+or newer (`--size`).
+
 Not root, the grader cannot switch users: it runs `prlimit -- bwrap ...` as itself.
 With `allow_unsandboxed`, where bubblewrap cannot run, it runs `prlimit -- [setpriv] python`
 directly: limits, another user and a new session still apply, but no namespaces.
@@ -188,6 +194,8 @@ def bwrap_launch(
     stage_of = {bind.dest: (f"{stage_dir}/{i}" if staged else str(bind.source)) for i, bind in enumerate(binds)}
 
     args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    # A sized root of our own (bwrap's default root tmpfs has no size); read-only at the end.
+    args += ["--size", str(limits.root_bytes), "--tmpfs", "/"]
     # The private /tmp first: binds below it (a venv under /tmp) must sit on top of it, not under.
     args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp", "--dir", "/tmp/home"]
     for top in ("usr",):
@@ -212,6 +220,9 @@ def bwrap_launch(
         args += ["--dev-bind", device, device]
     if devices:
         args += ["--ro-bind", "/sys", "/sys"]  # CUDA reads PCI topology from sysfs
+    # /dev read-only (its device nodes still work), with a sized /dev/shm; then the root.
+    args += ["--remount-ro", "/dev", "--size", str(limits.shm_bytes), "--tmpfs", "/dev/shm"]
+    args += ["--remount-ro", "/"]
     args += ["--chdir", SUBMISSION, "--clearenv"]
     for key, value in {**sandbox_env(limits, gpu), **(extra_env or {})}.items():
         args += ["--setenv", key, value]
@@ -318,6 +329,8 @@ def check_bwrap(identity: SandboxIdentity | None, work_dir: Path, limits: Limits
         stage.rmdir()
     if result.returncode != 0 or "sandbox-ok" not in result.stdout:
         detail = (result.stderr or result.stdout).strip()[-600:]
+        if "--size" in detail or "Unknown option" in detail:
+            detail += " (bubblewrap 0.5 or newer is needed: it sizes every tmpfs of the sandbox with --size)"
         raise SandboxUnavailable(
             f"bubblewrap is installed but could not start a sandbox here (exit {result.returncode}: "
             f"{detail or 'no message'}). {INSTALL_HINT}"

@@ -25,6 +25,10 @@ class Limits:
     file_bytes: int = 64 * MiB
     open_files: int = 1024
     tmp_bytes: int = 512 * MiB
+    #: /dev/shm (POSIX shared memory, multiprocessing's semaphores); like /tmp it is host memory.
+    shm_bytes: int = 64 * MiB
+    #: The sandbox's root tmpfs: it holds only the mount points bwrap creates, and is read-only.
+    root_bytes: int = 4 * MiB
     startup_seconds: float = 60.0
     import_seconds: float = 120.0
     idle_seconds: float = 30.0

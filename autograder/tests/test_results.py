@@ -76,3 +76,24 @@ def test_a_results_object_that_breaks_is_replaced_by_the_fallback(tmp_path):
 
 def test_fallback_is_valid():
     assert validate_results(fallback_results("x", 3.0)) == []
+
+
+def test_results_stay_under_a_mebibyte_whatever_the_feedback_says(tmp_path):
+    from autograder.results import MAX_RESULTS_BYTES, MAX_TEST_OUTPUT
+
+    flood = "\\u0000\n" * 3_000_000  # JSON escapes make every character cost bytes
+    results = Results(tests=[TestResult(f"test {i}", 1.0, 2.0, flood) for i in range(300)], output=flood)
+    path = tmp_path / "results.json"
+    written = write_results(path, results)
+    assert path.stat().st_size < MAX_RESULTS_BYTES
+    assert validate_results(written) == [] and written["score"] == 300.0
+    assert len(written["tests"]) == 300
+    assert all(len(t["output"]) <= MAX_TEST_OUTPUT and t["output"].endswith("[... cut ...]") for t in written["tests"])
+    assert json.loads(path.read_text())["tests"][0]["output"].startswith("\\u0000")
+
+
+def test_one_long_output_is_cut_to_its_cap(tmp_path):
+    from autograder.results import MAX_TEST_OUTPUT
+
+    written = write_results(tmp_path / "r.json", Results(tests=[TestResult("a", 1.0, 1.0, "x" * 10**6)]))
+    assert len(written["tests"][0]["output"]) == MAX_TEST_OUTPUT
