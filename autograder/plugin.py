@@ -261,7 +261,8 @@ def sandbox(grading: GradingContext):
         _collector.sandbox = {
             "starts": session.starts, "seconds": round(session.seconds, 2), "notes": session.notes[:200],
             "calls": session.calls[:500], "stdout_bytes": session.stdout.total,
-            "stderr_bytes": session.stderr.total,
+            "stderr_bytes": session.stderr.total, "largest_record_bytes": session.largest_record,
+            "received_bytes": session.received,
         }
         work = Path(grading.work)
         (work / "sandbox_stdout.log").write_text(session.stdout.text())
@@ -337,4 +338,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _warmup is not None and not _collector.sandbox:  # started, but no test asked for it
         _warmup.ready().close()
+    if _collector.sandbox:
+        import resource
+
+        # This trusted process's peak memory (what a submission's records could make it hold).
+        _collector.sandbox["parent_max_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     _collector.write()
