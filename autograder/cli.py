@@ -119,9 +119,16 @@ def grade(
     """Grade one submission; always writes results.json (even if the submission crashes or hangs)."""
     from autograder.grading import GradeOptions
     from autograder.grading import grade as grade_one
+    from autograder.submissions import student_id_problem
 
+    problem = student_id_problem(student)
+    if problem:  # it names a folder inside the results folder, and a leaderboard row
+        _fail(f"refusing to grade: {problem}")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out_dir = out or state_dir / "results" / f"lab{lab}" / student / stamp
+    results_dir = state_dir / "results" / f"lab{lab}"
+    out_dir = out or results_dir / student / stamp
+    if out is None and not out_dir.resolve().is_relative_to(results_dir.resolve()):
+        _fail(f"refusing to grade: results for {student!r} would leave {results_dir}")
     options = GradeOptions(
         lab=lab,
         student=student,

@@ -124,6 +124,9 @@ class Leaderboard:
         """Store one graded submission; returns its id."""
         if order not in ("asc", "desc"):
             raise ValueError(f"order must be 'asc' or 'desc', not {order!r}")
+        graded_at = now_iso()
+        # A time in the future would lose every tie it should and win none; it is clamped to now.
+        submitted_at = min(normalize_time(submitted_at), graded_at)
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO submissions (lab, student, submitted_at, graded_at, score, max_score, metric,"
@@ -131,8 +134,8 @@ class Leaderboard:
                 (
                     lab,
                     student,
-                    normalize_time(submitted_at),
-                    now_iso(),
+                    submitted_at,
+                    graded_at,
                     score,
                     max_score,
                     metric,

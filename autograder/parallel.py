@@ -1,14 +1,19 @@
 """grade-all: grade a folder of submissions in parallel, one bad submission never stopping the rest.
 
 Each entry of the folder (a lab folder or an archive) is one submission; the student is the
-entry's name without its archive suffix, the submission time its modification time. Jobs run
-in threads (the work happens in sandbox processes): as many as the machine has CPU cores, or
+entry's name without its archive suffix (made safe as a folder name: `submissions.safe_student_id`).
+Two entries that come to the same student id (`alice/` and `alice.zip`) are not graded over
+each other: the first in name order is graded, every other one is refused with the reason, its
+results in a folder of its own. The submission time is when this grader first received that
+content (`submissions.first_seen`), never the file's modification time, which the student
+chooses. Jobs run in threads (the work happens in sandbox processes): as many as the machine has CPU cores, or
 one per GPU when `nvidia-smi -L` lists GPUs (each job then sees only its own GPU). Each
 parallel slot runs as its own sandbox user.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
@@ -16,14 +21,15 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 from tqdm import tqdm
 
 from autograder.grading import GradeOptions, GradeOutcome, grade
-from autograder.intake import ARCHIVE_SUFFIXES
+from autograder.intake import ARCHIVE_SUFFIXES, shown
 from autograder.paths import ensure_private_dir, secret_seed
+from autograder.results import fallback_results, write_results
+from autograder.submissions import fingerprint, first_seen, now_iso, safe_student_id
 from autograder.suites import prepare
 
 
@@ -34,11 +40,21 @@ class Submission:
     path: Path
     student: str
     submitted_at: str
+    #: The results folder's name (the student id; another for a refused duplicate).
+    key: str = ""
+    #: Why it is not graded (another entry has the same student id), or "".
+    refused: str = ""
 
 
-def find_submissions(folder: Path) -> list[Submission]:
-    """Every lab folder or archive directly inside `folder` (hidden entries skipped)."""
-    found = []
+def find_submissions(folder: Path, state_dir: Path | None = None, lab: int | None = None) -> list[Submission]:
+    """Every lab folder or archive directly inside `folder` (hidden entries skipped).
+
+    With `state_dir` and `lab`, each submission's time is when the grader first received its
+    content (recorded there); otherwise now.
+    """
+    found: list[Submission] = []
+    taken: dict[str, str] = {}
+    now = now_iso()
     for entry in sorted(Path(folder).iterdir()):
         if entry.name.startswith(".") or entry.is_symlink():
             continue
@@ -50,9 +66,33 @@ def find_submissions(folder: Path) -> list[Submission]:
             name = name[: -len(suffix)]
         elif not entry.is_dir():
             continue
-        mtime = datetime.fromtimestamp(entry.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
-        found.append(Submission(entry, name, mtime))
+        student = safe_student_id(name)
+        if student in taken:
+            count = sum(1 for s in found if s.student == student)
+            reason = (f"{shown(entry.name, 80)} and {shown(taken[student], 80)} are both submissions of student "
+                      f"{student!r}; only {shown(taken[student], 80)} was graded. Leave one submission per "
+                      "student in the folder and grade again.")
+            found.append(Submission(entry, student, now, key=f"{student}.duplicate-{count}", refused=reason))
+            continue
+        taken[student] = entry.name
+        submitted = now
+        if state_dir is not None and lab is not None:
+            submitted = first_seen(state_dir, lab, student, fingerprint(entry), now)
+        found.append(Submission(entry, student, submitted, key=student))
     return found
+
+
+def _refuse(submission: Submission, base: GradeOptions) -> GradeOutcome:
+    """A refused duplicate: its own results folder, score 0 and the reason; nothing graded."""
+    out_dir = base.out_dir / submission.key
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results_path, report_path = out_dir / "results.json", out_dir / "grading_report.json"
+    written = write_results(results_path, fallback_results(submission.refused))
+    report = {"student": submission.student, "lab": base.lab, "submission": str(submission.path),
+              "status": "rejected", "rejected": submission.refused, "score": 0.0, "max_score": 0.0}
+    report_path.write_text(json.dumps(report, indent=2) + "\n")
+    return GradeOutcome(submission.student, base.lab, written["score"], 0.0, "rejected", 0.0, results_path,
+                        report_path, message=submission.refused)
 
 
 def gpu_count() -> int:
@@ -81,11 +121,11 @@ def grade_all(
     folder: Path, base: GradeOptions, workers: int | None = None, progress: bool = True
 ) -> list[GradeOutcome]:
     """Grade every submission in `folder` into `base.out_dir/<student>/`; returns one outcome each."""
-    submissions = find_submissions(folder)
+    ensure_private_dir(base.state_dir)  # before the first-seen times are recorded in it
+    submissions = find_submissions(folder, base.state_dir, base.lab)
     if not submissions:
         return []
     # Build the hidden set once, before the threads start.
-    ensure_private_dir(base.state_dir)
     secret_seed(base.state_dir)
     prepare(base.lab, base.state_dir)
     count, devices = plan_workers(len(submissions), workers)
@@ -95,12 +135,14 @@ def grade_all(
         slots.put(slot)
 
     def run(submission: Submission) -> GradeOutcome:
+        if submission.refused:
+            return _refuse(submission, base)
         slot = slots.get()
         try:
             options = replace(
                 base,
                 student=submission.student,
-                out_dir=base.out_dir / submission.student,
+                out_dir=base.out_dir / submission.key,
                 slot=slot,
                 gpu=devices[slot],
                 submitted_at=submission.submitted_at,
@@ -132,15 +174,15 @@ def grade_all(
                     0.0,
                     "error",
                     0.0,
-                    base.out_dir / submission.student / "results.json",
-                    base.out_dir / submission.student / "grading_report.json",
+                    base.out_dir / submission.key / "results.json",
+                    base.out_dir / submission.key / "grading_report.json",
                     message=f"{type(error).__name__}: {error}",
                 )
             outcomes.append(outcome)
             bar.set_postfix_str(f"{outcome.student}: {outcome.score:.0f}/{outcome.max_score:.0f}")
             bar.update()
         bar.close()
-    outcomes.sort(key=lambda o: o.student)
+    outcomes.sort(key=lambda o: (o.student, o.results_path))
     grade_all.last_seconds = time.monotonic() - started  # type: ignore[attr-defined]
     return outcomes
 
