@@ -172,13 +172,15 @@ def test_a_tree_a_thousand_levels_deep_is_cut_with_a_note_and_removable(lab, tmp
     from autograder.intake import MAX_DEPTH, remove_tree
 
     _deep(lab / "text_recognizer", 1000)
-    intake = take_in(lab, tmp_path / "copy", 1)
-    assert "text_recognizer/networks/mlp.py" in files(intake.root)
-    (note,) = [n for n in intake.notes if "nested more than" in n]
-    assert note.startswith("dropped text_recognizer/d/d/") and len(note) < 300
-    depth = max(len(p.relative_to(intake.root).parts) for p in intake.root.rglob("*"))
-    assert depth <= MAX_DEPTH + 1
-    remove_tree(lab)  # shutil.rmtree alone raises RecursionError on it
+    try:
+        intake = take_in(lab, tmp_path / "copy", 1)
+        assert "text_recognizer/networks/mlp.py" in files(intake.root)
+        (note,) = [n for n in intake.notes if "nested more than" in n]
+        assert note.startswith("dropped text_recognizer/d/d/") and len(note) < 300
+        depth = max(len(p.relative_to(intake.root).parts) for p in intake.root.rglob("*"))
+        assert depth <= MAX_DEPTH + 1
+    finally:
+        remove_tree(lab)  # shutil.rmtree alone (and so pytest's clean-up) raises RecursionError on it
     assert not lab.exists()
 
 
