@@ -18,7 +18,6 @@ can see them: they are low-stakes checks; the code exercises are graded by the s
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +37,32 @@ def source_notebook(lab: int) -> Path:
 
 
 def _nbgrader(cell: NotebookNode) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+    """A cell's nbgrader metadata; {} when missing or malformed (a submitted notebook's cells
+    can carry anything: a list, a string, a grade_id that is not a string)."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _student_answers(student: NotebookNode, notes: list[str]) -> dict[str, NotebookNode]:
+    """The submitted notebook's answer cells by grade_id; malformed cells are skipped with a note."""
+    answers: dict[str, NotebookNode] = {}
+    skipped = 0
+    cells = student.get("cells") if isinstance(student, dict) else None
+    for cell in cells if isinstance(cells, list) else []:
+        meta = _nbgrader(cell)
+        grade_id = meta.get("grade_id")
+        if not meta.get("solution"):
+            continue
+        if (not isinstance(grade_id, str) or not isinstance(cell.get("source"), str)
+                or cell.get("cell_type") not in ("code", "markdown", "raw")):
+            skipped += 1
+            continue
+        answers.setdefault(grade_id, cell)
+    if skipped:
+        notes.append(f"{skipped} answer cell(s) of the submitted notebook have malformed nbgrader metadata "
+                     "or source: they were not used")
+    return answers
 
 
 def autograded_cells(notebook: NotebookNode) -> list[NotebookNode]:
@@ -72,12 +96,8 @@ def prepare(lab: int, submission_root: Path, dest: Path) -> tuple[dict[str, floa
     else:
         try:
             student = nbformat.reads(student_path.read_text(encoding="utf-8"), as_version=4)
-            answers = {
-                _nbgrader(c)["grade_id"]: c
-                for c in student.cells
-                if _nbgrader(c).get("solution") and _nbgrader(c).get("grade_id")
-            }
-        except (ValueError, UnicodeDecodeError, json.JSONDecodeError, KeyError) as error:
+            answers = _student_answers(student, notes)
+        except Exception as error:  # noqa: BLE001 - anything a malformed file raises: graded without it
             notes.append(
                 f"notebooks/lab{lab}.ipynb is not a readable notebook ({type(error).__name__}): "
                 "its tests run with empty answers"

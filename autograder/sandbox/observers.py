@@ -280,13 +280,24 @@ def _cell_outputs(cell) -> list[dict]:
     return found
 
 
-def run_notebook(notebook: str, cwd: str = "/submission/notebooks", cell_timeout: int = 300) -> dict:
+def run_notebook(notebook: str, cwd: str = "/submission/notebooks", cell_timeout: int = 300,
+                 tokens: dict | None = None) -> dict:
     """Execute the notebook the parent prepared (`LAB_QUICK=1`, errors allowed, so every graded
-    cell runs); report every nbgrader cell's id, whether it ran, and its outputs."""
+    cell runs); report every nbgrader cell's id, whether it ran, and its outputs.
+
+    `tokens` (grade_id -> token) come with this call only, never on disk: each graded test cell
+    gets one last statement that prints its token, so that only a cell that ran to its end
+    prints it (the parent counts a cell as passed only with its token, `suites/notebook.py`).
+    """
     import nbformat
     from nbclient import NotebookClient
 
     document = nbformat.read(JOB_DIR / notebook, as_version=4)
+    for cell in document.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        token = (tokens or {}).get(meta.get("grade_id")) if isinstance(meta, dict) else None
+        if cell.get("cell_type") == "code" and isinstance(token, str) and token.isalnum():
+            cell["source"] = f"{cell.get('source', '')}\nprint({token!r})\n"
     os.environ.update({"LAB_QUICK": "1", "JUPYTER_PLATFORM_DIRS": "1"})
     client = NotebookClient(document, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": cwd}})

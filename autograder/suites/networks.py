@@ -5,8 +5,9 @@ weights and parameter count, its layer configs. The parent builds the *reference
 (solutions/, trusted code) with the same arguments, loads the reported weights into it and runs
 it on the same inputs: the reported output must be what those weights compute in the reference
 architecture. A submission can report anything it likes, but only an architecture equal to the
-reference one yields a matching output. The parent chooses inputs for which a degenerate
-network (all-zero weights) gives another output than the reported weights do.
+reference one yields a matching output. Degenerate weights are refused before anything is
+believed: all-zero weights, and weights for which the reference network gives the same output
+for every one of the parent's (random, distinct) inputs, such as zero kernels with a bias.
 """
 
 from __future__ import annotations
@@ -96,6 +97,10 @@ def verify_network(record: object, build: Callable[[], object], inputs: np.ndarr
                   reported_parameters=_entry(record, "count_params")[0],
                   is_keras_model=record.get("is_keras_model") is True,
                   layers=layers if isinstance(layers, list) else None)
+    if len(expected) > 1 and np.allclose(expected, expected[:1], rtol=1e-5, atol=1e-6):
+        # Zero kernels with a bias, or any weights that ignore the input: one answer for all inputs.
+        return NetworkCheck(False, "the network gives the same output for every input: its weights ignore "
+                            "the input (a freshly built network has random weights)")
     if output.shape != expected.shape:
         return NetworkCheck(False, f"output shape {output.shape} is not what the specified layers give",
                             output_shape=tuple(output.shape))

@@ -10,12 +10,29 @@ nbgrader's model, applied so that no student code runs outside the sandbox:
 3. Each autograded test cell is one case of `test_notebook_cell`, scored with nbgrader's own
    rule (`nbgrader.utils.determine_grade`). Text on stderr (library warnings) costs nothing.
 
+Evidence of a pass that the student's code cannot write in advance. Student code runs in the
+kernel and in the runner that drives it: it can silence tracebacks (a failing cell then shows
+no error) or patch the executor (cells reported as run, with no output). So a cell earns its
+points only when its outputs carry its **token**: `HMAC(secret, grading nonce + grade_id)`, with
+a secret drawn per grading in this (trusted) process and never written anywhere. The tokens
+travel only in the `run_notebook` request; the sandbox appends `print(<token>)` as each test
+cell's last statement, which runs only when every check above it passed. A generic silencer
+or a patched executor prints no token; guessing one is guessing 128 random bits. What student
+code *can* still do is read the cell's source while it runs (the token is in it) and print it
+after swallowing the failure: that takes code written against this grader, which the
+instructor sees in the submission; the notebook cells are low-stakes (6 of Lab 1's points),
+and every exercise is also graded by the suite's own probes.
+
 A lab's suite uses it in two lines (see `lab1/test_notebook.py`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
+import secrets
 
 import pytest
 
@@ -41,22 +58,44 @@ def cases(lab: int) -> list:
     return params
 
 
+#: This grading's secret and nonce, drawn in the suite process of the grading (per process id:
+#: suite processes are forked from a server, which must not hand one secret to all), never
+#: written anywhere.
+_SECRETS: dict[int, tuple[bytes, str]] = {}
+
+
+def cell_token(grade_id: str) -> str:
+    """The token the test cell `grade_id` prints as its last statement in this grading."""
+    secret, nonce = _SECRETS.setdefault(os.getpid(), (secrets.token_bytes(32), secrets.token_hex(8)))
+    digest = hmac.new(secret, f"{nonce}:{grade_id}".encode(), hashlib.sha256)
+    return "autograder" + digest.hexdigest()[:32]
+
+
 def run(grading, sandbox) -> dict:
     """Execute the prepared notebook once in the sandbox; the plain report, or a failure reason."""
     if grading.notebook is None:
         pytest.skip("the notebook was not run for this grading")
     limits = grading.limits_object
     sandbox.extend_budget(notebooks.NOTEBOOK_TIMEOUT * limits.timeout_scale)
+    tokens = {param.values[0]: cell_token(param.values[0]) for param in cases(grading.lab)}
     reply = sandbox.call("grader:run_notebook", notebook=f"notebook/{grading.notebook.rsplit('/', 1)[-1]}",
                          cwd="/submission/notebooks" if grading.sandboxed else f"{grading.submission}/notebooks",
-                         cell_timeout=notebooks.CELL_TIMEOUT, timeout=notebooks.NOTEBOOK_TIMEOUT)
+                         cell_timeout=notebooks.CELL_TIMEOUT, tokens=tokens, timeout=notebooks.NOTEBOOK_TIMEOUT)
     if not reply.ok or not isinstance(reply.value, dict) or not isinstance(reply.value.get("cells"), list):
         return {"error": f"the notebook did not run: {reply.message()}"}
     return reply.value
 
 
-def check_cell(report: dict, grade_id: str, points: float, feedback) -> None:
-    """Score one autograded cell from the notebook's plain report (nbgrader's rule)."""
+def printed_token(outputs: list[dict], token: str) -> bool:
+    """Whether the cell's stdout carries `token` as a line of its own."""
+    text = "".join(str(o.get("text", "")) for o in outputs
+                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    return token in text.splitlines()
+
+
+def check_cell(report: dict, grade_id: str, points: float, feedback, token: str | None = None) -> None:
+    """Score one autograded cell from the notebook's plain report (nbgrader's rule), counting
+    it only when its outputs carry `token` (the cell ran to its last statement)."""
     import nbformat
     from nbgrader.utils import determine_grade
 
@@ -78,8 +117,12 @@ def check_cell(report: dict, grade_id: str, points: float, feedback) -> None:
     errors = [f"{o.get('ename')}: {str(o.get('evalue', ''))[:300]}" for o in outputs if o.get("output_type") == "error"]
     for error in errors:
         feedback.say(error)
+    finished = token is None or printed_token(outputs, token)
+    if not finished:
+        earned = 0.0
     if points:
         feedback.partial(earned / points)
+    assert finished, "the cell did not run to its end (its checks did not all pass)"
     assert not errors and earned >= points, "the cell's checks did not all pass"
 
 
@@ -95,6 +138,6 @@ def notebook_test(lab: int):
     @pytest.mark.parametrize("grade_id", cases(lab))
     def test_notebook_cell(grade_id, notebook_report, feedback, request):
         meta = meta_of(request.node)
-        check_cell(notebook_report, grade_id, meta.points if meta else 0.0, feedback)
+        check_cell(notebook_report, grade_id, meta.points if meta else 0.0, feedback, token=cell_token(grade_id))
 
     return test_notebook_cell

@@ -73,7 +73,7 @@ def state_dir(tmp_path_factory):
     (state / "secret_seed").write_text(f"{TEST_SEED}\n")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(hidden_set, "LETTERS_PER_CLASS_PER_FONT", 2)
-        patch.setattr(hidden_set, "DIGITS_PER_CLASS", 20)
+        patch.setattr(hidden_set, "DIGITS_PER_CLASS", 7)
         hidden_set.load_or_build(state, TEST_SEED)
         yield state
 

@@ -30,10 +30,9 @@ def test_honest_solution_scores_full_marks_with_its_deployed_weights(honest):
     assert honest.results["score"] == pytest.approx(100.0), [
         (t["name"], t["score"], t["output"][:200]) for t in honest.results["tests"] if t["status"] != "passed"
     ]
-    entry = honest.results["leaderboard"][0]
-    assert entry["name"] == "Accuracy (public)" and entry["order"] == "desc" and 0.6 < entry["value"] <= 1.0
-    # The private split is for the instructor only.
-    assert [e["name"] for e in honest.results["leaderboard"]] == ["Accuracy (public)"]
+    # The course's reference weights earn no leaderboard entry (test_hostile_graded_inputs.py
+    # has a model of the student's own that does); the private split is for the instructor only.
+    assert honest.results["leaderboard"] == []
     assert 0.6 < honest.report["private"]["hidden_set"]["private_accuracy"] <= 1.0
 
 

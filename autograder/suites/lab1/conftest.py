@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from autograder.reference import reference_module
 from autograder.suites import prepare
 from autograder.suites.lab1 import hidden_set as hidden_sets
 from autograder.suites.networks import softmax
@@ -64,3 +65,25 @@ def _stroke_image(rng: np.random.Generator) -> np.ndarray:
         steps = np.linspace(0, 1, 40)
         image[np.round(r0 + (r1 - r0) * steps).astype(int), np.round(c0 + (c1 - c0) * steps).astype(int)] = 1
     return np.clip(image + rng.random((28, 28)) * rng.uniform(0, 0.5), 0, 1)
+
+
+@pytest.fixture(scope="session")
+def reference_model():
+    """The course's reference character model with its deployed weights (trusted, in the parent);
+    None when solutions/ carries no deployed Lab 1 weights."""
+    from autograder.paths import SOLUTIONS_DIR
+
+    config = SOLUTIONS_DIR / "text_recognizer" / "weights" / "character_model_mlp.json"
+    if not config.is_file():
+        return None
+    model_class = reference_module("text_recognizer.models.character_model").CharacterModel
+    return model_class.load(config)
+
+
+def reference_probabilities(model, images: np.ndarray) -> np.ndarray:
+    """The reference model's class probabilities for uint8 images (N, 28, 28)."""
+    import keras
+
+    x = model.preprocess(np.asarray(images))
+    logits = keras.ops.convert_to_numpy(model.network(x, training=False))
+    return softmax(np.asarray(logits, dtype=np.float64))

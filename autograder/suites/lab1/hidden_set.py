@@ -5,7 +5,9 @@ seed, into `<state>/lab1/hidden_set.npz` (0600, gitignored):
 
 - letters freshly rendered from the *test* writers' handwriting fonts with the secret seed
   (other samples than the ones students can build: slant, stroke, warp and noise all differ);
-- MNIST *test* digits, chosen with the secret seed;
+- digits rendered and distorted the same way, from a random stream of the secret seed. No
+  MNIST image is used: MNIST's test split is on every student's disk (`setup/node_modules`),
+  so a lookup table would read it perfectly;
 - shuffled, then split in halves: the public half scores the visible leaderboard, the private
   half is kept for the final ranking.
 
@@ -25,9 +27,10 @@ import numpy as np
 from autograder.paths import ensure_private_dir
 from autograder.reference import reference_module
 
-VERSION = 1
+VERSION = 2
 LETTERS_PER_CLASS_PER_FONT = 6
-DIGITS_PER_CLASS = 50
+#: Digits of each class rendered per test writer (3 writers).
+DIGITS_PER_CLASS = 12
 EMNIST_SAMPLES = 1500
 
 
@@ -86,21 +89,35 @@ def build(seed: int) -> HiddenSet:
         images, labels, source = data.x_test[keep], data.y_test[keep].astype(np.int64), emnist.EMNIST_SOURCE_NAME
     else:
         substitute = reference_module("text_recognizer.data.synthetic.emnist_substitute")
-        digits, digit_labels = substitute.mnist_digits("test")
-        chosen = np.concatenate([
-            rng.permutation(np.flatnonzero(digit_labels == label))[:DIGITS_PER_CLASS]
-            for label in np.unique(digit_labels)
-        ])
+        digits, digit_labels = render_digits(seed, DIGITS_PER_CLASS)
         # The letter renderer seeds itself from (seed, split, writer, letter): a secret seed
         # gives samples nobody else has rendered.
         letters, letter_labels = substitute.render_letters(
             "test", LETTERS_PER_CLASS_PER_FONT, seed=seed % (2**31), workers=1
         )
-        images = np.concatenate([digits[chosen], letters])
-        labels = np.concatenate([digit_labels[chosen], letter_labels]).astype(np.int64)
-        source = substitute.SOURCE_NAME
+        images = np.concatenate([digits, letters])
+        labels = np.concatenate([digit_labels, letter_labels]).astype(np.int64)
+        source = substitute.SOURCE_NAME.replace("MNIST digits", "rendered digits")
     order = rng.permutation(len(labels))
     images, labels = images[order].astype(np.uint8), labels[order]
     public = np.zeros(len(labels), dtype=bool)
     public[: len(labels) // 2] = True
     return HiddenSet(images, labels, public, mapping, source)
+
+
+def render_digits(seed: int, per_class_per_writer: int) -> tuple[np.ndarray, np.ndarray]:
+    """Digits 0-9 rendered from the test writers' fonts with the course's handwriting renderer
+    (random slant, stroke, pressure, elastic warp, blur), from a stream of the secret seed that
+    no course code uses: images uint8 (N, 28, 28) and their class indices."""
+    rendering = reference_module("text_recognizer.data.synthetic.glyph_rendering")
+    fonts_module = reference_module("text_recognizer.data.synthetic.handwriting_fonts")
+    char_to_index = reference_module("text_recognizer.data.character_mapping").char_to_index
+    images, labels = [], []
+    for writer_index, family in enumerate(fonts_module.writers("test")):
+        fonts = fonts_module.font_files(family)
+        for digit in "0123456789":
+            rng = np.random.default_rng([seed, 2, writer_index, int(digit)])
+            for _ in range(per_class_per_writer):
+                images.append(rendering.render_character(fonts[rng.integers(len(fonts))], digit, rng))
+                labels.append(char_to_index(digit))
+    return np.stack(images).astype(np.uint8), np.asarray(labels, dtype=np.int64)

@@ -1,6 +1,9 @@
 """The deployed LinePredictor: the support lines, and the hidden lines with their leaderboard.
 
-One text for every line is a guess: it earns nothing, even where its CER would.
+One text for every line is a guess: it earns nothing, even where its CER would. Credit on the
+hidden lines starts below the CER of the best constant answer the parent finds for them
+(`constant_baseline`), so that a near-constant answer earns nothing either. The support lines
+are graded as seeded copies (`perturb`): a table of the public files' hashes reads nothing.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from autograder.marks import graded
 from autograder.paths import SOLUTIONS_DIR
 from autograder.sandbox.session import SandboxFile
 from autograder.suites.lab3.ctc_reference import character_error_rate
+from autograder.suites.perturb import perturbed_files
 
 SUPPORT_LINES_DIR = SOLUTIONS_DIR / "tests" / "support" / "emnist_lines"
 SUPPORT_MAX_CER = 0.2
 #: Public-half CER that earns full marks on the hidden lines, and the CER that earns nothing.
 CER_TARGET = 0.2
 CER_ZERO = 1.0
+SUPPORT_TAG = 3
 PREDICTOR = "text_recognizer.predictors.line_predictor:LinePredictor().predict"
 BATCH = "text_recognizer.predictors.line_predictor:LinePredictor().model.predict_texts"
 IMPORTS = ("keras", "text_recognizer.models.line_model_ctc", "text_recognizer.predictors.line_predictor")
@@ -50,12 +55,40 @@ def _guess(texts: list[str], targets: list[str]) -> bool:
     return len(targets) > 1 and len(set(targets)) > 1 and len(set(texts)) == 1
 
 
+def constant_baseline(targets: list[str]) -> tuple[float, str]:
+    """The lowest CER the parent finds for one text answered for every line, and that text.
+
+    Candidates: no text; every target line itself (one of them is the medoid); the most common
+    character and word repeated to every length up to the longest line. A student's constant can
+    only be as good as these by luck; credit starts below the best of them.
+    """
+    import collections
+
+    letters = collections.Counter("".join(targets).replace(" ", ""))
+    words = collections.Counter(word for target in targets for word in target.split())
+    longest = max((len(t) for t in targets), default=0)
+    candidates = {""} | set(targets)
+    for unit in [c for c, _ in letters.most_common(3)] + [w + " " for w, _ in words.most_common(3)]:
+        for repeat in range(1, longest // max(len(unit), 1) + 1):
+            candidates.add((unit * repeat).strip())
+    scored = [(character_error_rate([c] * len(targets), targets), c) for c in sorted(candidates)]
+    return min(scored)
+
+
+@pytest.fixture(scope="session")
+def baseline(hidden) -> float:
+    """The public half's constant-answer CER (capped at CER_ZERO)."""
+    public = [hidden.texts[i] for i in np.flatnonzero(hidden.public)]
+    return min(constant_baseline(public)[0], CER_ZERO)
+
+
 @graded("Deployed predictor: support lines (CER < 0.2)", 10)
-def test_support_lines(sandbox, feedback):
+def test_support_lines(sandbox, feedback, seed):
     paths, targets = support_lines()
     if not paths:
         pytest.skip("no support lines in solutions/tests/support/emnist_lines")
-    files = [SandboxFile(f"line_{i:02d}.png", path.read_bytes()) for i, path in enumerate(paths)]
+    copies = perturbed_files(paths, seed, SUPPORT_TAG)
+    files = [SandboxFile(f"line_{i:02d}.png", data) for i, data in enumerate(copies)]
     calls = sandbox.call(PREDICTOR, files, each=True, observe="prediction", imports=IMPORTS, timeout=120).unwrap()
     assert isinstance(calls, list) and len(calls) == len(paths), "no prediction per line"
     texts = [_text(call) or "" for call in calls]
@@ -73,7 +106,7 @@ def test_support_lines(sandbox, feedback):
 
 @graded("Deployed predictor: CER on the hidden lines (public half)", 15, hidden_message=HIDDEN_MESSAGE,
         leaderboard=("CER", "asc"))
-def test_hidden_lines(sandbox, hidden, feedback, leaderboard):
+def test_hidden_lines(sandbox, hidden, feedback, leaderboard, baseline):
     # All lines go through the deployed model in one batch (`predict_texts`); the first CHECKED
     # also go through the predictor itself, and the agreement goes to the instructor's report.
     # Without a usable batch answer, every line goes through the predictor instead.
@@ -119,8 +152,10 @@ def test_hidden_lines(sandbox, hidden, feedback, leaderboard):
     if checked_count and agree != checked_count:
         feedback.say(f"note: your LinePredictor.predict and your model's predict_texts disagree on "
                      f"{checked_count - agree} of {checked_count} lines")
-    fraction = 0.0 if guess else float(np.clip((CER_ZERO - public) / (CER_ZERO - CER_TARGET), 0.0, 1.0))
+    zero = max(baseline, CER_TARGET + 0.05)
+    fraction = 0.0 if guess else float(np.clip((zero - public) / (zero - CER_TARGET), 0.0, 1.0))
+    feedback.instructor("constant_baseline", round(baseline, 4))
     feedback.partial(fraction, f"CER {public:.4f} on {len(public_rows)} hidden lines (full marks up to "
-                               f"{CER_TARGET}, zero from {CER_ZERO}).")
+                               f"{CER_TARGET}, zero from {zero:.3f}, the CER of the best constant answer).")
     assert not guess, "the same text for every line is a guess and earns nothing"
     assert fraction == 1.0, f"CER {public:.4f} is over the {CER_TARGET} that earns full marks"
