@@ -76,4 +76,18 @@ if ! command -v bwrap >/dev/null 2>&1; then
   fi
 fi
 
+# Lab 6's browser test drives Debian's Chromium through Selenium and Debian's chromedriver
+# (never a browser download: the two packages come with matching versions).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing chromium and chromium-driver (Lab 6's browser test) with apt-get"
+    (apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; }) ||
+      echo "[setup] warning: could not install chromium; Lab 6's browser test will be skipped" >&2
+  else
+    echo "[setup] note: chromium / chromedriver are not installed; Lab 6's browser test needs them:" \
+         "ask an admin for 'apt-get install chromium chromium-driver'" >&2
+  fi
+fi
+
 echo "[setup] done: activate with 'source .venv/bin/activate' (Keras backend: ${KERAS_BACKEND:-tensorflow})"
