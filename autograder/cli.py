@@ -119,11 +119,14 @@ def grade(
     """Grade one submission; always writes results.json (even if the submission crashes or hangs)."""
     from autograder.grading import GradeOptions
     from autograder.grading import grade as grade_one
-    from autograder.submissions import student_id_problem
+    from autograder.submissions import safe_student_id, student_id_problem
 
     problem = student_id_problem(student)
-    if problem:  # it names a folder inside the results folder, and a leaderboard row
-        _fail(f"refusing to grade: {problem}")
+    if problem and out is None:  # it would name a folder inside the results folder
+        _fail(f"refusing to grade: {problem} (or give --out)")
+    if problem:  # results go to --out; the id only names the leaderboard and gradebook rows
+        student = safe_student_id(student)
+        typer.echo(f"note: {problem}; graded as {student!r}", err=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     results_dir = state_dir / "results" / f"lab{lab}"
     out_dir = out or results_dir / student / stamp

@@ -31,6 +31,21 @@ def test_a_student_id_that_leaves_the_results_folder_is_refused(student, tmp_pat
     assert graded == [] and not (tmp_path / "x").exists() and not (tmp_path / "state").exists()
 
 
+def test_with_out_given_an_unsafe_student_id_is_made_safe(tmp_path, monkeypatch):
+    seen = []
+
+    def grade(submission, options):
+        seen.append(options)
+        return GradeOutcome(options.student, 1, 0.0, 0.0, "graded", 0.0, options.out_dir / "results.json",
+                            options.out_dir / "grading_report.json")
+
+    monkeypatch.setattr("autograder.grading.grade", grade)
+    result = CliRunner().invoke(app, ["grade", str(tmp_path), "--lab", "1", "--student", "../../x\ny",
+                                      "--out", str(tmp_path / "out"), "--no-leaderboard", "--no-gradebook"])
+    assert result.exit_code == 0, result.output
+    assert seen[0].student == "_.._x_y" and seen[0].out_dir == tmp_path / "out"
+
+
 @pytest.mark.parametrize("student", ["alice", "Alice Smith", "a.b-c_d@uni.edu", "x+1"])
 def test_ordinary_student_ids_pass(student):
     assert student_id_problem(student) is None and safe_student_id(student) == student
