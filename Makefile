@@ -5,7 +5,7 @@ TO      ?= /tmp/lab$(LAB)-release
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 \
-	grade grade-all leaderboard benchmark-autograder
+	grade grade-all leaderboard benchmark-autograder benchmark-lab4
 
 help:  ## list the commands
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -24,7 +24,7 @@ main: setup  ## the main job: train the Lab 1 and Lab 3 models briefly and evalu
 	$(PY) -m autograder demo
 
 test: setup  ## the test suite (solutions, instructor tools, autograder), the lab check and lint
-	$(PY) -m pytest -q -n 2 --durations=15 solutions/tests instructor/tests autograder/tests
+	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=15 solutions/tests instructor/tests autograder/tests
 	$(PY) -m instructor check
 	$(PY) -m ruff check solutions instructor autograder
 
@@ -57,6 +57,9 @@ evaluate-lab2: setup  ## train LeNet and the sliding-window line CNN, time both 
 evaluate-lab3: setup  ## train the LSTM-CTC line model (~20 min on 2 CPU cores), print CER, write reports/lab3_line_lstm_ctc.json
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab3_line_lstm_ctc.json \
 		--report ../reports/lab3_line_lstm_ctc.json
+
+benchmark-lab4: setup  ## 8 short trainings one after another vs on Ray with 2 workers -> reports/lab4_parallel_benchmark.json
+	cd solutions && $(PY) -m text_recognizer.training.benchmark_parallel --output ../reports/lab4_parallel_benchmark.json
 
 grade: setup  ## grade one submission in the sandbox: make grade LAB=1 SUB=path STUDENT=alice
 	$(PY) -m autograder grade $(SUB) --lab $(LAB) --student $(STUDENT)

@@ -24,6 +24,9 @@ EXERCISES = {
     3: (["tests/test_line_lstm_ctc.py", "tests/test_ctc_loss.py", "tests/test_ctc_decoding.py",
          "tests/test_line_predictor.py"],
         {"text_recognizer/networks/line_lstm_ctc.py", "text_recognizer/models/line_model_ctc.py"}),
+    4: (["tests/test_experiment_group.py", "tests/test_run_selection.py", "tests/test_trial_device.py"],
+        {"text_recognizer/training/experiment_group.py", "text_recognizer/training/selection.py",
+         "text_recognizer/training/devices.py"}),
 }
 
 

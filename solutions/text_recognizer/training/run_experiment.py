@@ -21,6 +21,9 @@ import typer
 
 from text_recognizer.environment import configure_environment
 from text_recognizer.training.experiment_config import ConfigError, ExperimentConfig, load_config
+### BEGIN FROM LAB 4
+from text_recognizer.training.tracking import TrackedRun, tracked_run
+### END FROM LAB 4
 
 
 def run_experiment(
@@ -28,6 +31,12 @@ def run_experiment(
     run_dir: Path | None = None,
     deploy: bool = False,
     verbose: str | int = "auto",
+    ### BEGIN FROM LAB 4
+    tracking: bool = True,
+    group: str | None = None,
+    callbacks: list[Any] | None = None,
+    trial_id: str | None = None,
+    ### END FROM LAB 4
 ) -> dict[str, Any]:
     """Train the configured model, evaluate it on the test split and save it.
 
@@ -35,7 +44,40 @@ def run_experiment(
     time, samples per second, the data source, and where it saved things: `run_dir`,
     `weights`, `model_config` (what `Model.load` reads), `training_curves`, and `deployed_to`
     with `deploy`. All paths are strings (the report is JSON).
+    ### BEGIN FROM LAB 4
+
+    Every run is recorded in the run registry (`registry.RunRegistry`) and, unless `tracking`
+    is False, tracked in W&B (offline without an API key): `report["run_id"]` is the id in both.
+    `group` names the experiment group the run belongs to; `callbacks` are extra Keras callbacks
+    (a parallel trial's progress report); `trial_id` is the Ray Tune trial that runs it. A run
+    that raises, or whose loss becomes NaN, is recorded as failed and the error is raised again.
+    ### END FROM LAB 4
     """
+    from text_recognizer import paths
+
+    run_dir = run_dir or paths.runs_dir() / f"{config.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    return train_and_evaluate(
+        config, run_dir, deploy, verbose,
+        ### BEGIN FROM LAB 4
+        tracking=tracking, group=group, extra_callbacks=callbacks, trial_id=trial_id,
+        ### END FROM LAB 4
+    )
+
+
+### BEGIN FROM LAB 4
+@tracked_run
+### END FROM LAB 4
+def train_and_evaluate(
+    config: ExperimentConfig,
+    run_dir: Path,
+    deploy: bool = False,
+    verbose: str | int = "auto",
+    ### BEGIN FROM LAB 4
+    run: TrackedRun | None = None,
+    extra_callbacks: list[Any] | None = None,
+    ### END FROM LAB 4
+) -> dict[str, Any]:
+    """The work of `run_experiment`: data, model, training, test, saving into `run_dir`."""
     import keras
     import numpy as np
 
@@ -57,6 +99,11 @@ def run_experiment(
     model = get_model_class(config.model)(dataset.mapping, dataset.input_shape, config.network, config.network_args)
     train_args = config.train_args
     callbacks = []
+    ### BEGIN FROM LAB 4
+    # Tracking first, a parallel trial's progress report next; a NaN loss stops the training.
+    callbacks += [*(run.callbacks(model, dataset) if run is not None else []), *(extra_callbacks or []),
+                  keras.callbacks.TerminateOnNaN()]
+    ### END FROM LAB 4
     if train_args["early_stopping_patience"]:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=train_args["early_stopping_patience"], restore_best_weights=True

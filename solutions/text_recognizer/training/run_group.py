@@ -42,11 +42,14 @@ def train_trial(params: dict[str, Any]) -> None:
     `params["config"]` is the trial's experiment config (list, grid and random groups), or the
     dotted-key values Optuna picked over `params["setup"]["base"]` (Bayesian groups).
     """
+    import time
+
     import ray
     from ray import tune
 
     from text_recognizer.training.devices import trial_environment
 
+    started = time.perf_counter()
     setup = params["setup"]
     # Before Keras (and TensorFlow) are imported in this process: they read these only once.
     os.environ.update(trial_environment(ray.get_gpu_ids(), setup["cpus"]))
@@ -79,7 +82,8 @@ def train_trial(params: dict[str, Any]) -> None:
     tune.report({**run_metrics(report), "run_id": report["run_id"], "name": config["name"],
                  "node_id": ray.get_runtime_context().get_node_id(),
                  "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
-                 "threads": os.environ.get("TF_NUM_INTRAOP_THREADS")})
+                 "threads": os.environ.get("TF_NUM_INTRAOP_THREADS"),
+                 "trial_seconds": time.perf_counter() - started})
 
 
 def registry_callback(group_name: str) -> Any:

@@ -20,15 +20,16 @@ Tracking never fails a training: if W&B cannot start, the run goes on untracked 
 
 from __future__ import annotations
 
+import functools
 import netrc
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import keras
 import numpy as np
 
 PROJECT = "text-recognizer"
@@ -100,11 +101,13 @@ class Tracker:
         """Where W&B writes the run's files (an offline run's folder to `wandb sync`)."""
         return str(Path(self.run.dir).parent) if self.run is not None else None
 
-    def callbacks(self, model: Any, dataset: Any) -> list[keras.callbacks.Callback]:
+    def callbacks(self, model: Any, dataset: Any) -> list[Any]:
         """The Keras callbacks that log this training: metrics and learning rate, sample predictions."""
+        import keras
+
         if self.run is None:
             return []
-        callbacks: list[keras.callbacks.Callback] = [SamplePredictions(self, model, dataset)]
+        callbacks: list[keras.callbacks.Callback] = [sample_predictions(self, model, dataset)]
         if keras.backend.backend() == "tensorflow":  # W&B's logger reads the learning rate with TensorFlow
             from wandb.integration.keras import WandbMetricsLogger
 
@@ -148,30 +151,29 @@ class Tracker:
             warnings.warn(f"W&B logging failed ({error}); the training goes on.", stacklevel=3)
 
 
-class SamplePredictions(keras.callbacks.Callback):
-    """At the end of training, log a table of validation images with their label and prediction."""
+def sample_predictions(tracker: Tracker, model: Any, dataset: Any, count: int = SAMPLES) -> Any:
+    """A Keras callback that logs, at the end of training, a table of validation images with
+    their label and the model's prediction (a character, or a line's text)."""
+    import keras
+    import wandb
 
-    def __init__(self, tracker: Tracker, model: Any, dataset: Any, count: int = SAMPLES) -> None:
-        super().__init__()
-        self.tracker, self.text_model, self.dataset, self.count = tracker, model, dataset, count
+    from text_recognizer.data.character_mapping import indices_to_text
 
-    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        import wandb
+    def table() -> Any:
+        rows = []
+        for image, label in zip(dataset.x_val[:count], dataset.y_val[:count], strict=True):
+            text, confidence = model.predict_on_image(image)
+            truth = indices_to_text(np.atleast_1d(label), model.mapping)
+            rows.append([wandb.Image(image), truth, text, round(float(confidence), 4), text == truth])
+        return wandb.Table(columns=["image", "label", "prediction", "confidence", "right"], data=rows)
 
-        from text_recognizer.data.character_mapping import indices_to_text
-
-        def table() -> Any:
-            rows = []
-            for image, label in zip(self.dataset.x_val[:self.count], self.dataset.y_val[:self.count], strict=True):
-                text, confidence = self.text_model.predict_on_image(image)
-                truth = indices_to_text(np.atleast_1d(label), self.text_model.mapping)
-                rows.append([wandb.Image(image), truth, text, round(float(confidence), 4), text == truth])
-            return wandb.Table(columns=["image", "label", "prediction", "confidence", "right"], data=rows)
-
+    def log_table(logs: dict[str, Any] | None = None) -> None:
         try:
-            self.tracker.log({"samples/validation": table()})
+            tracker.log({"samples/validation": table()})
         except Exception as error:  # noqa: BLE001 - tracking never stops a training
             warnings.warn(f"could not log sample predictions ({error}).", stacklevel=2)
+
+    return keras.callbacks.LambdaCallback(on_train_end=log_table)
 
 
 class TrainingDiverged(RuntimeError):
@@ -211,7 +213,7 @@ class TrackedRun:
             self.registry.fail(self.run_id, f"{type(error).__name__}: {error}")
         self.tracker.finish(failed=error is not None)
 
-    def callbacks(self, model: Any, dataset: Any) -> list[keras.callbacks.Callback]:
+    def callbacks(self, model: Any, dataset: Any) -> list[Any]:
         """The Keras callbacks of the W&B run."""
         return self.tracker.callbacks(model, dataset)
 
@@ -228,6 +230,25 @@ class TrackedRun:
         self.registry.finish(self.run_id, metrics, weights=report["weights"], model_config=report["model_config"],
                              data_source=report["data_source"])
         self.finished = True
+
+
+def tracked_run(train: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Decorate `train(config, run_dir, ..., run=None)` so that each call is a `TrackedRun`.
+
+    The decorated function takes `tracking`, `group` and `trial_id` besides its own arguments,
+    and passes the run on as `run=`: it returns the report with `run_id`, or raises with the run
+    recorded as failed.
+    """
+
+    @functools.wraps(train)
+    def tracked(config: Any, run_dir: Path, *args: Any, tracking: bool = True, group: str | None = None,
+                trial_id: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        with TrackedRun.start(config.to_dict(), run_dir, group=group, tracking=tracking, trial_id=trial_id) as run:
+            report = train(config, run_dir, *args, run=run, **kwargs)
+            run.finish(report)
+        return report
+
+    return tracked
 
 
 def run_metrics(report: dict[str, Any]) -> dict[str, float]:
