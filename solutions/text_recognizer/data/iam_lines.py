@@ -90,8 +90,9 @@ class IamLines(Dataset):
     @property
     def source_name(self) -> str:
         if self.is_substitute:
-            return (f"IAM lines substitute (Brown corpus text handwritten in "
-                    f"{sum(len(writers(s)) for s in SPLITS)} font 'writers', split by writer)")
+            counts = "/".join(str(len(writers(split))) for split in SPLITS)
+            return (f"IAM lines substitute (Brown corpus text handwritten by font 'writers', "
+                    f"{counts} train/val/test writers)")
         return "IAM Handwriting Database lines (writer-independent split)"
 
     def cache_label(self) -> str:
