@@ -65,7 +65,11 @@ def run_demo(state_dir: Path, out: Path, allow_unsandboxed: bool = False, echo: 
         )
         ok &= solution.score >= solution.max_score - 1e-6 and exercise_points == 0
         if solution.public_value is None:
-            echo(f"\nLab {lab} has no leaderboard (its suite ranks nothing).")
+            if metric(lab) is None:
+                echo(f"\nLab {lab} has no leaderboard (its suite ranks nothing).")
+            else:
+                echo(f"\nLab {lab}: the solution deploys the course's reference weights, which get no "
+                     "leaderboard entry (the leaderboard ranks the students' own models).")
             continue
         board = Leaderboard(db)
         better = "lower is better" if order == "asc" else "higher is better"

@@ -27,10 +27,8 @@ CER_TARGET = 0.2
 CER_ZERO = 1.0
 SUPPORT_TAG = 3
 PREDICTOR = "text_recognizer.predictors.line_predictor:LinePredictor().predict"
-BATCH = "text_recognizer.predictors.line_predictor:LinePredictor().model.predict_texts"
 IMPORTS = ("keras", "text_recognizer.models.line_model_ctc", "text_recognizer.predictors.line_predictor")
 CHUNK = 50
-CHECKED = 8
 HIDDEN_MESSAGE = "Graded on hidden lines: beyond the figures above, no details are shown."
 
 
@@ -107,39 +105,20 @@ def test_support_lines(sandbox, feedback, seed):
 @graded("Deployed predictor: CER on the hidden lines (public half)", 15, hidden_message=HIDDEN_MESSAGE,
         leaderboard=("CER", "asc"))
 def test_hidden_lines(sandbox, hidden, feedback, leaderboard, baseline):
-    # All lines go through the deployed model in one batch (`predict_texts`); the first CHECKED
-    # also go through the predictor itself, and the agreement goes to the instructor's report.
-    # Without a usable batch answer, every line goes through the predictor instead.
+    # Every line goes through the student's own LinePredictor.predict (so their predict_on_image
+    # and decoding), one call per line, in chunks of calls (each chunk with its own deadline).
     count = len(hidden.texts)
-    # In chunks: one batch of every line can exceed the sandbox's memory limit on a CPU.
-    batch: list | None = []
+    calls: list = []
     for start in range(0, count, CHUNK):
-        reply = sandbox.call(BATCH, hidden.images[start:start + CHUNK], observe="predictions", imports=IMPORTS,
-                             timeout=240)
-        if not reply.ok or not isinstance(reply.value, list):
-            batch = None
-            break
-        batch += reply.value
-    batch_error = None
-    if isinstance(batch, list) and len(batch) == count:
-        texts = [t if isinstance(t, str) else "" for t in
-                 (item.get("text") if isinstance(item, dict) else None for item in batch)]
-        checked = sandbox.call(PREDICTOR, hidden.images[:CHECKED], each=True, observe="prediction", imports=IMPORTS,
-                               timeout=120)
-        calls = checked.value if checked.ok and isinstance(checked.value, list) else []
-        agree = sum(_text(call) == text for call, text in zip(calls, texts, strict=False))
-        checked_count = min(CHECKED, count)
-    else:
-        batch_error = reply.message(student_visible=False) if not reply.ok else "not one answer per line"
-        fallback = sandbox.call(PREDICTOR, hidden.images, each=True, observe="prediction", imports=IMPORTS,
-                                timeout=240)
-        calls = fallback.value if fallback.ok and isinstance(fallback.value, list) else None
-        if calls is None or len(calls) != count:
-            leaderboard.publish(1.0)
-            feedback.instructor("hidden_lines", {"error": fallback.message(), "batch_error": reply.message()})
+        reply = sandbox.call(PREDICTOR, hidden.images[start:start + CHUNK], each=True, observe="prediction",
+                             imports=IMPORTS, timeout=240)
+        chunk = reply.value if reply.ok and isinstance(reply.value, list) else None
+        if chunk is None or len(chunk) != len(hidden.images[start:start + CHUNK]):
+            feedback.instructor("hidden_lines", {"error": reply.message(), "lines_read": len(calls)})
             raise AssertionError("no text per line")
-        texts = [_text(call) or "" for call in calls]
-        agree = checked_count = 0
+        calls += chunk
+    texts = [_text(call) or "" for call in calls]
+    failed = sum(_text(call) is None for call in calls)
     targets = hidden.texts
     public_rows, private_rows = np.flatnonzero(hidden.public), np.flatnonzero(~hidden.public)
     public = character_error_rate([texts[i] for i in public_rows], [targets[i] for i in public_rows])
@@ -147,11 +126,7 @@ def test_hidden_lines(sandbox, hidden, feedback, leaderboard, baseline):
     guess = _guess(texts, targets)
     leaderboard.publish(public, private)
     feedback.instructor("hidden_lines", {"public_cer": public, "private_cer": private, "size": count,
-                                         "checked": checked_count, "agree": int(agree), "batch_error": batch_error,
-                                         "guess": guess})
-    if checked_count and agree != checked_count:
-        feedback.say(f"note: your LinePredictor.predict and your model's predict_texts disagree on "
-                     f"{checked_count - agree} of {checked_count} lines")
+                                         "failed_lines": failed, "guess": guess})
     zero = max(baseline, CER_TARGET + 0.05)
     fraction = 0.0 if guess else float(np.clip((zero - public) / (zero - CER_TARGET), 0.0, 1.0))
     feedback.instructor("constant_baseline", round(baseline, 4))
