@@ -1,0 +1,30 @@
+"""gunicorn's settings for the prediction service (read with `gunicorn -c text_recognizer/api/gunicorn.conf.py`).
+
+Every value can be changed from the environment without editing this file, e.g.
+`WEB_CONCURRENCY=4 GUNICORN_THREADS=1 gunicorn -c text_recognizer/api/gunicorn.conf.py`.
+"""
+
+import os
+
+wsgi_app = "text_recognizer.api.wsgi:app"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")  # the container binds 0.0.0.0:8000
+# One worker per core: a prediction is CPU-bound, so more processes than cores only queue.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Two threads per worker: one can read a slow upload while the other runs the model.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# No preloading: TensorFlow does not survive fork(), so each worker imports Keras and loads the
+# model itself when it starts (before it accepts requests), never per request.
+preload_app = False
+# A page of many lines on a busy CPU takes seconds; a request hung for a minute is a bug.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Workers are never recycled: each restart would load Keras and the model again (seconds).
+max_requests = 0
+# Logs: our own JSON line per request (request_log.py); gunicorn's access log would repeat it.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# Heartbeat files in memory, not on a container's overlay disk (a slow disk makes workers look dead).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

@@ -1,0 +1,157 @@
+"""Shared set-ups of the API tests, each made once per test session (they are the slow part).
+
+- `app` / `client`: the Flask app with the deployed models, and its test client (no network);
+- `server`: gunicorn started on a free loopback port with the repository's gunicorn.conf.py;
+- `browser`: headless Chromium from Debian's packages, driven by Selenium and chromedriver;
+- `artefacts_dir`: where tests keep what a person may want to look at afterwards (screenshots).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+LAB_DIR = Path(__file__).resolve().parents[2]
+SUPPORT_DIR = LAB_DIR / "tests" / "support"
+LINES_DIR = SUPPORT_DIR / "emnist_lines"
+GUNICORN_CONFIG = LAB_DIR / "text_recognizer" / "api" / "gunicorn.conf.py"
+SERVER_START_SECONDS = 180
+
+
+def line_labels() -> dict[str, str]:
+    """The support lines' file names and texts."""
+    return json.loads((LINES_DIR / "labels.json").read_text())
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def photo_of_line(name: str, scale: int = 2, margin: int = 30) -> np.ndarray:
+    """A support line as a person would photograph it: dark ink on light paper, bigger, margins."""
+    line = np.asarray(Image.open(LINES_DIR / name).convert("L"))
+    ink = np.flatnonzero(line.max(axis=0) > 0)
+    line = 255 - line[:, : ink[-1] + 8]
+    big = Image.fromarray(line).resize((line.shape[1] * scale, line.shape[0] * scale), Image.Resampling.BILINEAR)
+    return np.pad(np.asarray(big), margin, constant_values=235)
+
+
+@pytest.fixture(scope="session")
+def app():
+    from text_recognizer.environment import configure_environment
+
+    configure_environment()
+    from text_recognizer.api.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: its base URL and the file its logs go to."""
+
+    url: str
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """gunicorn serving the app on 127.0.0.1 (one worker, two threads: CI has two cores)."""
+    import requests
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "2",
+           "PYTHONPATH": str(LAB_DIR)}
+    with open(log, "wb") as output:
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)], cwd=LAB_DIR,
+                                   env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            try:  # the port is open as soon as gunicorn starts; /health answers once the model is loaded
+                if requests.get(f"{url}/health", timeout=5).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not answer /health within {SERVER_START_SECONDS} s:\n"
+                            f"{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield Server(url, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def artefacts_dir() -> Path:
+    """`<course root>/tmp/artefacts` (or TEXT_RECOGNIZER_ARTEFACTS_DIR): kept after the tests."""
+    from text_recognizer.paths import course_root
+
+    override = os.environ.get("TEXT_RECOGNIZER_ARTEFACTS_DIR")
+    folder = Path(override) if override else course_root() / "tmp" / "artefacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def system_chromium() -> tuple[str, str] | None:
+    """(chromium, chromedriver) from the system's packages, or None when either is missing."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    return (browser, driver) if browser and driver else None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's `chromium` + `chromium-driver`); never a downloaded browser."""
+    found = system_chromium()
+    if found is None:
+        pytest.skip("no system chromium + chromedriver: `apt-get install chromium chromium-driver` "
+                    "(setup/install.sh does it as root)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = found[0]
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=1200,900", "--no-first-run", "--disable-extensions"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=found[1]), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -1,0 +1,71 @@
+"""The web page in a real headless Chromium (Debian's), against gunicorn: a person's first use.
+
+Open the page, choose a photo of a line, wait for the answer, and check what the person sees:
+the text, one row per line with its confidence, and the boxes drawn over the image (the canvas
+must have the image's size and show the box colours). The screenshot is kept in
+`tmp/artefacts/api_page.png` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+from conftest import line_labels, photo_of_line, png_bytes
+from PIL import Image
+
+from text_recognizer.models.metrics import character_error_rate
+
+BOX_COLOURS = {(46, 125, 50), (230, 81, 0)}  # app.js: green for confident lines, orange for the others
+
+
+def test_upload_a_photo_and_see_its_text_and_boxes(server, browser, artefacts_dir, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    name = sorted(line_labels())[3]
+    photo = photo_of_line(name)
+    path = tmp_path / "photo_of_a_line.png"
+    path.write_bytes(png_bytes(photo))
+
+    browser.get(f"{server.url}/")
+    assert "Handwritten text recognizer" in browser.title
+    browser.find_element(By.ID, "image-input").send_keys(str(path))
+    WebDriverWait(browser, 60).until(
+        lambda driver: driver.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "done"
+        or "error" in (driver.find_element(By.ID, "status").get_attribute("class") or ""))
+    status = browser.find_element(By.ID, "status").text
+    browser.save_screenshot(str(artefacts_dir / "api_page.png"))
+    assert "Read 1 line" in status, status
+
+    text = browser.find_element(By.ID, "text").text
+    assert character_error_rate([text], [line_labels()[name]]) < 0.5, text
+    rows = browser.find_elements(By.CSS_SELECTOR, "#lines tbody tr")
+    assert len(rows) == 1
+    confidence = float(rows[0].find_elements(By.TAG_NAME, "td")[2].text)
+    assert 0.0 <= confidence <= 1.0
+
+    canvas = browser.find_element(By.ID, "canvas")
+    WebDriverWait(browser, 10).until(conditions.visibility_of(canvas))
+    assert canvas.get_attribute("data-boxes") == "1"
+    assert (int(canvas.get_attribute("width")), int(canvas.get_attribute("height"))) == (photo.shape[1], photo.shape[0])
+    drawn = browser.execute_script("return arguments[0].toDataURL('image/png').split(',')[1];", canvas)
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(drawn))).convert("RGB"))
+    colours = {tuple(int(v) for v in pixel) for pixel in pixels.reshape(-1, 3)[::7]}
+    assert colours & BOX_COLOURS, "no box was drawn over the image"
+
+
+def test_a_bad_file_shows_the_error_message(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    path = tmp_path / "notes.png"
+    path.write_bytes(b"these are notes, not a picture")
+    browser.get(f"{server.url}/")
+    browser.find_element(By.ID, "image-input").send_keys(str(path))
+    status = WebDriverWait(browser, 30).until(
+        lambda driver: driver.find_element(By.ID, "status") if "error" in (
+            driver.find_element(By.ID, "status").get_attribute("class") or "") else False)
+    assert "422" in status.text and "not an image" in status.text

@@ -1,0 +1,172 @@
+"""The predictors behind the API: an image in; its text, each line's box and confidence out.
+
+`Recognizer.load()` loads the deployed models once (the app does it at start-up, once per
+gunicorn worker), then `recognize(image, kind)` answers every request:
+
+- `kind="line"`: the image is one line of writing, read by the Lab 3 `LinePredictor`;
+- `kind="page"`: a page, split into lines and read by Lab 5's `PagePredictor`
+  (`text_recognizer/predictors/page_predictor.py`). Where that predictor is not installed, a
+  page request is refused with 501 and a message saying so: the service does not pretend that
+  a page is one line;
+- `kind="auto"`: a page when the page predictor is there and the image is not line-shaped
+  (wider than `LINE_ASPECT` times its height), otherwise a line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from text_recognizer.api.errors import ApiError
+from text_recognizer.api.line_fitting import Box, fit_line
+
+PAGE_MODULE = "text_recognizer.predictors.page_predictor"
+LINE_ASPECT = 4.0
+"""`kind=auto` reads an image at least this many times wider than high as one line."""
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LineReading:
+    """One line of the answer: where it is in the uploaded image, its text, the model's confidence."""
+
+    box: Box
+    text: str
+    confidence: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"box": self.box.as_json(), "text": self.text, "confidence": round(float(self.confidence), 4)}
+
+
+def model_provenance(config_path: Path) -> dict[str, Any]:
+    """Which deployed model answers: its name, weights file, their SHA-256 and its test figures."""
+    import json
+
+    config = json.loads(Path(config_path).read_text())
+    weights = Path(config_path).with_name(config.get("weights_file", ""))
+    report = config.get("report") or {}
+    test = report.get("test") or {}
+    return {
+        "name": Path(config_path).name.removesuffix(".json"),
+        "model": config.get("model"),
+        "network": config.get("network"),
+        "weights_file": weights.name,
+        "weights_sha256": hashlib.sha256(weights.read_bytes()).hexdigest() if weights.is_file() else None,
+        "experiment": report.get("experiment"),
+        "data_source": report.get("data_source"),
+        "test_metrics": {k: v for k, v in test.items() if isinstance(v, (int, float))},
+    }
+
+
+class Recognizer:
+    """The loaded predictors and what the API asks of them.
+
+    Args:
+        line_predictor: a loaded `LinePredictor` (or anything with `predict(array) -> (text,
+            confidence)`, `height` and `max_width`).
+        page_predictor: a loaded Lab 5 `PagePredictor`, or None where there is none.
+        models: provenance of the models, as `model_provenance` gives it (for the answers).
+        page_unavailable: why there is no page predictor (said in the 501 answer).
+    """
+
+    def __init__(self, line_predictor: Any, page_predictor: Any = None, models: dict[str, Any] | None = None,
+                 page_unavailable: str = "") -> None:
+        self.line_predictor = line_predictor
+        self.page_predictor = page_predictor
+        self.models = models or {}
+        self.page_unavailable = page_unavailable or "no page predictor was given"
+
+    @classmethod
+    def load(cls) -> Recognizer:
+        """Load the deployed line predictor and, where Lab 5 installed it, the page predictor."""
+        from text_recognizer.predictors.line_predictor import LinePredictor
+
+        line = LinePredictor()
+        models = {"line": model_provenance(LinePredictor.default_config)}
+        page, reason = None, ""
+        if importlib.util.find_spec(PAGE_MODULE) is None:
+            reason = (f"this installation has no page predictor ({PAGE_MODULE.replace('.', '/')}.py comes "
+                      "with Lab 5)")
+        else:
+            try:
+                module = importlib.import_module(PAGE_MODULE)
+                page = module.PagePredictor()
+                detector = getattr(module, "DETECTOR_CONFIG", None)
+                if detector is not None and Path(detector).is_file():
+                    models["page"] = model_provenance(Path(detector))
+            except Exception as error:  # noqa: BLE001 - a broken page model must not stop line reading
+                reason = f"the page predictor could not be loaded ({type(error).__name__}: {str(error)[:200]})"
+                logger.warning("page reading disabled: %s", reason)
+        return cls(line, page, models, reason)
+
+    @property
+    def reads_pages(self) -> bool:
+        """Whether `kind=page` can be served."""
+        return self.page_predictor is not None
+
+    def warm_up(self) -> None:
+        """Read one blank line, so that the first real request does not pay for tracing the model."""
+        self.line_predictor.predict(np.zeros((self.line_predictor.height, self.line_predictor.max_width), np.uint8))
+
+    def resolve_kind(self, image: np.ndarray, kind: str) -> str:
+        """"line" or "page" for a request's `kind` ("auto" looks at the image's shape)."""
+        if kind == "auto":
+            line_shaped = image.shape[1] >= LINE_ASPECT * image.shape[0]
+            return "page" if self.reads_pages and not line_shaped else "line"
+        if kind == "page" and not self.reads_pages:
+            raise ApiError(501, "page_reading_unavailable",
+                           f"Page reading is not available: {self.page_unavailable}. Send one line image "
+                           "with kind=line (or kind=auto).")
+        return kind
+
+    def read_line(self, image: np.ndarray) -> list[LineReading]:
+        """The image as one line: its text, confidence and ink box."""
+        predictor = self.line_predictor
+        line, box = fit_line(image, predictor.height, predictor.max_width)
+        try:
+            text, confidence = predictor.predict(line)
+        except ValueError as error:  # ImageError: an image the model cannot read
+            raise ApiError(422, "unreadable_line", str(error)) from None
+        return [LineReading(box, str(text), float(confidence))]
+
+    def read_page(self, image: np.ndarray) -> list[LineReading]:
+        """The page's lines from Lab 5's page predictor, in reading order."""
+        try:
+            reading = self.page_predictor.predict(image)
+        except ValueError as error:  # ImageError: e.g. a page too small to hold lines
+            raise ApiError(422, "unreadable_page", str(error)) from None
+        return [page_line(line) for line in reading.lines]
+
+    def recognize(self, image: np.ndarray, kind: str = "auto") -> dict[str, Any]:
+        """Read `image` (2-D uint8 grey); the JSON-ready answer of `POST /v1/predict`.
+
+        Returns a dict: `text` (lines joined by newlines), `kind` ("line" or "page"), `lines`
+        (each `{"box": {x, y, width, height}, "text", "confidence"}`), `confidence` (the lowest
+        line confidence; 0 when there is no line), `image` (width, height) and `model`.
+        """
+        started = time.perf_counter()
+        resolved = self.resolve_kind(image, kind)
+        lines = self.read_page(image) if resolved == "page" else self.read_line(image)
+        return {
+            "text": "\n".join(line.text for line in lines),
+            "kind": resolved,
+            "lines": [line.as_json() for line in lines],
+            "confidence": round(min((line.confidence for line in lines), default=0.0), 4),
+            "image": {"width": int(image.shape[1]), "height": int(image.shape[0])},
+            "model": self.models.get(resolved, {}),
+            "predict_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+
+
+def page_line(item: Any) -> LineReading:
+    """One line of Lab 5's `PageReading.lines`: `box` (top, left, bottom, right), `text`, `confidence`."""
+    top, left, bottom, right = (int(v) for v in item.box)
+    return LineReading(Box(left, top, right - left, bottom - top), str(item.text), float(item.confidence))

@@ -1,0 +1,93 @@
+// The web page's only script: send the chosen image to POST /v1/predict, show the answer.
+"use strict";
+
+const form = document.getElementById("upload-form");
+const input = document.getElementById("image-input");
+const dropZone = document.getElementById("drop-zone");
+const kindSelect = document.getElementById("kind");
+const statusLine = document.getElementById("status");
+const canvas = document.getElementById("canvas");
+const textBox = document.getElementById("text");
+const linesBody = document.querySelector("#lines tbody");
+const modelLine = document.getElementById("model");
+
+function setStatus(message, isError) {
+  statusLine.textContent = message;
+  statusLine.classList.toggle("error", Boolean(isError));
+}
+
+// Draw the image, then one box per line with its number and confidence.
+function drawAnswer(image, answer) {
+  canvas.width = image.naturalWidth;
+  canvas.height = image.naturalHeight;
+  const context = canvas.getContext("2d");
+  context.drawImage(image, 0, 0);
+  const thickness = Math.max(2, Math.round(Math.min(canvas.width, canvas.height) / 60));
+  context.lineWidth = thickness;
+  context.font = `${Math.max(10, thickness * 5)}px sans-serif`;
+  answer.lines.forEach((line, index) => {
+    const box = line.box;
+    context.strokeStyle = line.confidence >= 0.5 ? "#2e7d32" : "#e65100";
+    context.strokeRect(box.x, box.y, box.width, box.height);
+    context.fillStyle = context.strokeStyle;
+    context.fillText(`${index + 1}: ${line.confidence.toFixed(2)}`, box.x + thickness, Math.max(box.y - thickness, 12));
+  });
+  canvas.dataset.boxes = String(answer.lines.length);
+}
+
+function showLines(answer) {
+  textBox.textContent = answer.text;
+  linesBody.replaceChildren(...answer.lines.map((line, index) => {
+    const row = document.createElement("tr");
+    for (const value of [index + 1, line.text, line.confidence.toFixed(3)]) {
+      const cell = document.createElement("td");
+      cell.textContent = String(value);
+      row.appendChild(cell);
+    }
+    return row;
+  }));
+  const model = answer.model || {};
+  modelLine.textContent = `model: ${model.name || "?"} (${answer.kind}), ${answer.time_ms} ms`;
+}
+
+async function recognize(file) {
+  if (!file) return;
+  setStatus(`Reading ${file.name}…`);
+  const image = new Image();
+  const url = URL.createObjectURL(file);
+  const loaded = new Promise((resolve, reject) => { image.onload = resolve; image.onerror = reject; });
+  image.src = url;
+  const body = new FormData();
+  body.append("image", file);
+  body.append("kind", kindSelect.value);
+  try {
+    const response = await fetch("/v1/predict", { method: "POST", body });
+    const answer = await response.json();
+    if (!response.ok) {
+      setStatus(`Error ${response.status}: ${answer.error ? answer.error.message : response.statusText}`, true);
+      return;
+    }
+    await loaded.catch(() => null);
+    drawAnswer(image, answer);
+    showLines(answer);
+    setStatus(`Read ${answer.lines.length} line(s) in ${answer.time_ms} ms.`);
+    document.body.dataset.state = "done";
+  } catch (error) {
+    setStatus(`The request failed: ${error}`, true);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+input.addEventListener("change", () => recognize(input.files[0]));
+form.addEventListener("submit", (event) => { event.preventDefault(); recognize(input.files[0]); });
+for (const name of ["dragenter", "dragover"]) {
+  dropZone.addEventListener(name, (event) => { event.preventDefault(); dropZone.classList.add("dragging"); });
+}
+for (const name of ["dragleave", "drop"]) {
+  dropZone.addEventListener(name, () => dropZone.classList.remove("dragging"));
+}
+dropZone.addEventListener("drop", (event) => {
+  event.preventDefault();
+  if (event.dataTransfer.files.length) recognize(event.dataTransfer.files[0]);
+});
