@@ -1,0 +1,141 @@
+"""Inference only: read a page of handwriting, line by line: page -> line boxes -> text.
+
+    python -m text_recognizer.predictors.page_predictor PAGE.png [--json]
+
+The deployed line detector finds the lines on the page scaled down to its size; each line is
+cropped from the full-size page (its box scaled back, with a little margin) and read by the
+deployed handwriting line predictor. The text is the lines joined by newlines, in reading order.
+A page without writing gives empty text; a file that is not an image, truncated or enormous
+gets an `ImageError` that says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from text_recognizer.environment import configure_environment
+from text_recognizer.paths import WEIGHTS_DIR
+from text_recognizer.predictors.images import ImageError, read_grayscale_image
+
+DETECTOR_CONFIG = WEIGHTS_DIR / "line_detector_model_line_detector.json"
+LINE_MARGIN = 0.15  # crop each line with this fraction of its height above and below
+
+
+@dataclass(frozen=True)
+class LineReading:
+    """One line of a page: its box (top, left, bottom, right) in page pixels, text and confidence."""
+
+    box: tuple[int, int, int, int]
+    text: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """What the page predictor read: the text (lines joined by newlines) and every line."""
+
+    text: str
+    lines: list[LineReading] = field(default_factory=list)
+
+    @property
+    def confidence(self) -> float:
+        """The mean confidence of the lines (1.0 for a page without lines)."""
+        return float(np.mean([line.confidence for line in self.lines])) if self.lines else 1.0
+
+
+class PagePredictor:
+    """Load the deployed detector and line model once, then read pages.
+
+    Args:
+        detector_config: a saved line-detector config (default: the deployed one).
+        line_config: a saved handwriting line model config (default: the deployed one).
+    """
+
+    def __init__(self, detector_config: str | Path | None = None, line_config: str | Path | None = None) -> None:
+        from text_recognizer.models.line_detector_model import LineDetectorModel
+        from text_recognizer.predictors.handwriting_line_predictor import HandwritingLinePredictor
+
+        self.detector = LineDetectorModel.load(Path(detector_config or DETECTOR_CONFIG))
+        self.line_predictor = HandwritingLinePredictor(line_config)
+
+    @property
+    def detector_size(self) -> int:
+        """The side of the square page the detector was trained on."""
+        return int(self.detector.input_shape[0])
+
+    def detect(self, page: np.ndarray) -> list[tuple[int, int, int, int]]:
+        """Line boxes (in `page`'s pixels, reading order) of a grey page image."""
+        from text_recognizer.data.iam_pages import detector_input
+
+        height, width = page.shape
+        side = max(height, width)
+        square = np.full((side, side), np.median(page), page.dtype)  # pad to a square with paper
+        square[:height, :width] = page
+        small = detector_input(square, self.detector_size)
+        boxes, _ = self.detector.predict_on_image(small)
+        scale = side / self.detector_size
+        return [(int(top * scale), int(left * scale), min(height, round(bottom * scale)),
+                 min(width, round(right * scale)))
+                for top, left, bottom, right in boxes if top * scale < height and left * scale < width]
+
+    def predict(self, image: str | Path | bytes | np.ndarray) -> PageReading:
+        """Read a page: a path, encoded bytes or an array (either polarity)."""
+        page = read_grayscale_image(image)
+        if min(page.shape) < 8:
+            raise ImageError(f"The page is {page.shape[1]}x{page.shape[0]} pixels: too small to hold lines.")
+        lines = []
+        for top, left, bottom, right in self.detect(page):
+            margin = round(LINE_MARGIN * (bottom - top))
+            crop = page[max(0, top - margin) : bottom + margin, max(0, left - margin) : right + margin]
+            text, confidence = self.line_predictor.predict(crop)
+            if text:
+                lines.append(LineReading((top, left, bottom, right), text, confidence))
+        return PageReading("\n".join(line.text for line in lines), lines)
+
+
+def draw_boxes(page: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> Image.Image:
+    """The page in colour with each line box drawn in red (for notebooks and reports)."""
+    from PIL import ImageDraw
+
+    picture = Image.fromarray(page).convert("RGB")
+    draw = ImageDraw.Draw(picture)
+    for top, left, bottom, right in boxes:
+        draw.rectangle((left, top, right - 1, bottom - 1), outline=(220, 30, 30), width=2)
+    return picture
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m text_recognizer.predictors.page_predictor PAGE...`: each page's lines and text."""
+    parser = argparse.ArgumentParser(description="Read handwritten pages: line boxes and text.")
+    parser.add_argument("pages", nargs="+", help="page images (PNG, JPEG, ...)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per page")
+    args = parser.parse_args(argv)
+    configure_environment()
+    predictor = PagePredictor()
+    status = 0
+    for path in args.pages:
+        try:
+            reading = predictor.predict(path)
+        except (ImageError, ValueError) as error:
+            print(f"{path}\terror: {error}", file=sys.stderr)
+            status = 1
+            continue
+        if args.json:
+            print(json.dumps({"page": path, "text": reading.text, "confidence": reading.confidence,
+                              "lines": [asdict(line) for line in reading.lines]}))
+        else:
+            print(f"{path}: {len(reading.lines)} lines, confidence {reading.confidence:.3f}")
+            for line in reading.lines:
+                print(f"  {line.box}\t{line.text!r}\t{line.confidence:.3f}")
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main()

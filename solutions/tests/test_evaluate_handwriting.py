@@ -1,0 +1,36 @@
+"""The Lab 5 evaluation command: its report, and Tesseract skipped with a message when missing."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from text_recognizer.training import evaluate_handwriting as evaluation
+
+
+def test_percentiles():
+    figures = evaluation.percentiles([0.1] * 19 + [1.0])
+    assert figures["p50_seconds"] == pytest.approx(0.1) and figures["p95_seconds"] > 0.1
+
+
+def test_tesseract_is_skipped_with_a_message(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(evaluation, "tesseract_available", lambda: False)
+    calls = []
+    monkeypatch.setattr(evaluation, "evaluate_lines", lambda count, tess: calls.append(tess) or {"n": count})
+    monkeypatch.setattr(evaluation, "evaluate_pages", lambda count, tess: calls.append(tess) or {"n": count})
+    output = tmp_path / "reports" / "lab5.json"
+    evaluation.main(["--lines", "3", "--pages", "2", "--output", str(output)])
+    report = json.loads(output.read_text())
+    assert calls == [False, False] and report["tesseract"].startswith("skipped")
+    assert "substitute" in report["data"] and report["lines"] == {"n": 3}
+    assert "not installed" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed")
+def test_tesseract_reads_a_printed_line():
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (400, 60), 255)
+    ImageDraw.Draw(image).text((10, 10), "hello world", fill=0, font=ImageFont.load_default(size=32))
+    assert "hello" in evaluation.tesseract_read(np.asarray(image), 7).lower()
