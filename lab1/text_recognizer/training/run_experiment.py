@@ -36,6 +36,21 @@ def run_experiment(
     `weights`, `model_config` (what `Model.load` reads), `training_curves`, and `deployed_to`
     with `deploy`. All paths are strings (the report is JSON).
     """
+    from text_recognizer import paths
+
+    run_dir = run_dir or paths.runs_dir() / f"{config.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    return train_and_evaluate(
+        config, run_dir, deploy, verbose,
+    )
+
+
+def train_and_evaluate(
+    config: ExperimentConfig,
+    run_dir: Path,
+    deploy: bool = False,
+    verbose: str | int = "auto",
+) -> dict[str, Any]:
+    """The work of `run_experiment`: data, model, training, test, saving into `run_dir`."""
     import keras
     import numpy as np
 

@@ -152,18 +152,21 @@ class Model:
         verbose: str | int = "auto",
         workers: int = 1,
         augment: bool = False,
+        batch_multiple: int = 1,
     ) -> dict[str, list[float]]:
         """Train on `dataset`'s train split, validating on its val split; return the history.
 
         With `augment`, training batches go through `self.augment_batch` first (validation
         batches never do).
+        With `batch_multiple=N` (data parallelism over N devices) every batch holds a multiple
+        of N examples.
         """
+        options: dict[str, Any] = {"workers": workers}
+        options["batch_multiple"] = batch_multiple
         self.compile(learning_rate)
         train_transform = self.augmented_batch_transform if augment else self.batch_transform
-        train = dataset.batches(
-            "train", batch_size, shuffle=True, transform=train_transform, workers=workers
-        )
-        val = dataset.batches("val", batch_size, transform=self.batch_transform, workers=workers)
+        train = dataset.batches("train", batch_size, shuffle=True, transform=train_transform, **options)
+        val = dataset.batches("val", batch_size, transform=self.batch_transform, **options)
         callbacks = [*self.epoch_callbacks(dataset), *(callbacks or [])]
         history = self.network.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks, verbose=verbose)
         return {key: [float(v) for v in values] for key, values in history.history.items()}

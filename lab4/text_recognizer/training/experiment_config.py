@@ -11,6 +11,9 @@ Example (`experiments/lab1_mlp.json`)::
       "network_args": {"layer_size": 512, "num_layers": 2, "dropout": 0.2},
       "train_args": {"batch_size": 256, "epochs": 10, "learning_rate": 0.001}
     }
+
+From Lab 4, `"distribution": {"devices": 2}` (or `"all"`) trains one model on several devices
+at once (`training/distribution.py`).
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ class ExperimentConfig:
     dataset_args: dict[str, Any] = field(default_factory=dict)
     network_args: dict[str, Any] = field(default_factory=dict)
     train_args: dict[str, Any] = field(default_factory=dict)
+    #: Data parallelism: `{"devices": N or "all", "per_device_batch": bool}`; None: one device.
+    distribution: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.name = self.name or f"{self.model}_{self.network}".lower()
@@ -56,7 +61,7 @@ class ExperimentConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain JSON-ready data."""
-        return {
+        data = {
             "name": self.name,
             "dataset": self.dataset,
             "dataset_args": self.dataset_args,
@@ -65,6 +70,9 @@ class ExperimentConfig:
             "network_args": self.network_args,
             "train_args": self.train_args,
         }
+        if self.distribution is not None:
+            data["distribution"] = self.distribution
+        return data
 
 
 def load_config(source: str | Path) -> ExperimentConfig:
@@ -88,6 +96,7 @@ def parse_config(data: Any, where: str = "the experiment config") -> ExperimentC
     if not isinstance(data, dict):
         raise ConfigError(f"{where} must be a JSON object ({{...}}), got {type(data).__name__}.")
     allowed = {"name", *REQUIRED_KEYS, "dataset_args", "network_args", "train_args"}
+    allowed.add("distribution")
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise ConfigError(f"{where} has unknown keys {unknown}; allowed keys: {sorted(allowed)}.")
@@ -111,7 +120,29 @@ def parse_config(data: Any, where: str = "the experiment config") -> ExperimentC
         )
     config = ExperimentConfig(**data)
     _check_train_args(config.train_args, where)
+    config.distribution = check_distribution(config.distribution, where)
     return config
+
+
+DISTRIBUTION_KEYS = ("devices", "per_device_batch")
+
+
+def check_distribution(spec: Any, where: str = "the experiment config") -> dict[str, Any] | None:
+    """Validate a config's `distribution` entry; the normalised dict (None: one device)."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        raise ConfigError(f'{where}: "distribution" must be an object such as {{"devices": 2}}, got {spec!r}.')
+    unknown = sorted(set(spec) - set(DISTRIBUTION_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown distribution keys {unknown}; allowed: {list(DISTRIBUTION_KEYS)}.")
+    devices = spec.get("devices", 1)
+    if devices != "all" and (isinstance(devices, bool) or not isinstance(devices, int) or devices < 1):
+        raise ConfigError(f'{where}: distribution.devices must be a positive whole number or "all", got {devices!r}.')
+    per_device = spec.get("per_device_batch", False)
+    if not isinstance(per_device, bool):
+        raise ConfigError(f"{where}: distribution.per_device_batch must be true or false, got {per_device!r}.")
+    return {"devices": devices, "per_device_batch": per_device}
 
 
 def _check_train_args(train_args: dict[str, Any], where: str) -> None:

@@ -21,6 +21,7 @@ import typer
 
 from text_recognizer.environment import configure_environment
 from text_recognizer.training.experiment_config import ConfigError, ExperimentConfig, load_config
+from text_recognizer.training.tracking import TrackedRun, tracked_run
 
 
 def run_experiment(
@@ -28,6 +29,10 @@ def run_experiment(
     run_dir: Path | None = None,
     deploy: bool = False,
     verbose: str | int = "auto",
+    tracking: bool = True,
+    group: str | None = None,
+    callbacks: list[Any] | None = None,
+    trial_id: str | None = None,
 ) -> dict[str, Any]:
     """Train the configured model, evaluate it on the test split and save it.
 
@@ -35,7 +40,32 @@ def run_experiment(
     time, samples per second, the data source, and where it saved things: `run_dir`,
     `weights`, `model_config` (what `Model.load` reads), `training_curves`, and `deployed_to`
     with `deploy`. All paths are strings (the report is JSON).
+
+    Every run is recorded in the run registry (`registry.RunRegistry`) and, unless `tracking`
+    is False, tracked in W&B (offline without an API key): `report["run_id"]` is the id in both.
+    `group` names the experiment group the run belongs to; `callbacks` are extra Keras callbacks
+    (a parallel trial's progress report); `trial_id` is the Ray Tune trial that runs it. A run
+    that raises, or whose loss becomes NaN, is recorded as failed and the error is raised again.
     """
+    from text_recognizer import paths
+
+    run_dir = run_dir or paths.runs_dir() / f"{config.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    return train_and_evaluate(
+        config, run_dir, deploy, verbose,
+        tracking=tracking, group=group, extra_callbacks=callbacks, trial_id=trial_id,
+    )
+
+
+@tracked_run
+def train_and_evaluate(
+    config: ExperimentConfig,
+    run_dir: Path,
+    deploy: bool = False,
+    verbose: str | int = "auto",
+    run: TrackedRun | None = None,
+    extra_callbacks: list[Any] | None = None,
+) -> dict[str, Any]:
+    """The work of `run_experiment`: data, model, training, test, saving into `run_dir`."""
     import keras
     import numpy as np
 
@@ -57,6 +87,9 @@ def run_experiment(
     model = get_model_class(config.model)(dataset.mapping, dataset.input_shape, config.network, config.network_args)
     train_args = config.train_args
     callbacks = []
+    # Tracking first, a parallel trial's progress report next; a NaN loss stops the training.
+    callbacks += [*(run.callbacks(model, dataset) if run is not None else []), *(extra_callbacks or []),
+                  keras.callbacks.TerminateOnNaN()]
     if train_args["early_stopping_patience"]:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=train_args["early_stopping_patience"], restore_best_weights=True

@@ -1,0 +1,85 @@
+"""Lab 4 exercise: expanding an experiment group into trial configs (`experiment_group.py`)."""
+
+import itertools
+import math
+
+import pytest
+
+from text_recognizer.training.experiment_config import ConfigError
+from text_recognizer.training.experiment_group import expand_group, load_group, set_dotted
+
+BASE = {"dataset": "emnist", "model": "CharacterModel", "network": "mlp",
+        "network_args": {"layer_size": 32, "num_layers": 1}, "train_args": {"epochs": 1}}
+
+
+def test_set_dotted_sets_nested_keys_on_a_copy():
+    changed = set_dotted(BASE, "train_args.learning_rate", 0.01)
+    assert changed["train_args"] == {"epochs": 1, "learning_rate": 0.01}
+    assert "learning_rate" not in BASE["train_args"]  # the input is unchanged
+    assert set_dotted(BASE, "name", "x")["name"] == "x"
+    assert set_dotted({}, "a.b.c", 1) == {"a": {"b": {"c": 1}}}
+    with pytest.raises(ValueError):
+        set_dotted({"name": "x"}, "name.first", 1)
+
+
+def test_list_group_sets_each_entry_over_the_base():
+    group = {"name": "sizes", "base": BASE, "configs": [
+        {"network_args.layer_size": 64}, {"network_args": {"num_layers": 3}, "train_args.epochs": 2}]}
+    trials = expand_group(group)
+    assert [t["name"] for t in trials] == ["sizes-000", "sizes-001"]
+    assert trials[0]["network_args"] == {"layer_size": 64, "num_layers": 1}
+    assert trials[1]["network_args"] == {"layer_size": 32, "num_layers": 3}  # merged, not replaced
+    assert trials[1]["train_args"] == {"epochs": 2}
+    assert BASE["network_args"]["layer_size"] == 32
+
+
+def test_grid_group_is_the_product_in_order():
+    sizes, rates = [16, 32, 64], [0.1, 0.01]
+    group = {"name": "g", "base": BASE, "search": {"method": "grid", "parameters": {
+        "network_args.layer_size": {"values": sizes}, "train_args.learning_rate": {"values": rates},
+        "network_args.dropout": {"value": 0.25}}}}
+    trials = expand_group(group)
+    got = [(t["network_args"]["layer_size"], t["train_args"]["learning_rate"]) for t in trials]
+    assert got == list(itertools.product(sizes, rates))
+    assert all(t["network_args"]["dropout"] == 0.25 and t["dataset"] == "emnist" for t in trials)
+    assert len({t["name"] for t in trials}) == 6
+
+
+def test_random_group_draws_within_the_ranges_reproducibly():
+    group = {"name": "r", "base": BASE, "search": {"method": "random", "num_trials": 40, "parameters": {
+        "train_args.learning_rate": {"min": 1e-4, "max": 1e-1, "distribution": "log_uniform_values"},
+        "network_args.num_layers": {"min": 1, "max": 3},
+        "network_args.dropout": {"min": 0.0, "max": 0.5},
+        "network_args.layer_size": {"values": [8, 16]}}}}
+    trials = expand_group(group, seed=1)
+    assert len(trials) == 40 and trials == expand_group(group, seed=1)
+    assert trials != expand_group(group, seed=2)
+    rates = [t["train_args"]["learning_rate"] for t in trials]
+    layers = [t["network_args"]["num_layers"] for t in trials]
+    assert all(1e-4 <= r <= 1e-1 for r in rates)
+    # Log-uniform: about as many rates below 1e-2.5 as above it (uniform would put ~97% above).
+    assert 8 <= sum(math.log10(r) < -2.5 for r in rates) <= 32
+    assert set(layers) == {1, 2, 3} and all(isinstance(n, int) for n in layers)
+    assert all(0.0 <= t["network_args"]["dropout"] <= 0.5 for t in trials)
+    assert {t["network_args"]["layer_size"] for t in trials} == {8, 16}
+
+
+def test_bayes_groups_have_no_fixed_list():
+    group = {"name": "b", "base": BASE, "search": {"method": "bayes", "num_trials": 3, "parameters": {
+        "train_args.learning_rate": {"min": 1e-4, "max": 1e-1}}}}
+    with pytest.raises(ValueError, match="(?i)optuna|bayes"):
+        expand_group(group)
+
+
+def test_load_group_reads_the_base_file_and_names_bad_keys(tmp_path):
+    (tmp_path / "base.json").write_text('{"dataset": "emnist", "model": "CharacterModel", "network": "mlp"}')
+    (tmp_path / "group.json").write_text('{"name": "g", "base": "base.json", "configs": [{"train_args.epochs": 2}]}')
+    group = load_group(tmp_path / "group.json")
+    assert group["base"]["network"] == "mlp" and group["metric"] == "val_loss" and group["mode"] == "min"
+    with pytest.raises(ConfigError, match="num_trials"):
+        load_group('{"name": "g", "base": {}, "search": {"method": "random", "parameters": {"a": {"values": [1]}}}}')
+    with pytest.raises(ConfigError, match="exactly one"):
+        load_group('{"name": "g", "base": {}}')
+    with pytest.raises(ConfigError, match="train_args"):  # a trial's bad key, named
+        load_group('{"name": "g", "base": {"dataset": "emnist", "model": "CharacterModel", "network": "mlp"}, '
+                   '"configs": [{"train_args.epoch": 2}]}')

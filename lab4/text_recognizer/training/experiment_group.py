@@ -1,0 +1,178 @@
+"""Experiment groups: several experiment configs run together, listed or searched.
+
+A group file is JSON. Either a **list** of configs, each merged over a base config::
+
+    {"name": "lab4_mlp_sizes", "base": "lab1_mlp_quick.json",
+     "configs": [{"network_args.layer_size": 64}, {"network_args.layer_size": 256}],
+     "metric": "val_loss", "mode": "min"}
+
+or a **search** over the base config (W&B's sweep vocabulary), with the keys of the nested
+config addressed as dotted paths::
+
+    {"name": "lab4_mlp_sweep", "base": "lab1_mlp_quick.json",
+     "search": {"method": "grid" | "random" | "bayes", "num_trials": 8,
+                "parameters": {"train_args.learning_rate": {"min": 1e-4, "max": 1e-2,
+                                                           "distribution": "log_uniform_values"},
+                               "network_args.layer_size": {"values": [64, 128, 256]}}},
+     "metric": "val_loss", "mode": "min", "early_stop_trials": false}
+
+A parameter is `{"value": v}` (fixed), `{"values": [...]}` (a choice), or `{"min": a, "max": b}`
+with `distribution` `uniform` (default for floats), `int_uniform` (default for integers) or
+`log_uniform_values`. Grid searches take only `value` / `values`. `base` is a config (an object)
+or the path of a config file, relative to the group file.
+
+`expand_group` turns a list, grid or random group into the trial configs to run; a Bayesian
+group has no fixed list (Optuna picks each trial from the results so far): `run_group` hands it
+to Ray Tune with `tune_search_space`.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from text_recognizer.training.experiment_config import ConfigError
+
+METHODS = ("grid", "random", "bayes")
+DISTRIBUTIONS = ("uniform", "int_uniform", "log_uniform_values")
+MODES = ("min", "max")
+GROUP_KEYS = {"name", "base", "configs", "search", "metric", "mode", "early_stop_trials", "description"}
+
+
+def set_dotted(config: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """A copy of `config` with the value at dotted path `key` set to `value`.
+
+    `set_dotted({"train_args": {"epochs": 3}}, "train_args.learning_rate", 0.01)` returns
+    `{"train_args": {"epochs": 3, "learning_rate": 0.01}}`; the input is left unchanged. Missing
+    intermediate objects are created; a key without dots sets a top-level entry.
+
+    Raises:
+        ValueError: when a part of the path that must hold an object holds something else
+            (`"name.first"` where `name` is a string).
+    """
+    raise NotImplementedError("Lab 4 exercise: implement set_dotted: A copy of `config` with the value at dotted path `key` set to `value`. See notebooks/lab4.ipynb.")
+
+
+def expand_group(group: dict[str, Any], seed: int = 0) -> list[dict[str, Any]]:
+    """The trial configs of a list, grid or random group, in order.
+
+    - list (`configs`): one trial per entry; each entry's keys (dotted paths, or nested objects
+      that are merged key by key) are set over a copy of `base`.
+    - grid (`search.method == "grid"`): one trial per combination of the parameters' values,
+      in `itertools.product` order (the first parameter changes slowest); `value` is a single value.
+    - random: `search.num_trials` trials, each parameter drawn independently with
+      `random.Random(seed)`: `values` uniformly, `min`/`max` by its `distribution`
+      (`uniform`; `int_uniform`, both ends included; `log_uniform_values`, uniform in log space).
+
+    Trial `i` (from 0) is named `f"{group['name']}-{i:03d}"`. `base` is already a config dict.
+
+    Raises:
+        ValueError: for a Bayesian group (Optuna picks its trials while it runs) or a malformed
+            parameter, saying which.
+    """
+    raise NotImplementedError("Lab 4 exercise: implement expand_group: The trial configs of a list, grid or random group, in order. See notebooks/lab4.ipynb.")
+
+
+def _default_distribution(low: Any, high: Any) -> str:
+    """W&B's rule: integers for integer bounds, otherwise uniform."""
+    return "int_uniform" if isinstance(low, int) and isinstance(high, int) else "uniform"
+
+
+def tune_search_space(group: dict[str, Any]) -> dict[str, Any]:
+    """The group's parameters as Ray Tune domains, keyed by their dotted paths (for Optuna)."""
+    from ray import tune
+
+    space: dict[str, Any] = {}
+    for key, spec in group["search"]["parameters"].items():
+        if "value" in spec:
+            space[key] = spec["value"]
+        elif "values" in spec:
+            space[key] = tune.choice(list(spec["values"]))
+        else:
+            low, high = spec["min"], spec["max"]
+            distribution = spec.get("distribution", _default_distribution(low, high))
+            if distribution == "int_uniform":
+                space[key] = tune.randint(int(low), int(high) + 1)  # Tune excludes the upper end
+            elif distribution == "log_uniform_values":
+                space[key] = tune.loguniform(low, high)
+            else:
+                space[key] = tune.uniform(low, high)
+    return space
+
+
+def load_group(source: str | Path) -> dict[str, Any]:
+    """Read and check a group file (or inline JSON); `base` comes back as a config dict.
+
+    Raises:
+        ConfigError: naming the file and the key that is wrong, and what it should be.
+    """
+    from text_recognizer.training.experiment_config import parse_config
+
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        text, where, folder = source, "the inline experiment group", Path.cwd()
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ConfigError(f"No experiment group file at {path}. Give a path such as "
+                              "experiments/lab4_mlp_sweep.json or inline JSON starting with '{'.")
+        text, where, folder = path.read_text(), str(path), path.parent
+    try:
+        group = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{where} is not valid JSON: {error.msg} at line {error.lineno}.") from None
+    if not isinstance(group, dict):
+        raise ConfigError(f"{where} must be a JSON object with 'name', 'base' and 'configs' or 'search'.")
+    unknown = sorted(set(group) - GROUP_KEYS)
+    if unknown:
+        raise ConfigError(f"{where} has unknown keys {unknown}; allowed: {sorted(GROUP_KEYS)}.")
+    if not isinstance(group.get("name"), str) or not group["name"]:
+        raise ConfigError(f"{where} needs a 'name' (a string): it names the group's runs.")
+    if ("configs" in group) == ("search" in group):
+        raise ConfigError(f"{where} needs exactly one of 'configs' (a list of configs) or 'search'.")
+    base = group.get("base", {})
+    if isinstance(base, str):
+        base = json.loads(_read_base(folder / base, where))
+    if not isinstance(base, dict):
+        raise ConfigError(f"{where}: 'base' must be a config object or the path of a config file.")
+    group = {**group, "base": base, "mode": group.get("mode", "min"), "metric": group.get("metric", "val_loss")}
+    if group["mode"] not in MODES:
+        raise ConfigError(f"{where}: 'mode' must be 'min' or 'max', got {group['mode']!r}.")
+    if "configs" in group and not (isinstance(group["configs"], list) and group["configs"]
+                                   and all(isinstance(c, dict) for c in group["configs"])):
+        raise ConfigError(f"{where}: 'configs' must be a non-empty list of objects.")
+    if "search" in group:
+        _check_search(group["search"], where)
+    trials = [] if group.get("search", {}).get("method") == "bayes" else expand_group(group)
+    for trial in trials[:1] or [{**base, "name": group["name"]}]:
+        parse_config(trial, f"{where} (trial {trial['name']})")  # names the bad key of a bad trial
+    return group
+
+
+def _read_base(path: Path, where: str) -> str:
+    if not path.is_file():
+        raise ConfigError(f"{where}: base config {path} does not exist (paths are relative to the group file).")
+    return path.read_text()
+
+
+def _check_search(search: Any, where: str) -> None:
+    if not isinstance(search, dict) or search.get("method") not in METHODS:
+        raise ConfigError(f"{where}: 'search.method' must be one of {list(METHODS)}.")
+    parameters = search.get("parameters")
+    if not isinstance(parameters, dict) or not parameters:
+        raise ConfigError(f"{where}: 'search.parameters' must map dotted keys to {{'values': [...]}} "
+                          "or {'min': ..., 'max': ...}.")
+    for key, spec in parameters.items():
+        if not isinstance(spec, dict) or not ({"value", "values"} & set(spec) or {"min", "max"} <= set(spec)):
+            raise ConfigError(f"{where}: parameter {key!r} needs 'value', 'values', or 'min' and 'max'.")
+        if spec.get("distribution", "uniform") not in DISTRIBUTIONS:
+            raise ConfigError(f"{where}: parameter {key!r}: distribution must be one of {list(DISTRIBUTIONS)}.")
+        if search["method"] == "grid" and not {"value", "values"} & set(spec):
+            raise ConfigError(f"{where}: grid parameter {key!r} needs 'values' (ranges are for random and bayes).")
+    if search["method"] != "grid":
+        trials = search.get("num_trials")
+        if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
+            raise ConfigError(f"{where}: a {search['method']} search needs 'num_trials', a positive integer.")

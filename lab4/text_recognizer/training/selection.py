@@ -1,0 +1,39 @@
+"""Choosing the best run of a group from its run records.
+
+A run record is a dict as the run registry stores it (`registry.RunRegistry.runs`)::
+
+    {"run_id": "3kq9x2ab", "name": "lab4_mlp_sweep-002", "group": "lab4_mlp_sweep",
+     "status": "finished", "started_at": "2026-12-02T15:04:11.52+00:00",
+     "metrics": {"val_loss": 0.71, "test_accuracy": 0.78, ...}, ...}
+
+`status` is "running", "finished", "failed" (an exception, a NaN loss, a killed trial) or
+"stopped" (ended early by the sweep's scheduler). `started_at` is an ISO 8601 time: comparing
+the strings compares the times.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def select_best_run(records: list[dict[str, Any]], metric: str, mode: str = "min") -> dict[str, Any] | None:
+    """The best finished run of `records` by `metrics[metric]`, or None when no run qualifies.
+
+    - Only runs whose `status` is "finished" compete; a run whose metric is missing, not a
+      number (None, a string, a bool) or not finite (NaN, infinity) never wins.
+    - `mode` "min": the smallest value wins; "max": the largest.
+    - Ties go to the earlier run: the smaller `started_at`, then the earlier place in `records`.
+
+    Returns the winning record itself (not a copy).
+
+    Raises:
+        ValueError: when `mode` is neither "min" nor "max".
+    """
+    raise NotImplementedError("Lab 4 exercise: implement select_best_run: The best finished run of `records` by `metrics[metric]`, or None when no run qualifies. See notebooks/lab4.ipynb.")
+
+
+def is_better(value: float, than: float | None, mode: str) -> bool:
+    """Whether metric `value` beats `than` under `mode` (anything beats a missing value)."""
+    if than is None:
+        return True
+    return value < than if mode == "min" else value > than

@@ -1,0 +1,274 @@
+"""Experiment tracking with Weights & Biases, offline unless you have logged in.
+
+`run_experiment` starts one W&B run per training and logs through Keras callbacks:
+
+- the experiment config, and W&B's own system figures (CPU, memory, GPU);
+- per-epoch metrics and the learning rate (`wandb.integration.keras.WandbMetricsLogger`);
+- sample predictions as an image table at the end of training (`SamplePredictions`);
+- the test metrics as the run's summary, and the saved weights as a `model` artifact.
+
+Where runs go:
+
+- `wandb login` done (or `WANDB_API_KEY` set): online, to your W&B project (`WANDB_PROJECT`,
+  default "text-recognizer");
+- no API key: **offline**, into `<run folder>/wandb/offline-run-*`; nothing prompts or waits
+  for a network. `wandb sync <that folder>` uploads it later;
+- `--no-tracking` (or `WANDB_MODE=disabled`): no W&B at all.
+
+Tracking never fails a training: if W&B cannot start, the run goes on untracked with a warning.
+"""
+
+from __future__ import annotations
+
+import functools
+import netrc
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+PROJECT = "text-recognizer"
+SAMPLES = 16
+
+
+def has_api_key() -> bool:
+    """Whether W&B credentials are configured: `WANDB_API_KEY`, or a `wandb login` entry in ~/.netrc."""
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    host = urlparse(os.environ.get("WANDB_BASE_URL", "https://api.wandb.ai")).hostname or "api.wandb.ai"
+    try:
+        return netrc.netrc(os.environ.get("NETRC")).authenticators(host) is not None
+    except (OSError, netrc.NetrcParseError):
+        return False
+
+
+def wandb_mode(enabled: bool = True) -> str:
+    """"disabled", "online" or "offline": what this run's tracking will do.
+
+    Off when `enabled` is False or `WANDB_MODE=disabled`; online only with an API key (a
+    `WANDB_MODE=online` without one would prompt for a key, so it is offline too); offline otherwise.
+    """
+    requested = os.environ.get("WANDB_MODE", "").lower()
+    if not enabled or requested in ("disabled", "off"):
+        return "disabled"
+    if requested in ("offline", "dryrun"):
+        return "offline"
+    return "online" if has_api_key() else "offline"
+
+
+class Tracker:
+    """One training's W&B run, or a stand-in that does nothing when tracking is off or failed."""
+
+    def __init__(self, run: Any = None, mode: str = "disabled") -> None:
+        self.run = run
+        self.mode = mode if run is not None else "disabled"
+
+    @classmethod
+    def start(cls, config: dict[str, Any], run_id: str, run_dir: Path, group: str | None = None,
+              enabled: bool = True) -> Tracker:
+        """Start the W&B run `run_id` (same id as the registry's), or a disabled tracker."""
+        mode = wandb_mode(enabled)
+        if mode == "disabled":
+            return cls()
+        try:
+            import wandb
+
+            run_dir.mkdir(parents=True, exist_ok=True)
+            run = wandb.init(
+                project=os.environ.get("WANDB_PROJECT", PROJECT), id=run_id, name=config.get("name"), group=group,
+                job_type="train", config=config, dir=run_dir, mode=mode, reinit="finish_previous",
+                settings=wandb.Settings(silent=True, console="off", init_timeout=60),
+            )
+        except Exception as error:  # noqa: BLE001 - tracking never stops a training
+            warnings.warn(f"W&B could not start ({error}); training goes on untracked.", stacklevel=2)
+            return cls()
+        where = run.url if mode == "online" else f"offline in {Path(run.dir).parent} (upload: wandb sync)"
+        print(f"W&B run {run_id}: {where}", file=sys.stderr)
+        return cls(run, mode)
+
+    @property
+    def url(self) -> str | None:
+        """The run's page (online runs only)."""
+        return self.run.url if self.run is not None and self.mode == "online" else None
+
+    @property
+    def directory(self) -> str | None:
+        """Where W&B writes the run's files (an offline run's folder to `wandb sync`)."""
+        return str(Path(self.run.dir).parent) if self.run is not None else None
+
+    def callbacks(self, model: Any, dataset: Any) -> list[Any]:
+        """The Keras callbacks that log this training: metrics and learning rate, sample predictions."""
+        import keras
+
+        if self.run is None:
+            return []
+        callbacks: list[keras.callbacks.Callback] = [sample_predictions(self, model, dataset)]
+        if keras.backend.backend() == "tensorflow":  # W&B's logger reads the learning rate with TensorFlow
+            from wandb.integration.keras import WandbMetricsLogger
+
+            callbacks.insert(0, WandbMetricsLogger(log_freq="epoch"))
+        else:
+            callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: self.log(
+                {**{f"epoch/{k}": v for k, v in (logs or {}).items()}, "epoch/epoch": epoch})))
+        return callbacks
+
+    def log(self, data: dict[str, Any]) -> None:
+        """`wandb.log`, never raising."""
+        self._safely(lambda: self.run.log(data))
+
+    def summarize(self, metrics: dict[str, Any]) -> None:
+        """Put the final figures in the run's summary (what W&B's run table shows)."""
+        self._safely(lambda: self.run.summary.update(metrics))
+
+    def log_weights(self, name: str, files: list[Path]) -> None:
+        """Store the saved weights and their config as a `model` artifact of the run."""
+        import wandb
+
+        def log() -> None:
+            artifact = wandb.Artifact(name.replace("/", "-"), type="model")
+            for path in files:
+                artifact.add_file(str(path))
+            self.run.log_artifact(artifact)
+
+        self._safely(log)
+
+    def finish(self, failed: bool = False) -> None:
+        """End the run (exit code 1 marks it failed in W&B)."""
+        self._safely(lambda: self.run.finish(exit_code=1 if failed else 0))
+        self.run = None
+
+    def _safely(self, action: Any) -> None:
+        if self.run is None:
+            return
+        try:
+            action()
+        except Exception as error:  # noqa: BLE001 - tracking never stops a training
+            warnings.warn(f"W&B logging failed ({error}); the training goes on.", stacklevel=3)
+
+
+def sample_predictions(tracker: Tracker, model: Any, dataset: Any, count: int = SAMPLES) -> Any:
+    """A Keras callback that logs, at the end of training, a table of validation images with
+    their label and the model's prediction (a character, or a line's text)."""
+    import keras
+    import wandb
+
+    from text_recognizer.data.character_mapping import indices_to_text
+
+    def table() -> Any:
+        rows = []
+        for image, label in zip(dataset.x_val[:count], dataset.y_val[:count], strict=True):
+            text, confidence = model.predict_on_image(image)
+            truth = indices_to_text(np.atleast_1d(label), model.mapping)
+            rows.append([wandb.Image(image), truth, text, round(float(confidence), 4), text == truth])
+        return wandb.Table(columns=["image", "label", "prediction", "confidence", "right"], data=rows)
+
+    def log_table(logs: dict[str, Any] | None = None) -> None:
+        try:
+            tracker.log({"samples/validation": table()})
+        except Exception as error:  # noqa: BLE001 - tracking never stops a training
+            warnings.warn(f"could not log sample predictions ({error}).", stacklevel=2)
+
+    return keras.callbacks.LambdaCallback(on_train_end=log_table)
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite: the run is recorded as failed."""
+
+
+class TrackedRun:
+    """One run as the registry and W&B see it; `run_experiment` uses it as a context manager.
+
+    Entering records the run as "running" (with its W&B run of the same id); leaving through an
+    exception records it as "failed" with the error; `finish(report)` records the metrics.
+    """
+
+    def __init__(self, registry: Any, run_id: str, tracker: Tracker) -> None:
+        self.registry, self.run_id, self.tracker = registry, run_id, tracker
+        self.finished = False
+
+    @classmethod
+    def start(cls, config: dict[str, Any], run_dir: Path, group: str | None = None, tracking: bool = True,
+              trial_id: str | None = None, registry: Any = None) -> TrackedRun:
+        """Record the run in the registry and start its W&B run."""
+        from text_recognizer.training.registry import RunRegistry, new_run_id
+
+        registry = registry or RunRegistry()
+        run_id = new_run_id()
+        tracker = Tracker.start(config, run_id, run_dir, group=group, enabled=tracking)
+        registry.start(config["name"], config, group=group, run_id=run_id, run_dir=str(run_dir), trial_id=trial_id,
+                       wandb_run_id=run_id if tracker.run is not None else None, wandb_mode=tracker.mode,
+                       wandb_url=tracker.url)
+        return cls(registry, run_id, tracker)
+
+    def __enter__(self) -> TrackedRun:
+        return self
+
+    def __exit__(self, kind: Any, error: BaseException | None, _traceback: Any) -> None:
+        if error is not None and not self.finished:
+            self.registry.fail(self.run_id, f"{type(error).__name__}: {error}")
+        self.tracker.finish(failed=error is not None)
+
+    def callbacks(self, model: Any, dataset: Any) -> list[Any]:
+        """The Keras callbacks of the W&B run."""
+        return self.tracker.callbacks(model, dataset)
+
+    def finish(self, report: dict[str, Any]) -> None:
+        """Record a finished run's metrics and weights (a NaN loss raises `TrainingDiverged`)."""
+        report["run_id"] = self.run_id
+        metrics = run_metrics(report)
+        if not np.isfinite(metrics.get("loss", np.nan)):
+            raise TrainingDiverged(f"the training loss became {metrics.get('loss', np.nan)} before an epoch ended "
+                                   "(try a smaller learning_rate)")
+        self.tracker.summarize(metrics)
+        self.tracker.log_weights(f"{report['experiment']}-{self.run_id}", [Path(report["weights"]),
+                                                                             Path(report["model_config"])])
+        self.registry.finish(self.run_id, metrics, weights=report["weights"], model_config=report["model_config"],
+                             data_source=report["data_source"])
+        self.finished = True
+
+
+def tracked_run(train: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Decorate `train(config, run_dir, ..., run=None)` so that each call is a `TrackedRun`.
+
+    The decorated function takes `tracking`, `group` and `trial_id` besides its own arguments,
+    and passes the run on as `run=`: it returns the report with `run_id`, or raises with the run
+    recorded as failed.
+    """
+
+    @functools.wraps(train)
+    def tracked(config: Any, run_dir: Path, *args: Any, tracking: bool = True, group: str | None = None,
+                trial_id: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        with TrackedRun.start(config.to_dict(), run_dir, group=group, tracking=tracking, trial_id=trial_id) as run:
+            report = train(config, run_dir, *args, run=run, **kwargs)
+            run.finish(report)
+        return report
+
+    return tracked
+
+
+def run_metrics(report: dict[str, Any]) -> dict[str, float]:
+    """The figures of a run's report that selection compares, flat and numeric.
+
+    `test_<name>` for every number of the test metrics; from the epoch with the lowest
+    validation loss, `val_<name>` of each validation metric; `loss`, the last training loss;
+    `epochs_run`, `train_seconds`.
+    """
+    import json
+
+    history = json.loads((Path(report["run_dir"]) / "history.json").read_text())
+    metrics = {f"test_{k}": float(v) for k, v in report["test"].items()
+               if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "num_samples"}
+    losses = history.get("val_loss") or []
+    finite = [i for i, value in enumerate(losses) if np.isfinite(value)]
+    if finite:
+        best = min(finite, key=lambda i: losses[i])
+        metrics.update({k: float(v[best]) for k, v in history.items() if k.startswith("val_") and len(v) > best})
+    if history.get("loss"):
+        metrics["loss"] = float(history["loss"][-1])
+    metrics.update(epochs_run=float(report["epochs_run"]), train_seconds=float(report["train_seconds"]))
+    return metrics
