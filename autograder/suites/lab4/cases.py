@@ -87,7 +87,7 @@ def grid_groups(seed: int) -> list[dict]:
 
 def random_group(seed: int) -> dict:
     rng = np.random.default_rng([seed, 45])
-    low = float(10 ** -rng.integers(5, 7))
+    low = 10.0 ** -int(rng.integers(5, 7))
     return {"name": f"rand_{rng.choice(WORDS)}", "base": base_config(rng), "search": {
         "method": "random", "num_trials": 60, "parameters": {
             "train.rate": {"min": low, "max": low * 1e4, "distribution": "log_uniform_values"},
