@@ -27,6 +27,8 @@ EXERCISES = {
     4: (["tests/test_experiment_group.py", "tests/test_run_selection.py", "tests/test_trial_device.py"],
         {"text_recognizer/training/experiment_group.py", "text_recognizer/training/selection.py",
          "text_recognizer/training/devices.py"}),
+    5: (["tests/test_line_augmentation.py", "tests/test_line_boxes.py"],
+        {"text_recognizer/data/line_augmentation.py", "text_recognizer/models/line_boxes.py"}),
 }
 
 

@@ -22,12 +22,17 @@ QUICK_DATASET_ARGS: dict[str, dict[str, Any]] = {
     "emnist": {"source": "substitute", **_TINY_CHARACTERS},
     "emnist_lines": {"source": "substitute", "num_train": 64, "num_val": 16, "num_test": 16,
                      "symbols_per_class": 3, "char_args": _TINY_CHARACTERS},
+    "iam_lines": {"source": "substitute", "width": 256, "max_length": 24, "num_train": 48, "num_val": 10,
+                  "num_test": 14},
+    "iam_pages": {"size": 64, "num_train": 8, "num_val": 2, "num_test": 4},
 }
 """Quick mode: the tiny offline data each dataset is built from."""
 QUICK_NETWORK_ARGS: dict[str, dict[str, Any]] = {
     "mlp": {"layer_size": 32},
     "lenet": {"conv_dim": 4, "fc_dim": 16},
     "line_lstm_ctc": {"conv_dim": 4, "fc_dim": 16, "lstm_dim": 16},
+    "line_crnn": {"conv_dims": [4, 8, 8, 8], "lstm_dim": 16, "lstm_layers": 1},
+    "line_detector": {"filters": [4, 8, 8, 8], "dilation_rates": [2]},
 }
 """Quick mode: smaller networks (those not named keep their size)."""
 QUICK_TRAIN_ARGS = {"epochs": 1, "batch_size": 16}
