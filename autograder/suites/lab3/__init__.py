@@ -7,8 +7,8 @@
 | ctc_decode_logits: greedy text / confidence | 10 + 5 | per line of parent-built logits (repeats, blanks, a grader mapping): collapsed best path, product of best-step probabilities |
 | ctc_decode_logits: beam-search text / confidence | 10 + 5 | per line: the text, and a confidence between the best path's and the text's exact probability |
 | line_lstm_ctc: keras.Model / layers and logits / shape | 5 + 10 + 5 | reported weights loaded into the reference network in the parent reproduce the reported logits |
-| Deployed predictor: support lines | 10 | CER below 0.2 on solutions/tests/support/emnist_lines |
-| Deployed predictor: hidden lines | 15 | CER on the public half of the hidden lines: full marks up to `CER_TARGET`, zero at `CER_ZERO` |
+| Deployed predictor: support lines | 10 | CER below 0.2 on seeded copies of solutions/tests/support/emnist_lines |
+| Deployed predictor: hidden lines | 15 | CER on the public half of the hidden lines, read line by line through the student's predictor: full marks up to `CER_TARGET`, zero from the best constant answer's CER |
 
 The leaderboard ranks the hidden lines' CER (public half; the private half for the final ranking),
 lower is better. The parent's numpy CTC is `ctc_reference.py`; the hidden lines, `hidden_set.py`.
