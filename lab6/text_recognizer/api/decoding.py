@@ -82,6 +82,8 @@ def read_json_body(request: Request) -> dict[str, Any]:
         body = json.loads(data)
     except (UnicodeDecodeError, ValueError) as error:
         raise ApiError(400, "invalid_json", f"The body is not valid JSON ({str(error)[:120]}).") from None
+    except RecursionError:  # found by the fuzz test: [[[[...]]]] 100,000 deep
+        raise ApiError(400, "invalid_json", 'The JSON is nested too deeply: send {"image": "<base64>"}.') from None
     if not isinstance(body, dict) or not isinstance(body.get("image"), str):
         raise ApiError(400, "missing_image",
                        'The JSON body must be an object with a string field "image" (base64 or a data URL).')

@@ -56,6 +56,7 @@ CASES = {
     "wrong content type": (LINE, "text/plain", 415, "unsupported_media_type"),
     "form-encoded": (b"image=abc", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
     "no content type": (LINE, None, 415, "unsupported_media_type"),
+    "deeply nested JSON": (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "invalid_json"),
     "invalid UTF-8 JSON": (b'{"image": "\xff\xfe"}', "application/json", 400, "invalid_json"),
 }
 

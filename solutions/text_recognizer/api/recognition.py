@@ -103,8 +103,9 @@ class Recognizer:
                 if detector is not None and Path(detector).is_file():
                     models["page"] = model_provenance(Path(detector))
             except Exception as error:  # noqa: BLE001 - a broken page model must not stop line reading
-                reason = f"the page predictor could not be loaded ({type(error).__name__}: {str(error)[:200]})"
-                logger.warning("page reading disabled: %s", reason)
+                # The client hears what failed; the log (for the operator) also hears where.
+                reason = f"the page predictor could not be loaded ({type(error).__name__}; see the server's log)"
+                logger.warning("page reading disabled: %s: %s", type(error).__name__, error)
         return cls(line, page, models, reason)
 
     @property

