@@ -2,19 +2,19 @@
 
 | test | points | hidden inputs, checked in the parent against the reference package |
 |---|---|---|
-| set_dotted | 10 | configs and dotted keys; a path through a non-object raises ValueError |
-| expand_group: list groups | 15 | bases and entries (dotted and nested keys): equal trial configs, in order |
-| expand_group: grid groups | 15 | values and single values: every combination, `itertools.product` order |
-| expand_group: random groups | 15 | ranges: count, names, types, bounds, every choice, per-seed, log spread |
-| expand_group: Bayesian groups | 5 | raise ValueError (Optuna picks their trials) |
-| select_best_run: direction | 10 | finished runs, min and max: the reference's winner |
-| select_best_run: never win | 15 | better values on failed / stopped / NaN / missing-metric runs |
-| select_best_run: ties, None, mode | 10 | earlier run wins a tie; None when none qualifies; bad mode raises |
-| trial_resources | 10 | core counts with and without a GPU; no trial without a core |
-| trial_environment | 15 | GPU ids and cores: `CUDA_VISIBLE_DEVICES` (empty for none), thread pools |
+| set_dotted | 8 | configs and dotted keys; a path through a non-object raises ValueError |
+| expand_group: list groups | 12 | bases and entries (dotted and nested keys): equal trial configs, in order |
+| expand_group: grid groups | 12 | values and single values: every combination, `itertools.product` order |
+| expand_group: random groups | 12 | ranges: count, names, types, bounds, every choice, per-seed, log spread |
+| expand_group: Bayesian groups | 4 | raise ValueError (Optuna picks their trials) |
+| select_best_run: direction | 8 | finished runs, min and max: the reference's winner |
+| select_best_run: never win | 12 | better values on failed / stopped / NaN / missing-metric runs |
+| select_best_run: ties, None, mode | 8 | earlier run wins a tie; None when none qualifies; bad mode raises |
+| trial_resources | 8 | core counts with and without a GPU; no trial without a core |
+| trial_environment | 8 | GPU ids and cores: `CUDA_VISIBLE_DEVICES` (empty for none), thread pools |
 | Notebook cells | 8 | the notebook's autograded cells (nbgrader) |
 
-No leaderboard: Lab 4 trains no model of its own to rank (its sweeps train Lab 1's MLP).
+100 points in all. No leaderboard: Lab 4 trains no model of its own to rank (its sweeps train Lab 1's MLP).
 """
 
 TITLE = "Lab 4: experiment management"

@@ -1,0 +1,73 @@
+"""Lab 4: the honest solution gets full marks, the stubbed lab zero, and answers that ignore the
+rules (a naive `min` over every run) lose the tests of those rules."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import pytest
+
+from autograder.grading import catalogue
+from autograder.labs import write_lab
+from autograder.results import validate_results
+from autograder.tests.conftest import TEST_LIMITS
+from autograder.tests.hostile import append
+
+LIMITS = dataclasses.replace(TEST_LIMITS, timeout_scale=0.5)
+NAIVE_SELECTION = '''
+
+def select_best_run(records, metric, mode="min"):
+    """A naive min / max over every run: failed runs and NaN can win."""
+    pick = min if mode == "min" else max
+    return pick(records, key=lambda record: record["metrics"].get(metric, 0)) if records else None
+'''
+
+
+def points(graded, prefix: str) -> tuple[float, float]:
+    tests = [t for t in graded.results["tests"] if t["name"].startswith(prefix)]
+    return sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
+
+
+@pytest.fixture(scope="module")
+def graded(sandbox_ok, tmp_path_factory, grade_submission):
+    root = tmp_path_factory.mktemp("lab4")
+    sources = {"honest": write_lab(4, root / "honest", solved=True),
+               "stub": write_lab(4, root / "stub", solved=False, prefer_committed=False)}
+    naive = root / "naive"
+    shutil.copytree(sources["honest"], naive)
+    selection = naive / "text_recognizer" / "training" / "selection.py"
+    selection.write_text(append(NAIVE_SELECTION)(selection.read_text()))
+    sources["naive"] = naive
+    cache = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = grade_submission(sources[name], student=name, lab=4, limits=LIMITS)
+        return cache[name]
+
+    return get
+
+
+def test_lab4_honest_solution_scores_full_marks(graded):
+    honest = graded("honest")
+    failures = [(t["name"], t["score"], t["output"][:300]) for t in honest.results["tests"]
+                if t["score"] != t["max_score"]]
+    assert honest.results["score"] == pytest.approx(sum(t["max_score"] for t in honest.results["tests"])), failures
+    assert honest.results["score"] > 0
+    assert validate_results(honest.results) == []
+    assert sum(t["max_score"] for t in honest.results["tests"]) == sum(row["max_score"] for row in catalogue(4))
+    assert not honest.results.get("leaderboard")
+
+
+def test_lab4_stubbed_lab_scores_zero(graded):
+    stub = graded("stub")
+    assert stub.results["score"] == 0
+    assert "NotImplementedError" in stub.test("expand_group: list groups")["output"] or \
+        "NotImplementedError" in stub.test("trial_resources:")["output"]
+
+
+def test_lab4_naive_selection_loses_the_rules_it_ignores(graded):
+    naive = graded("naive")
+    assert points(naive, "select_best_run: failed")[0] == 0
+    assert points(naive, "expand_group:") == points(graded("honest"), "expand_group:")
