@@ -254,7 +254,26 @@ def character_model(mapping: list[str], weights: list[np.ndarray], input_shape=(
         return model
 
 
-RECIPES: dict[str, Callable] = {"character_model": character_model}
+def seeded_line_augmentation(seed: int) -> object:
+    """Lab 5: the student's augmentation functions, each called with a generator seeded here.
+
+    `on=("seeded_line_augmentation", {"seed": s})` with target "random_slant" calls
+    `random_slant(images, np.random.default_rng(s), **kwargs)` (a Generator cannot be sent).
+    """
+    import importlib
+    from types import SimpleNamespace
+
+    module = importlib.import_module("text_recognizer.data.line_augmentation")
+    names = ("random_slant", "random_scale", "random_stroke_width", "random_contrast_noise", "augment_lines")
+
+    def seeded(name: str) -> Callable:
+        return lambda images, **kwargs: getattr(module, name)(images, np.random.default_rng(seed), **kwargs)
+
+    return SimpleNamespace(**{name: seeded(name) for name in names})
+
+
+RECIPES: dict[str, Callable] = {"character_model": character_model,
+                                "seeded_line_augmentation": seeded_line_augmentation}
 
 
 def build(recipe: str, args: dict) -> object:

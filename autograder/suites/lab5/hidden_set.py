@@ -1,0 +1,61 @@
+"""Lab 5's hidden set: pages written by the grader's writers, public and private halves.
+
+Built once per installation into `<state>/lab5/hidden_pages.npz` (0600) with the reference
+package's page renderer, the writers of `GRADER_WRITERS` (no student trains or selects on them)
+and this installation's secret seed. Only the images enter the sandbox; texts stay in the parent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from autograder.paths import ensure_private_dir
+from autograder.reference import reference_module
+
+VERSION = 1
+NUM_PAGES = 24
+
+
+@dataclass(frozen=True)
+class HiddenPages:
+    images: np.ndarray  # uint8 (N, 384, 384), dark ink on light paper
+    texts: list[str]  # each page's lines joined by newlines
+    public: np.ndarray
+
+
+def hidden_pages_path(state_dir: Path) -> Path:
+    return state_dir / "lab5" / "hidden_pages.npz"
+
+
+def load_or_build(state_dir: Path, seed: int) -> HiddenPages:
+    path = hidden_pages_path(state_dir)
+    meta_path = path.with_suffix(".json")
+    recipe = [VERSION, NUM_PAGES]
+    if path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if meta.get("seed") == seed and meta.get("recipe") == recipe:
+            with np.load(path, allow_pickle=False) as data:
+                return HiddenPages(data["images"], list(meta["texts"]), data["public"])
+    hidden = build(seed)
+    ensure_private_dir(path.parent)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+        np.savez(file, images=hidden.images, public=hidden.public)
+    meta_path.write_text(json.dumps({"seed": seed, "recipe": recipe, "texts": hidden.texts}, indent=1))
+    meta_path.chmod(0o600)
+    return hidden
+
+
+def build(seed: int) -> HiddenPages:
+    """Render the pages (about a second each) with the reference package."""
+    pages_module = reference_module("text_recognizer.data.iam_pages")
+    pages = pages_module.render_pages("grader", NUM_PAGES, seed=seed % (2**31))
+    images = np.stack([page.image for page in pages]).astype(np.uint8)
+    texts = ["\n".join(page.texts) for page in pages]
+    public = np.zeros(len(texts), dtype=bool)
+    public[: len(texts) // 2] = True
+    return HiddenPages(images, texts, public)
