@@ -272,8 +272,38 @@ def seeded_line_augmentation(seed: int) -> object:
     return SimpleNamespace(**{name: seeded(name) for name in names})
 
 
+#: The student's Flask app, built once per runner (building it loads their models).
+_API_APPS: dict[str, object] = {}
+
+
+class ApiClient:
+    """The student's prediction service (`text_recognizer.api.app:create_app`) behind Flask's test
+    client, driven by plain request descriptions from the parent (there is no network here)."""
+
+    def __init__(self) -> None:
+        if "app" not in _API_APPS:
+            from text_recognizer.api.app import create_app
+
+            _API_APPS["app"] = create_app()
+        self.client = _API_APPS["app"].test_client()
+
+    def send(self, request: dict):
+        """One request: `method`, `path`, `content_type`, `body` (a file path or None) and, for a
+        multipart form, `field` (the body's form field) and `form` (other fields)."""
+        body = Path(request["body"]).read_bytes() if request.get("body") else b""
+        if request.get("field"):
+            import io
+
+            data = {**request.get("form", {}), request["field"]: (io.BytesIO(body), "upload.png")}
+            return self.client.open(request["path"], method=request["method"], data=data,
+                                    content_type="multipart/form-data")
+        headers = {"Content-Type": request["content_type"]} if request.get("content_type") else {}
+        return self.client.open(request["path"], method=request["method"], data=body, headers=headers)
+
+
 RECIPES: dict[str, Callable] = {"character_model": character_model,
-                                "seeded_line_augmentation": seeded_line_augmentation}
+                                "seeded_line_augmentation": seeded_line_augmentation,
+                                "api_client": ApiClient}
 
 
 def build(recipe: str, args: dict) -> object:

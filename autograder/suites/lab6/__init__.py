@@ -1,0 +1,21 @@
+"""Lab 6's hidden suite: the `POST /v1/predict` route, driven through Flask's test client.
+
+Inside the sandbox, the grader's `api_client` recipe (`sandbox/observers.py`) builds the
+student's app once (`text_recognizer.api.app:create_app`) and sends it the parent's requests;
+the `http_response` observer reports status, headers and JSON. The parent decides every score.
+
+| test | points | how it is checked (in the parent, from plain data) |
+|---|---|---|
+| predict: raw image body | 15 | hidden lines as PNG bodies: 200, the answer's form, CER vs hidden texts |
+| predict: multipart upload | 15 | the same as `image` form fields, with a `kind` field |
+| predict: JSON base64 and data URL | 15 | the same as base64 and as data URLs |
+| predict: kind | 10 | line -> "line"; unknown -> 400; page -> 501 (200 with a page predictor) |
+| predict: bad input | 25 | 8 bad requests (empty, not an image, truncated, bomb, JSON, base64, type) |
+| predict: still answers after bad input | 10 | a hidden line after every bad request is still read |
+| predict: timing and provenance | 10 | `time_ms` >= `predict_ms` > 0, `model` named, `image` size |
+
+The hidden lines are Lab 3's (`suites/lab3/hidden_set.py`, built with the secret seed): their
+images go into the sandbox, their texts never do. No leaderboard: Lab 6 deploys no model of its own.
+"""
+
+TITLE = "Lab 6: the prediction service"

@@ -1,0 +1,45 @@
+"""Lab 6: the honest solution gets full marks, the stubbed lab zero (its route raises
+NotImplementedError, so every request answers 500)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from autograder.grading import catalogue
+from autograder.labs import write_lab
+from autograder.results import validate_results
+from autograder.tests.conftest import TEST_LIMITS
+
+LIMITS = dataclasses.replace(TEST_LIMITS, timeout_scale=0.5)
+
+
+@pytest.fixture(scope="module")
+def graded(sandbox_ok, tmp_path_factory, grade_submission):
+    root = tmp_path_factory.mktemp("lab6")
+    sources = {"honest": write_lab(6, root / "honest", solved=True),
+               "stub": write_lab(6, root / "stub", solved=False, prefer_committed=False)}
+    cache = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = grade_submission(sources[name], student=name, lab=6, limits=LIMITS)
+        return cache[name]
+
+    return get
+
+
+def test_lab6_honest_solution_scores_full_marks(graded):
+    honest = graded("honest")
+    failures = [(t["name"], t["score"], t["output"][:300]) for t in honest.results["tests"]
+                if t["score"] != t["max_score"]]
+    assert honest.results["score"] == pytest.approx(sum(t["max_score"] for t in honest.results["tests"])), failures
+    assert honest.results["score"] > 0
+    assert validate_results(honest.results) == []
+    assert sum(t["max_score"] for t in honest.results["tests"]) == sum(row["max_score"] for row in catalogue(6))
+
+
+def test_lab6_stubbed_lab_scores_zero(graded):
+    stub = graded("stub")
+    assert stub.results["score"] == 0, [(t["name"], t["score"]) for t in stub.results["tests"] if t["score"]]
