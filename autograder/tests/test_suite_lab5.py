@@ -1,0 +1,43 @@
+"""Lab 5: the honest solution gets every exercise test's marks, the stubbed lab zero."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from autograder.labs import write_lab
+from autograder.results import validate_results
+from autograder.tests.conftest import TEST_LIMITS
+
+LIMITS = dataclasses.replace(TEST_LIMITS, timeout_scale=0.5)
+EXERCISES = ("random_", "augment_lines", "components_to_boxes", "merge_same_line", "split_tall_boxes",
+             "reading_order", "line_boxes")
+
+
+@pytest.fixture(scope="module")
+def graded(sandbox_ok, tmp_path_factory, grade_submission):
+    root = tmp_path_factory.mktemp("lab5")
+    sources = {"honest": write_lab(5, root / "honest", solved=True),
+               "stub": write_lab(5, root / "stub", solved=False, prefer_committed=False)}
+    cache = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = grade_submission(sources[name], student=name, lab=5, limits=LIMITS)
+        return cache[name]
+
+    return get
+
+
+def test_lab5_honest_solution_scores_every_exercise(graded):
+    honest = graded("honest")
+    exercises = [t for t in honest.results["tests"] if t["name"].startswith(EXERCISES)]
+    assert len(exercises) == 10 and validate_results(honest.results) == []
+    assert all(t["score"] == t["max_score"] for t in exercises), [(t["name"], t["output"][:300]) for t in exercises]
+
+
+def test_lab5_stubbed_lab_scores_zero(graded):
+    stub = graded("stub")
+    assert stub.results["score"] == 0
+    assert "NotImplementedError" in stub.test("random_slant: each line leans by its own angle")["output"]
