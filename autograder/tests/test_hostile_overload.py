@@ -200,7 +200,8 @@ def test_hidden_inputs_raised_into_exception_messages_do_not_leave_in_bulk(make_
         """),
         }
     )
-    graded = grade(submission, student="hidden-in-exceptions")
+    # Time enough for the hidden-set call on a loaded machine: a restart would forget the stash.
+    graded = grade(submission, student="hidden-in-exceptions", limits=TEST_LIMITS.scaled(timeout_scale=0.6))
     assert_graded_without_grader_errors(graded)
     texts = [test["output"] for test in graded.results["tests"]] + [graded.results["output"]]
     runs = {run for text in texts for run in re.findall(r"[A-Za-z0-9+/=]{40,}", text)}
