@@ -5,7 +5,7 @@ TO      ?= /tmp/lab$(LAB)-release
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 \
-	grade grade-all leaderboard benchmark-autograder benchmark-lab4
+	grade grade-all leaderboard benchmark-autograder benchmark-lab4 benchmark-data-parallel
 
 help:  ## list the commands
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ evaluate-lab3: setup  ## train the LSTM-CTC line model (~20 min on 2 CPU cores),
 
 benchmark-lab4: setup  ## 8 short trainings one after another vs on Ray with 2 workers -> reports/lab4_parallel_benchmark.json
 	cd solutions && $(PY) -m text_recognizer.training.benchmark_parallel --output ../reports/lab4_parallel_benchmark.json
+
+benchmark-data-parallel: setup  ## the Lab 3 line model trained on 1 vs 2 devices -> reports/lab4_data_parallel.json
+	cd solutions && $(PY) -m text_recognizer.training.benchmark_data_parallel --output ../reports/lab4_data_parallel.json
 
 grade: setup  ## grade one submission in the sandbox: make grade LAB=1 SUB=path STUDENT=alice
 	$(PY) -m autograder grade $(SUB) --lab $(LAB) --student $(STUDENT)
