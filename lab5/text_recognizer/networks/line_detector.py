@@ -19,9 +19,9 @@ NUM_PAGE_CLASSES = 3  # background, line, between lines (data/synthetic/page_ren
 
 
 def _conv(x, filters: int, name: str):
-    x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
-    x = keras.layers.BatchNormalization(name=f"{name}_norm")(x)
-    return keras.layers.ReLU(name=f"{name}_relu")(x)
+    # No batch normalization: with a few hundred small batches of mostly blank pages its moving
+    # statistics lag behind the batches', and the detector then sees nothing at inference.
+    return keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_conv")(x)
 
 
 def line_detector(

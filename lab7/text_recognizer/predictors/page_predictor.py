@@ -100,6 +100,12 @@ class PagePredictor:
         return PageReading("\n".join(line.text for line in lines), lines)
 
 
+    def predict_text(self, image: str | Path | bytes | np.ndarray) -> tuple[str, float]:
+        """(text, confidence) of a page, like the other predictors: lines joined by newlines."""
+        reading = self.predict(image)
+        return reading.text, reading.confidence
+
+
 def draw_boxes(page: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> Image.Image:
     """The page in colour with each line box drawn in red (for notebooks and reports)."""
     from PIL import ImageDraw
