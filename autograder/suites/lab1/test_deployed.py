@@ -27,6 +27,7 @@ SAME_CONFIDENCE = 1e-3
 SAME_SHARE = 0.99
 HIDDEN_MESSAGE = "Graded on hidden images: beyond the figures above, no details are shown."
 SUPPORT_TAG = 1
+CHUNK = 128
 
 
 @pytest.fixture(scope="module")
@@ -101,12 +102,17 @@ def _reference_weights(grading, answers, confidences, reference_model, images) -
         leaderboard=("Accuracy", "desc"))
 def test_hidden_set_accuracy(sandbox, grading, hidden, feedback, leaderboard, reference_model):
     # Every image goes through the student's own predictor (`CharacterPredictor.predict`, which
-    # calls the student's `predict_on_image`), one call per image.
-    reply = sandbox.call(PREDICTOR, hidden.images, each=True, observe="prediction", imports=IMPORTS, timeout=240)
-    calls = reply.value if reply.ok and isinstance(reply.value, list) else None
-    if calls is None or len(calls) != len(hidden.labels):
-        feedback.instructor("hidden_set", {"error": reply.message()})
-        raise AssertionError("no answer per image")
+    # calls the student's `predict_on_image`), one call per image, in chunks of calls (each chunk
+    # with its own deadline: about 1.5 s per chunk for the reference on 2 cores).
+    calls: list = []
+    for start in range(0, len(hidden.labels), CHUNK):
+        images = hidden.images[start:start + CHUNK]
+        reply = sandbox.call(PREDICTOR, images, each=True, observe="prediction", imports=IMPORTS, timeout=120)
+        chunk = reply.value if reply.ok and isinstance(reply.value, list) else None
+        if chunk is None or len(chunk) != len(images):
+            feedback.instructor("hidden_set", {"error": reply.message(), "images_read": len(calls)})
+            raise AssertionError("no answer per image")
+        calls += chunk
     values = [c.get("value") if isinstance(c, dict) and c.get("ok") is True and isinstance(c.get("value"), dict)
               else {} for c in calls]
     answers = [v.get("text") if isinstance(v.get("text"), str) else None for v in values]
