@@ -13,6 +13,7 @@ the `http_response` observer reports status, headers and JSON. The parent decide
 | predict: bad input | 25 | 8 bad requests (empty, not an image, truncated, bomb, JSON, base64, type) |
 | predict: still answers after bad input | 10 | a hidden line after every bad request is still read |
 | predict: timing and provenance | 10 | `time_ms` >= `predict_ms` > 0, `model` named, `image` size |
+| Notebook: test-predict-route (nbgrader) | 3 | when the submission has `notebooks/lab6.ipynb` |
 
 The hidden lines are Lab 3's (`suites/lab3/hidden_set.py`, built with the secret seed): their
 images go into the sandbox, their texts never do. No leaderboard: Lab 6 deploys no model of its own.

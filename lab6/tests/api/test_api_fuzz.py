@@ -20,6 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+pytestmark = pytest.mark.xdist_group("lab6_server")  # one gunicorn and one browser per test session
+
 MAX_EXAMPLES = 30
 """Generated requests per operation and content type: bounded, so the test takes seconds."""
 

@@ -12,6 +12,8 @@ import pytest
 from conftest import LINES_DIR, png_bytes
 from PIL import Image
 
+pytestmark = pytest.mark.xdist_group("lab6_app")  # the app (Keras and the model) loads once per session
+
 LINE = (LINES_DIR / "line_00.png").read_bytes()
 
 

@@ -12,10 +12,13 @@ import base64
 import io
 
 import numpy as np
+import pytest
 from conftest import line_labels, photo_of_line, png_bytes
 from PIL import Image
 
 from text_recognizer.models.metrics import character_error_rate
+
+pytestmark = pytest.mark.xdist_group("lab6_server")  # one gunicorn and one browser per test session
 
 BOX_COLOURS = {(46, 125, 50), (230, 81, 0)}  # app.js: green for confident lines, orange for the others
 

@@ -6,10 +6,13 @@ import base64
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 from conftest import LINES_DIR, line_labels, photo_of_line, png_bytes
 
 from text_recognizer.models.metrics import character_error_rate
+
+pytestmark = pytest.mark.xdist_group("lab6_server")  # one gunicorn and one browser per test session
 
 
 def post_line(url: str, name: str) -> requests.Response:
@@ -62,7 +65,7 @@ def test_every_request_is_logged_as_one_json_line(server):
     post_line(server.url, sorted(line_labels())[0])
     requests.post(f"{server.url}/v1/predict", data=b"nope", headers={"Content-Type": "image/png"}, timeout=10)
     records = []
-    for line in server.log.read_text().splitlines():
+    for line in server.log_path.read_text().splitlines():
         if line.startswith("{"):
             records.append(json.loads(line))
     predictions = [r for r in records if r.get("path") == "/v1/predict"]

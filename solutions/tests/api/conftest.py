@@ -1,7 +1,7 @@
 """Shared set-ups of the API tests, each made once per test session (they are the slow part).
 
 - `app` / `client`: the Flask app with the deployed models, and its test client (no network);
-- `server`: gunicorn started on a free loopback port with the repository's gunicorn.conf.py;
+- `server`: gunicorn on a free loopback port with the repository's gunicorn.conf.py (`LocalServer`);
 - `browser`: headless Chromium from Debian's packages, driven by Selenium and chromedriver;
 - `artefacts_dir`: where tests keep what a person may want to look at afterwards (screenshots).
 """
@@ -12,12 +12,6 @@ import io
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +21,6 @@ from PIL import Image
 LAB_DIR = Path(__file__).resolve().parents[2]
 SUPPORT_DIR = LAB_DIR / "tests" / "support"
 LINES_DIR = SUPPORT_DIR / "emnist_lines"
-GUNICORN_CONFIG = LAB_DIR / "text_recognizer" / "api" / "gunicorn.conf.py"
 SERVER_START_SECONDS = 180
 
 
@@ -66,55 +59,16 @@ def client(app):
     return app.test_client()
 
 
-@dataclass(frozen=True)
-class Server:
-    """A running gunicorn: its base URL and the file its logs go to."""
-
-    url: str
-    log: Path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Iterator[Server]:
+def server():
     """gunicorn serving the app on 127.0.0.1 (one worker, two threads: CI has two cores)."""
-    import requests
+    from text_recognizer.api.local_server import LocalServer, ServerError
 
-    port = free_port()
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "2",
-           "PYTHONPATH": str(LAB_DIR)}
-    with open(log, "wb") as output:
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)], cwd=LAB_DIR,
-                                   env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_SECONDS
     try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            try:  # the port is open as soon as gunicorn starts; /health answers once the model is loaded
-                if requests.get(f"{url}/health", timeout=5).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not answer /health within {SERVER_START_SECONDS} s:\n"
-                            f"{log.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield Server(url, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with LocalServer(workers=1, threads=2, start_timeout=SERVER_START_SECONDS) as running:
+            yield running
+    except ServerError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")

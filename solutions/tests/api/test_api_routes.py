@@ -19,6 +19,8 @@ from conftest import LINES_DIR, line_labels, photo_of_line, png_bytes
 from text_recognizer.api.app import OPENAPI_PATH
 from text_recognizer.models.metrics import character_error_rate
 
+pytestmark = pytest.mark.xdist_group("lab6_app")  # the app (Keras and the model) loads once per session
+
 SPEC = json.loads(OPENAPI_PATH.read_text())
 FIRST_LINE = sorted(line_labels())[0]
 
