@@ -140,6 +140,9 @@ def start_ray(address: str | None, num_cpus: int | None = None) -> bool:
 
     if ray.is_initialized():
         return False
+    # Ray gives its node processes 60 s to start; a busy shared machine (a class on one server)
+    # can need more. A cluster started with `ray start` has its own setting.
+    os.environ.setdefault("RAY_raylet_start_wait_time_s", "300")
     package_root = str(Path(__file__).resolve().parents[2])
     env_vars = {name: os.environ[name] for name in PASSED_ENVIRONMENT if name in os.environ}
     env_vars["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
