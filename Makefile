@@ -22,6 +22,9 @@ main: setup  ## the main job: train the Lab 1 and Lab 3 models briefly and evalu
 	@echo "The deployed Lab 3 line model (reports/lab3_line_lstm_ctc.json) on the support lines:"
 	cd solutions && $(PY) -m text_recognizer.predictors.line_predictor tests/support/emnist_lines/*.png 2>/dev/null
 	$(PY) -m autograder demo
+	@echo "The prediction service (Lab 6): gunicorn on loopback, one page and one line posted, the JSON answers:"
+	cd solutions && $(PY) -m text_recognizer.api.local_server tests/support/iam_pages/page_00.png \
+		tests/support/emnist_lines/line_00.png 2>/dev/null || true
 
 test: setup  ## the test suite (solutions, instructor tools, autograder), the lab check and lint
 	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=15 solutions/tests instructor/tests autograder/tests
@@ -75,3 +78,7 @@ leaderboard: setup  ## print lab $(LAB)'s leaderboard (public split)
 
 benchmark-autograder: setup  ## grading time, sandbox overhead, grade-all throughput -> reports/autograder_benchmark.json
 	$(PY) -m autograder benchmark
+
+.PHONY: benchmark-api
+benchmark-api: setup  ## the API on gunicorn (2 workers x 2 threads): line/page p50, p95, requests/s at 1/4/16 clients vs in-process -> reports/lab6_api_benchmark.json
+	cd solutions && $(PY) -m text_recognizer.api.benchmark --output ../reports/lab6_api_benchmark.json
