@@ -4,7 +4,7 @@ LAB     ?= 1
 TO      ?= /tmp/lab$(LAB)-release
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 \
+.PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 evaluate-lab5 \
 	grade grade-all leaderboard benchmark-autograder benchmark-lab4 benchmark-data-parallel
 
 help:  ## list the commands
@@ -21,6 +21,8 @@ main: setup  ## the main job: train the Lab 1 and Lab 3 models briefly and evalu
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab3_line_lstm_ctc_quick.json
 	@echo "The deployed Lab 3 line model (reports/lab3_line_lstm_ctc.json) on the support lines:"
 	cd solutions && $(PY) -m text_recognizer.predictors.line_predictor tests/support/emnist_lines/*.png 2>/dev/null
+	@echo "The deployed Lab 5 page reader (reports/lab5_evaluation.json) on a support page: its lines and text:"
+	cd solutions && $(PY) -m text_recognizer.predictors.page_predictor tests/support/iam_pages/page_00.png 2>/dev/null
 	$(PY) -m autograder demo
 	@echo "The prediction service (Lab 6): gunicorn on loopback, one page and one line posted, the JSON answers:"
 	cd solutions && $(PY) -m text_recognizer.api.local_server tests/support/iam_pages/page_00.png \
@@ -60,6 +62,9 @@ evaluate-lab2: setup  ## train LeNet and the sliding-window line CNN, time both 
 evaluate-lab3: setup  ## train the LSTM-CTC line model (~20 min on 2 CPU cores), print CER, write reports/lab3_line_lstm_ctc.json
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab3_line_lstm_ctc.json \
 		--report ../reports/lab3_line_lstm_ctc.json
+
+evaluate-lab5: setup  ## Lab 5's deployed line and page readers beside Tesseract 5 on the substitute's test writers -> reports/lab5_evaluation.json
+	cd solutions && $(PY) -m text_recognizer.training.evaluate_handwriting --output ../reports/lab5_evaluation.json
 
 benchmark-lab4: setup  ## 8 short trainings one after another vs on Ray with 2 workers -> reports/lab4_parallel_benchmark.json
 	cd solutions && $(PY) -m text_recognizer.training.benchmark_parallel --output ../reports/lab4_parallel_benchmark.json
