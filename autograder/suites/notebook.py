@@ -17,11 +17,14 @@ points only when its outputs carry its **token**: `HMAC(secret, grading nonce + 
 a secret drawn per grading in this (trusted) process and never written anywhere. The tokens
 travel only in the `run_notebook` request; the sandbox appends `print(<token>)` as each test
 cell's last statement, which runs only when every check above it passed. A generic silencer
-or a patched executor prints no token; guessing one is guessing 128 random bits. What student
-code *can* still do is read the cell's source while it runs (the token is in it) and print it
-after swallowing the failure: that takes code written against this grader, which the
-instructor sees in the submission; the notebook cells are low-stakes (6 of Lab 1's points),
-and every exercise is also graded by the suite's own probes.
+or a patched executor prints no token; guessing one is guessing 128 random bits. And the
+notebook runs in a fresh runner, which has imported no student module: the executor itself is
+the grader's, and student code runs only in the kernel. What student code *can* still do there
+is read the cell's source while it runs (the token is in it) and print it after swallowing the
+failure, or, as the runner's user, tamper with the runner process itself: that takes code
+written against this grader, which the instructor sees in the submission; the notebook cells
+are low-stakes (6 of Lab 1's points), and every exercise is also graded by the suite's own
+probes.
 
 A lab's suite uses it in two lines (see `lab1/test_notebook.py`).
 """
@@ -78,6 +81,9 @@ def run(grading, sandbox) -> dict:
     limits = grading.limits_object
     sandbox.extend_budget(notebooks.NOTEBOOK_TIMEOUT * limits.timeout_scale)
     tokens = {param.values[0]: cell_token(param.values[0]) for param in cases(grading.lab)}
+    # A fresh runner, which has imported no student module yet, drives the kernel: code of the
+    # submission that earlier calls imported cannot have patched the executor.
+    sandbox.close()
     reply = sandbox.call("grader:run_notebook", notebook=f"notebook/{grading.notebook.rsplit('/', 1)[-1]}",
                          cwd="/submission/notebooks" if grading.sandboxed else f"{grading.submission}/notebooks",
                          cell_timeout=notebooks.CELL_TIMEOUT, tokens=tokens, timeout=notebooks.NOTEBOOK_TIMEOUT)
