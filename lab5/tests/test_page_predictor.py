@@ -75,3 +75,20 @@ def test_enormous_page_is_refused(predictor, monkeypatch):
 def test_boxes_drawn_for_people():
     picture = draw_boxes(np.full((50, 50), 255, np.uint8), [(10, 10, 20, 40)])
     assert picture.mode == "RGB" and picture.getpixel((10, 15)) == (220, 30, 30)
+
+
+def test_deployed_detector_finds_the_support_pages_lines(tmp_path):
+    import json
+    from pathlib import Path
+
+    from text_recognizer.models.line_boxes import match_boxes
+
+    support = Path(__file__).parent / "support" / "iam_pages"
+    labels = json.loads((support / "labels.json").read_text())
+    lines = HandwritingLineModel(MAPPING, (32, 128), "line_crnn",
+                                 {"conv_dims": [4, 4, 8, 8], "lstm_dim": 8, "lstm_layers": 1})
+    predictor = PagePredictor(line_config=lines.save(tmp_path / lines.name)[1])  # the deployed detector
+    for name, label in sorted(labels.items()):
+        page = np.asarray(Image.open(support / name).convert("L"))
+        scores = match_boxes(predictor.detect(page), [tuple(box) for box in label["boxes"]])
+        assert scores["f1"] >= 0.8, (name, scores)
