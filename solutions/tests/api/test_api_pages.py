@@ -1,0 +1,71 @@
+"""Pages: `kind=page` (and `auto` on a page-shaped image) goes to Lab 5's page predictor.
+
+The deployed page models may be missing (then `kind=page` answers 501, see test_api_routes.py);
+here a stand-in page predictor answers Lab 5's `PageReading`, so that the API's side of the
+contract is tested everywhere: boxes (top, left, bottom, right) become {x, y, width, height},
+the lines keep their order, the text joins them with newlines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import png_bytes
+
+from text_recognizer.api.app import create_app, recognizer_of
+from text_recognizer.api.recognition import Recognizer
+from text_recognizer.predictors.page_predictor import LineReading, PageReading
+
+pytestmark = pytest.mark.xdist_group("lab6_app")
+
+
+class StandInPagePredictor:
+    """Answers two lines for any page, and records the page it was given."""
+
+    def __init__(self) -> None:
+        self.pages: list[np.ndarray] = []
+
+    def predict(self, image: np.ndarray) -> PageReading:
+        self.pages.append(image)
+        lines = [LineReading((10, 20, 50, 300), "first line", 0.9), LineReading((70, 25, 110, 280), "second", 0.6)]
+        return PageReading("first line\nsecond", lines)
+
+
+@pytest.fixture()
+def page_client(app):
+    line_predictor = recognizer_of(app).line_predictor
+    stand_in = StandInPagePredictor()
+    recognizer = Recognizer(line_predictor, stand_in, {"page": {"name": "stand-in"}})
+    return create_app(recognizer, {"WARM_UP": False}).test_client(), stand_in
+
+
+@pytest.mark.parametrize("kind", ["page", "auto"])
+def test_a_page_is_read_by_the_page_predictor(page_client, kind):
+    client, stand_in = page_client
+    page = np.full((200, 320), 240, np.uint8)
+    response = client.post(f"/v1/predict?kind={kind}", data=png_bytes(page), content_type="image/png")
+    assert response.status_code == 200, response.json
+    answer = response.json
+    assert answer["kind"] == "page" and answer["text"] == "first line\nsecond"
+    assert [line["box"] for line in answer["lines"]] == [
+        {"x": 20, "y": 10, "width": 280, "height": 40}, {"x": 25, "y": 70, "width": 255, "height": 40}]
+    assert answer["confidence"] == 0.6 and answer["model"]["name"] == "stand-in"
+    assert stand_in.pages and stand_in.pages[-1].shape == (200, 320)
+
+
+def test_auto_still_reads_a_line_shaped_image_as_a_line(page_client):
+    client, stand_in = page_client
+    line = np.zeros((28, 400), np.uint8)
+    response = client.post("/v1/predict?kind=auto", data=png_bytes(line), content_type="image/png")
+    assert response.status_code == 200 and response.json["kind"] == "line" and not stand_in.pages
+
+
+def test_a_page_the_predictor_refuses_is_a_422(app):
+    class Refusing:
+        def predict(self, image):
+            raise ValueError("The page is 3x3 pixels: too small to hold lines.")
+
+    client = create_app(Recognizer(recognizer_of(app).line_predictor, Refusing()), {"WARM_UP": False}).test_client()
+    response = client.post("/v1/predict?kind=page", data=png_bytes(np.zeros((3, 3), np.uint8)),
+                           content_type="image/png")
+    assert response.status_code == 422 and "too small" in response.json["error"]["message"]
