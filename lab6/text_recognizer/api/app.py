@@ -124,5 +124,5 @@ def _register_error_handlers(app: Flask) -> None:
         request_log.note(error="internal_error")
         message = "The service failed on this request; it has been logged."
         if isinstance(error, NotImplementedError):  # a lab's stub: say which exercise is left
-            message = f"{message} {error}"
+            message = f"{message} ({type(error).__name__}: {error})"
         return error_response(ApiError(500, "internal_error", message))
