@@ -29,6 +29,8 @@ EXERCISES = {
          "text_recognizer/training/devices.py"}),
     5: (["tests/test_line_augmentation.py", "tests/test_line_boxes.py"],
         {"text_recognizer/data/line_augmentation.py", "text_recognizer/models/line_boxes.py"}),
+    6: (["tests/api/test_api_routes.py", "tests/api/test_api_bad_input.py"],
+        {"text_recognizer/api/predict_route.py"}),
 }
 
 
