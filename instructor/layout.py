@@ -32,6 +32,7 @@ WORK_DIRS_ANYWHERE = (
     ".ipynb_checkpoints",
     ".pytest_cache",
     ".ruff_cache",
+    ".hypothesis",  # Hypothesis' example database (the API's fuzz tests)
     "runs",
     "reports",
     "wandb",
