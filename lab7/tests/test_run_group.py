@@ -49,21 +49,21 @@ def runs_dir(tmp_path, monkeypatch):
 
 def test_a_failing_trial_is_recorded_and_the_others_finish_on_both_nodes(cluster, runs_dir):
     group = {"name": "mixed", "base": BASE, "metric": "val_loss", "mode": "min",
-             "configs": [{"network_args.layer_size": 8}, {"network_args.layer_size": -1},
-                         {"network_args.layer_size": 24}]}
+             "configs": [{"network_args.layer_size": 8}, {"network_args.layer_size": 24},
+                         {"network_args.layer_size": -1}]}
     rows = {row["name"]: row for row in run_group(group, address=cluster.address, tracking=False)}
     assert {name: row["status"] for name, row in rows.items()} == {
-        "mixed-000": "finished", "mixed-001": "failed", "mixed-002": "finished"}
-    finished = [rows["mixed-000"], rows["mixed-002"]]
-    # Two trials of one core each on two one-core nodes: one ran on each node.
+        "mixed-000": "finished", "mixed-001": "finished", "mixed-002": "failed"}
+    finished = [rows["mixed-000"], rows["mixed-001"]]
+    # The first two trials start together, one core each, on two one-core nodes: one on each node.
     assert len({row["node_id"] for row in finished}) == 2
     # A CPU trial sees no GPU (set, and empty) and uses the one core it asked for.
     assert all(row["metrics"]["cuda_visible_devices"] == "" and row["metrics"]["threads"] == "1" for row in finished)
     records = {record["name"]: record for record in RunRegistry().runs(group="mixed")}
-    assert records["mixed-001"]["status"] == "failed" and "units" in records["mixed-001"]["error"]
-    for name in ("mixed-000", "mixed-002"):
+    assert records["mixed-002"]["status"] == "failed" and "units" in records["mixed-002"]["error"]
+    for name in ("mixed-000", "mixed-001"):
         assert records[name]["status"] == "finished" and records[name]["trial_id"]
-    assert records["mixed-002"]["config"]["network_args"]["layer_size"] == 24
+    assert records["mixed-001"]["config"]["network_args"]["layer_size"] == 24
 
 
 def test_a_bayesian_sweep_runs_optuna_trials(cluster, runs_dir):

@@ -4,9 +4,10 @@
 
 Sequential: each training in turn in this process, with every core. Parallel: the same
 trainings as Ray trials, `--workers` at a time, each limited to its share of the cores
-(`cpus_per_trial`, its thread pools sized to match, no GPU). Prints and writes:
+(`cpus_per_trial`, its thread pools sized to match, no GPU); each worker process runs trial
+after trial (`reuse_actors`), so it imports TensorFlow once. Prints and writes:
 
-- the wall time of both, and the speed-up;
+- the wall time of both, and the speed-up (Ray's start-up apart: a cluster pays it once);
 - Ray's start-up time, and its overhead per trial: the worker time a trial costs beyond the
   trial's own work (starting its worker process, scheduling, results), computed as
   `(workers * parallel wall time - sum of the trials' own seconds) / trials`.
@@ -100,6 +101,7 @@ def main(
         "sequential_seconds": round(sequential_wall, 2), "parallel_seconds": round(parallel["wall"], 2),
         "speedup": round(sequential_wall / parallel["wall"], 3),
         "ray_start_seconds": round(parallel["ray_start"], 2),
+        "speedup_with_ray_start": round(sequential_wall / (parallel["wall"] + parallel["ray_start"]), 3),
         "ray_overhead_per_trial_seconds": round((workers * parallel["wall"] - own) / trials, 2),
         "sequential_trial_seconds": [round(s, 2) for s in sequential_trials],
         "parallel_trial_seconds": [round(s, 2) for s in parallel["trial_seconds"]],
@@ -109,7 +111,8 @@ def main(
     print(f"  one after another     {figures['sequential_seconds']:8.1f} s")
     print(f"  Ray, {workers} workers x {cpus_per_trial} core  {figures['parallel_seconds']:8.1f} s   "
           f"speed-up {figures['speedup']:.2f}x")
-    print(f"  Ray start-up          {figures['ray_start_seconds']:8.1f} s")
+    print(f"  Ray start-up          {figures['ray_start_seconds']:8.1f} s   (speed-up with it "
+          f"{figures['speedup_with_ray_start']:.2f}x: once per group, or once per session on a cluster)")
     print(f"  Ray overhead / trial  {figures['ray_overhead_per_trial_seconds']:8.1f} s")
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)

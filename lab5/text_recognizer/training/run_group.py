@@ -56,6 +56,7 @@ def train_trial(params: dict[str, Any]) -> None:
     configure_environment()
     import keras
 
+    keras.backend.clear_session()  # a reused worker: forget the previous trial's model
     from text_recognizer.training.experiment_config import parse_config
     from text_recognizer.training.experiment_group import set_dotted
     from text_recognizer.training.run_experiment import run_experiment
@@ -201,8 +202,9 @@ def run_group(
         tuner = tune.Tuner(
             trainable,
             param_space=space,
+            # reuse_actors: a worker process runs trial after trial, importing TensorFlow only once.
             tune_config=tune.TuneConfig(search_alg=search_alg, scheduler=scheduler, num_samples=num_samples,
-                                        max_concurrent_trials=max_concurrent_trials),
+                                        max_concurrent_trials=max_concurrent_trials, reuse_actors=True),
             run_config=tune.RunConfig(
                 name=f"{group['name']}-{datetime.now():%Y%m%d-%H%M%S}", storage_path=str(paths.runs_dir() / "ray"),
                 callbacks=[registry_callback(group["name"])], verbose=1,
