@@ -193,18 +193,24 @@ def test_bad_input(sandbox, feedback, lines):
 
 @graded("predict: still answers after bad input", 10, hidden_message=HIDDEN_MESSAGE)
 def test_still_answers_after_bad_input(sandbox, feedback, lines):
+    # Four hidden lines read once, then each again right after a bad request: the same answers.
     images, texts = lines
     requests = Requests()
-    for _, body, content_type, _ in bad_requests(images):
+    for i in range(4):
+        requests.add(images[i], "image/png")
+    for i, (_, body, content_type, _) in enumerate(bad_requests(images)):
         requests.add(body, content_type)
-        requests.add(images[2], "image/png")
-    responses = send(sandbox, requests)[1::2]
-    readings = [answer_json(r).get("text", "") if r.get("status") == 200 else "" for r in responses]
-    cer = character_error_rate(readings, [texts[2]] * len(readings))
-    ok = all(r.get("status") == 200 for r in responses) and cer < MAX_CER
-    feedback.say(f"{sum(r.get('status') == 200 for r in responses)} of {len(responses)} good requests after a bad one "
-                 f"answered 200; CER {cer:.3f}")
-    assert ok, "a bad request broke the next good one"
+        requests.add(images[i % 4], "image/png")
+    responses = send(sandbox, requests)
+    clean = [answer_json(r).get("text") if r.get("status") == 200 else None for r in responses[:4]]
+    after = responses[5::2]
+    same = [r.get("status") == 200 and answer_json(r).get("text") == clean[i % 4] for i, r in enumerate(after)]
+    cer = character_error_rate([t or "" for t in clean], texts[:4])
+    guess = len(set(texts[:4])) > 1 and len(set(clean)) == 1
+    feedback.say(f"{sum(same)} of {len(after)} good requests after a bad one answered 200 with the same text as "
+                 f"before; the lines' CER {cer:.3f}")
+    assert None not in clean and not guess and cer < MAX_CER, "the lines were not read before the bad requests"
+    assert all(same), "a bad request changed or broke the next good one"
 
 
 @graded("predict: timing and provenance", 10, hidden_message=HIDDEN_MESSAGE)
