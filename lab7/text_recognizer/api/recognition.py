@@ -144,6 +144,10 @@ class Recognizer:
             reading = self.page_predictor.predict(image)
         except ValueError as error:  # ImageError: e.g. a page too small to hold lines
             raise ApiError(422, "unreadable_page", str(error)) from None
+        except Exception as error:  # noqa: BLE001 - an odd image must not become a 500; the log keeps the bug
+            logger.exception("the page predictor failed on a %sx%s image", image.shape[1], image.shape[0])
+            raise ApiError(422, "unreadable_page", f"The page could not be read ({type(error).__name__}): "
+                                                   "send a photo or scan of a page of writing.") from None
         return [page_line(line) for line in reading.lines]
 
     def recognize(self, image: np.ndarray, kind: str = "auto") -> dict[str, Any]:
