@@ -9,12 +9,14 @@ Each run writes its weights, config, metrics and training curves to `runs/<name>
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
@@ -69,30 +71,32 @@ def train_and_evaluate(
     print(f"Data: {dataset.source_name}")
     print(f"  train {len(dataset.y_train):,}  val {len(dataset.y_val):,}  test {len(dataset.y_test):,}")
 
-    model = get_model_class(config.model)(dataset.mapping, dataset.input_shape, config.network, config.network_args)
-    train_args = config.train_args
-    callbacks = []
-    if train_args["early_stopping_patience"]:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=train_args["early_stopping_patience"], restore_best_weights=True
-        ))
-    if train_args["reduce_lr_patience"]:
-        # Halve the learning rate when validation stalls: cheap, and usually worth a few tenths.
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss", factor=0.5, patience=train_args["reduce_lr_patience"], verbose=1
-        ))
-    if train_args["learning_rate_schedule"] == "cosine":
-        callbacks.append(cosine_learning_rate(train_args["learning_rate"], train_args["epochs"]))
-    start = time.perf_counter()
-    history = model.fit(
-        dataset,
-        batch_size=train_args["batch_size"],
-        epochs=train_args["epochs"],
-        learning_rate=train_args["learning_rate"],
-        callbacks=callbacks,
-        verbose=verbose,
-        augment=train_args["augment"],
-    )
+    train_args = dict(config.train_args)
+    # The model is built, compiled and trained on the devices the run gets.
+    with training_devices(config, train_args) as devices:
+        model = get_model_class(config.model)(dataset.mapping, dataset.input_shape, config.network, config.network_args)
+        callbacks = []
+        if train_args["early_stopping_patience"]:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=train_args["early_stopping_patience"], restore_best_weights=True
+            ))
+        if train_args["reduce_lr_patience"]:
+            # Halve the learning rate when validation stalls: cheap, and usually worth a few tenths.
+            callbacks.append(keras.callbacks.ReduceLROnPlateau(
+                monitor="val_loss", factor=0.5, patience=train_args["reduce_lr_patience"], verbose=1
+            ))
+        if train_args["learning_rate_schedule"] == "cosine":
+            callbacks.append(cosine_learning_rate(train_args["learning_rate"], train_args["epochs"]))
+        start = time.perf_counter()
+        history = model.fit(
+            dataset,
+            batch_size=train_args["batch_size"],
+            epochs=train_args["epochs"],
+            learning_rate=train_args["learning_rate"],
+            callbacks=callbacks,
+            verbose=verbose,
+            augment=train_args["augment"],
+        )
     train_seconds = time.perf_counter() - start
     epochs_run = len(history.get("loss", []))
 
@@ -126,6 +130,17 @@ def train_and_evaluate(
         report["deployed_to"] = str(paths.WEIGHTS_DIR / weights_path.name)
     (run_dir / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
+
+
+@contextlib.contextmanager
+def training_devices(config: ExperimentConfig, train_args: dict[str, Any]) -> Iterator[int]:
+    """The devices a model is built and trained on; yields how many (each batch splits evenly over them).
+
+    One device up to Lab 3. From Lab 4, the devices the config's `"distribution"` asks for
+    (`training/distribution.py`); with `"per_device_batch"` this also sets the larger global
+    batch and learning rate in `train_args`.
+    """
+    yield 1
 
 
 def cosine_learning_rate(learning_rate: float, epochs: int) -> Any:

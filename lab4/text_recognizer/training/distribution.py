@@ -131,6 +131,23 @@ def data_parallel(plan: ParallelPlan) -> Iterator[ParallelPlan]:
         available_devices()  # raises the DistributionError that says what to do
 
 
+@contextlib.contextmanager
+def single_device() -> Iterator[None]:
+    """Predict inside a data-parallel block as on one device (any batch size, one image too).
+
+    On JAX every batch of a data-parallel run must split evenly over its devices, predictions
+    of callbacks included; TensorFlow's strategy needs no such care (this does nothing there).
+    """
+    import keras
+
+    distribution = keras.distribution.distribution()
+    keras.distribution.set_distribution(None)
+    try:
+        yield
+    finally:
+        keras.distribution.set_distribution(distribution)
+
+
 def simulate_cpu_devices(count: int) -> None:
     """TensorFlow only: split the CPU into `count` logical devices (before TensorFlow starts).
 

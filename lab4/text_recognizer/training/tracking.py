@@ -168,8 +168,11 @@ def sample_predictions(tracker: Tracker, model: Any, dataset: Any, count: int = 
         return wandb.Table(columns=["image", "label", "prediction", "confidence", "right"], data=rows)
 
     def log_table(logs: dict[str, Any] | None = None) -> None:
+        from text_recognizer.training.distribution import single_device
+
         try:
-            tracker.log({"samples/validation": table()})
+            with single_device():  # one image at a time does not split over the devices of a run
+                tracker.log({"samples/validation": table()})
         except Exception as error:  # noqa: BLE001 - tracking never stops a training
             warnings.warn(f"could not log sample predictions ({error}).", stacklevel=2)
 
