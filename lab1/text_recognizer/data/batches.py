@@ -66,14 +66,15 @@ class ArrayBatches(keras.utils.PyDataset):
         self.transform = transform or to_float_inputs
         self._rng = np.random.default_rng(seed)
         self._order = self._rng.permutation(len(x)) if shuffle else np.arange(len(x))
+        self._examples = len(x)
 
     def __len__(self) -> int:
-        return math.ceil(len(self.x) / self.batch_size)
+        return math.ceil(self._examples / self.batch_size)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} does not exist: there are {len(self)} batches")
-        rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+        rows = self._order[index * self.batch_size : min((index + 1) * self.batch_size, self._examples)]
         return self.transform(self.x[rows], self.y[rows])
 
     def on_epoch_end(self) -> None:

@@ -158,12 +158,11 @@ class Model:
         With `augment`, training batches go through `self.augment_batch` first (validation
         batches never do).
         """
+        options: dict[str, Any] = {"workers": workers}
         self.compile(learning_rate)
         train_transform = self.augmented_batch_transform if augment else self.batch_transform
-        train = dataset.batches(
-            "train", batch_size, shuffle=True, transform=train_transform, workers=workers
-        )
-        val = dataset.batches("val", batch_size, transform=self.batch_transform, workers=workers)
+        train = dataset.batches("train", batch_size, shuffle=True, transform=train_transform, **options)
+        val = dataset.batches("val", batch_size, transform=self.batch_transform, **options)
         callbacks = [*self.epoch_callbacks(dataset), *(callbacks or [])]
         history = self.network.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks, verbose=verbose)
         return {key: [float(v) for v in values] for key, values in history.history.items()}

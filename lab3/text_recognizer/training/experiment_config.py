@@ -56,7 +56,7 @@ class ExperimentConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain JSON-ready data."""
-        return {
+        data = {
             "name": self.name,
             "dataset": self.dataset,
             "dataset_args": self.dataset_args,
@@ -65,6 +65,7 @@ class ExperimentConfig:
             "network_args": self.network_args,
             "train_args": self.train_args,
         }
+        return data
 
 
 def load_config(source: str | Path) -> ExperimentConfig:
