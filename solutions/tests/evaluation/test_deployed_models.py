@@ -67,3 +67,25 @@ def test_deployed_line_model_reaches_its_character_error_rate(evaluation_set):
         f"the deployed line model reads the evaluation lines at CER {cer:.3f}, over the {LINE_MAX_CER} "
         "allowed for deployment: train a better one before deploying")
 
+
+
+PAGES_DIR = EVALUATION_DIR.parent / "iam_pages"
+PAGE_MAX_CER = 0.4
+"""The deployed page reader's CER over the support pages (lines joined by newlines) must stay below this."""
+
+
+def test_deployed_page_predictor_finds_the_lines_and_reaches_its_character_error_rate():
+    from text_recognizer.predictors.page_predictor import DETECTOR_CONFIG, PagePredictor
+
+    if not DETECTOR_CONFIG.is_file() or not (PAGES_DIR / "labels.json").is_file():
+        pytest.skip("no deployed page models or support pages (Lab 5 deploys them)")
+    labels = json.loads((PAGES_DIR / "labels.json").read_text())
+    predictor = PagePredictor()
+    readings = {name: predictor.predict(PAGES_DIR / name) for name in sorted(labels)}
+    for name, reading in readings.items():
+        assert len(reading.lines) == len(labels[name]["lines"]), f"{name}: {len(reading.lines)} lines found"
+    cer = character_error_rate([readings[n].text for n in readings], ["\n".join(labels[n]["lines"]) for n in readings])
+    print(f"page CER {cer:.4f} on {len(readings)} support pages")
+    assert cer < PAGE_MAX_CER, (
+        f"the deployed page reader reads the support pages at CER {cer:.3f}, over the {PAGE_MAX_CER} allowed "
+        "for deployment: train better line or detector models before deploying")

@@ -22,15 +22,17 @@ function drawAnswer(image, answer) {
   canvas.height = image.naturalHeight;
   const context = canvas.getContext("2d");
   context.drawImage(image, 0, 0);
-  const thickness = Math.max(2, Math.round(Math.min(canvas.width, canvas.height) / 60));
+  const side = Math.min(canvas.width, canvas.height);
+  const thickness = Math.max(2, 2 * Math.round(side / 300));  // even: whole pixels, exact colours
   context.lineWidth = thickness;
-  context.font = `${Math.max(10, thickness * 5)}px sans-serif`;
+  context.font = `${Math.max(10, Math.round(side / 30))}px sans-serif`;
   answer.lines.forEach((line, index) => {
     const box = line.box;
     context.strokeStyle = line.confidence >= 0.5 ? "#2e7d32" : "#e65100";
     context.strokeRect(box.x, box.y, box.width, box.height);
     context.fillStyle = context.strokeStyle;
-    context.fillText(`${index + 1}: ${line.confidence.toFixed(2)}`, box.x + thickness, Math.max(box.y - thickness, 12));
+    context.fillText(`${index + 1}: ${line.confidence.toFixed(2)}`, box.x + box.width + 2 * thickness,
+                     box.y + box.height / 2 + 4);  // right of the box: the writing stays readable
   });
   canvas.dataset.boxes = String(answer.lines.length);
 }
