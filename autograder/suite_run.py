@@ -23,7 +23,7 @@ from pathlib import Path
 
 from autograder.context import GradingContext
 from autograder.paths import REPO_ROOT
-from autograder.suites import SUITES_DIR, suite_dir
+from autograder.suites import suite_dir, suites_root
 
 _forkserver_lock = threading.Lock()
 _context = None
@@ -31,11 +31,12 @@ _context = None
 
 def pytest_args(context_path: Path, lab: int, verbose: bool = False) -> list[str]:
     """The pytest command line of one grading (also used to list a suite's catalogue)."""
+    root = suites_root()
     return [
         str(suite_dir(lab)),
-        "-c", str(SUITES_DIR / "pytest.ini"),
-        "--rootdir", str(SUITES_DIR),
-        "--confcutdir", str(SUITES_DIR),
+        "-c", str(root / "pytest.ini"),
+        "--rootdir", str(root),
+        "--confcutdir", str(root),
         "-p", "no:cacheprovider",
         # Plain asserts: a test shows its own message only, never values (hidden data) that
         # rewriting would print; and the parent imports TensorFlow without rewriting its modules.

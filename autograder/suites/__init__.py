@@ -19,13 +19,16 @@ from pathlib import Path
 from autograder.errors import GraderError
 from autograder.paths import ensure_private_dir, secret_seed
 
-#: The suites' folder; `AUTOGRADER_SUITES_DIR` points the grader at another copy (a suite being written).
-SUITES_DIR = Path(os.environ.get("AUTOGRADER_SUITES_DIR") or Path(__file__).resolve().parent)
+
+def suites_root() -> Path:
+    """The suites' folder; `AUTOGRADER_SUITES_DIR` points the grader at another copy (a suite
+    being written). Read at every call: the suite fork server outlives changes of the variable."""
+    return Path(os.environ.get("AUTOGRADER_SUITES_DIR") or Path(__file__).resolve().parent)
 
 
 def available_labs() -> list[int]:
     """Labs that have a hidden suite."""
-    return sorted(int(p.name[3:]) for p in SUITES_DIR.glob("lab*")
+    return sorted(int(p.name[3:]) for p in suites_root().glob("lab*")
                   if p.name[3:].isdigit() and any(p.glob("test_*.py")))
 
 
@@ -37,7 +40,7 @@ def suite_dir(lab: int) -> Path:
             f"there is no hidden suite for lab {lab} yet (suites exist for labs: {have}); add "
             f"autograder/suites/lab{lab}/test_*.py (see autograder/README.md, 'Adding a hidden test')."
         )
-    return SUITES_DIR / f"lab{lab}"
+    return suites_root() / f"lab{lab}"
 
 
 def title(lab: int) -> str:

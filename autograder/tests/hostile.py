@@ -3,6 +3,21 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+
+def rewrite_weights(path: Path, change: Callable) -> None:
+    """Rewrite every weight array of a Keras `.weights.h5` file in place with `change(array)`
+    (other bytes on disk even when the values stay the same: the file is re-saved)."""
+    import h5py
+
+    with h5py.File(path, "a") as file:
+        def visit(name, item):
+            if isinstance(item, h5py.Dataset) and item.size > 1:
+                item[...] = change(item[...])
+        file.visititems(visit)
+        file.attrs["re-saved by"] = "a student"
 
 
 def prepend(code: str):

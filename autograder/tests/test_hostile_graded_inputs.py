@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,24 +19,13 @@ from autograder.paths import SUPPORT_IMAGES_DIR
 from autograder.suites.lab1.test_deployed import ACCURACY_TARGET, CHANCE
 from autograder.suites.perturb import decode
 from autograder.tests.conftest import needs_weights
-from autograder.tests.hostile import MLP_SIGNATURE, inside_function
+from autograder.tests.hostile import MLP_SIGNATURE, inside_function, rewrite_weights
 
 pytestmark = pytest.mark.usefixtures("sandbox_ok")
 WEIGHTS = "text_recognizer/weights/character_model_mlp.weights.h5"
 PREDICTOR = "text_recognizer/predictors/base.py"
 HIDDEN = "Deployed predictor: accuracy on the hidden set (public half)"
 SUPPORT = "Deployed predictor: support images"
-
-
-def _rewrite_weights(path: Path, change) -> None:
-    import h5py
-
-    with h5py.File(path, "a") as file:
-        def visit(name, item):
-            if isinstance(item, h5py.Dataset) and item.size > 1:
-                item[...] = change(item[...])
-        file.visititems(visit)
-        file.attrs["re-saved by"] = "a student"
 
 
 @needs_weights
@@ -52,7 +40,7 @@ def test_reference_weights_earn_points_but_no_leaderboard_entry(honest):
 @needs_weights
 def test_a_resaved_copy_of_the_reference_weights_earns_no_entry(make_submission, grade_submission):
     submission = make_submission(name="resaved")
-    _rewrite_weights(submission / WEIGHTS, lambda array: array)  # the same values, other bytes
+    rewrite_weights(submission / WEIGHTS, lambda array: array)  # the same values, other bytes
     graded = grade_submission(submission, student="resaved")
     assert graded.results["leaderboard"] == []
     assert "the reference model's" in graded.test(HIDDEN)["output"]
@@ -62,7 +50,7 @@ def test_a_resaved_copy_of_the_reference_weights_earns_no_entry(make_submission,
 def test_a_model_of_ones_own_gets_its_leaderboard_entry(make_submission, grade_submission):
     submission = make_submission(name="own")
     rng = np.random.default_rng(3)
-    _rewrite_weights(submission / WEIGHTS, lambda array: array * (1 + 0.05 * rng.standard_normal(array.shape)))
+    rewrite_weights(submission / WEIGHTS, lambda array: array * (1 + 0.05 * rng.standard_normal(array.shape)))
     graded = grade_submission(submission, student="own")
     entries = graded.results["leaderboard"]
     assert [e["name"] for e in entries] == ["Accuracy (public)"] and 0.5 < entries[0]["value"] <= 1.0

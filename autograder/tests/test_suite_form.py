@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from autograder.suites import SUITES_DIR
+from autograder.suites import suites_root
 
 SECRET = "hidden-label-8c1f"
 EXTRA_TESTS = f'''
@@ -40,7 +40,7 @@ def test_extra_partial(feedback):
 @pytest.fixture
 def suites_copy(tmp_path, monkeypatch):
     copy = tmp_path / "suites"
-    shutil.copytree(SUITES_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "lab2", "lab3"))
+    shutil.copytree(suites_root(), copy, ignore=shutil.ignore_patterns("__pycache__", "lab2", "lab3"))
     (copy / "lab1" / "test_extra.py").write_text(EXTRA_TESTS)
     monkeypatch.setenv("AUTOGRADER_SUITES_DIR", str(copy))
     return copy

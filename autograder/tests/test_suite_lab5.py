@@ -40,4 +40,6 @@ def test_lab5_honest_solution_scores_every_exercise(graded):
 def test_lab5_stubbed_lab_scores_zero(graded):
     stub = graded("stub")
     assert stub.results["score"] == 0
-    assert "NotImplementedError" in stub.test("random_slant: each line leans by its own angle")["output"]
+    # The stub raised: its feedback shows the hidden-data message, the instructor report the error.
+    slant = [c for c in stub.report["sandbox"]["calls"] if "random_slant" in c["target"]]
+    assert slant and all("NotImplementedError" in str(c.get("error")) for c in slant), slant[:2]

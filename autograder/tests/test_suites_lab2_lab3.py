@@ -6,17 +6,19 @@ from __future__ import annotations
 import dataclasses
 import shutil
 
+import numpy as np
 import pytest
 
 from autograder.grading import catalogue
 from autograder.labs import write_lab
 from autograder.results import validate_results
 from autograder.tests.conftest import TEST_LIMITS
-from autograder.tests.hostile import append, prepend
+from autograder.tests.hostile import append, prepend, rewrite_weights
 
 LAB2_EXERCISES = ("LeNet:", "extract_windows:", "Line CNN all-conv:")
 LAB3_EXERCISES = ("ctc_lengths:", "CtcLoss:", "ctc_decode_logits:", "line_lstm_ctc:")
 LAB3_CTC = ("ctc_lengths:", "CtcLoss:", "ctc_decode_logits:")
+LINE_WEIGHTS = "text_recognizer/weights/line_model_ctc_line_lstm_ctc.weights.h5"
 #: The first Keras call of a grading (inside the first call) can take seconds on a loaded
 #: 2-core machine: looser call deadlines than the Lab 1 tests' keep the honest gradings stable.
 LIMITS = dataclasses.replace(TEST_LIMITS, timeout_scale=0.5)
@@ -91,6 +93,12 @@ def sources(tmp_path_factory):
     ctc = hostile3 / "text_recognizer" / "models" / "line_model_ctc.py"
     ctc.write_text(append(ALWAYS_EQUAL)(ctc.read_text()))
     made["lab3-hostile"] = hostile3
+    # A model of the student's own: the reference weights, nudged (so they are not the course's).
+    own = root / "lab3-own"
+    shutil.copytree(made["lab3-honest"], own)
+    rng = np.random.default_rng(3)
+    rewrite_weights(own / LINE_WEIGHTS, lambda array: array * (1 + 0.01 * rng.standard_normal(array.shape)))
+    made["lab3-own"] = own
     return made
 
 
@@ -137,12 +145,21 @@ def test_lab3_honest_solution_scores_full_marks(graded):
     honest = graded("lab3-honest")
     assert honest.results["score"] == pytest.approx(100.0), _failures(honest)
     assert honest.report["sandbox"]["starts"] == 1
-    entry = honest.results["leaderboard"][0]
-    assert entry["name"] == "CER (public)" and entry["order"] == "asc" and 0.0 <= entry["value"] < 0.2
-    assert [e["name"] for e in honest.results["leaderboard"]] == ["CER (public)"]
+    # It deploys the course's reference weights: full points, but no leaderboard entry.
+    assert honest.results["leaderboard"] == []
+    assert "No leaderboard entry" in honest.test("Deployed predictor: CER on the hidden lines")["output"]
+    assert honest.report["private"]["hidden_lines"]["reference_weights"] is True
     assert 0.0 <= honest.report["private"]["hidden_lines"]["private_cer"] < 0.2
     assert validate_results(honest.results) == []
     assert sum(t["max_score"] for t in honest.results["tests"]) == sum(row["max_score"] for row in catalogue(3))
+
+
+def test_lab3_model_of_ones_own_gets_its_leaderboard_entry(graded):
+    own = graded("lab3-own")
+    entries = own.results["leaderboard"]
+    assert [e["name"] for e in entries] == ["CER (public)"], _failures(own)
+    assert entries[0]["order"] == "asc" and 0.0 <= entries[0]["value"] < 0.3
+    assert own.report["private"]["hidden_lines"]["reference_weights"] is False
 
 
 def test_lab3_stubbed_lab_scores_zero(graded):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ from autograder.marks import graded
 from autograder.paths import SUPPORT_IMAGES_DIR
 from autograder.sandbox.session import SandboxFile
 from autograder.suites.perturb import perturbed_files
+from autograder.suites.weights import deploys_reference_weights
 
 #: Public-half accuracy that earns full marks on the hidden-set test. The deployed reference
 #: MLP reaches about 0.75 on the hidden set (letters and digits rendered from the test writers'
@@ -76,15 +76,8 @@ def test_support_images(sandbox, feedback, support_images):
 
 def _reference_weights(grading, answers, confidences, reference_model, images) -> str | None:
     """Why the submission's deployed model is the course's reference model, or None."""
-    from autograder.paths import SOLUTIONS_DIR
-
-    submitted, reference = Path(grading.submission) / WEIGHTS_FILE, SOLUTIONS_DIR / WEIGHTS_FILE
-    try:
-        if (submitted.is_file() and reference.is_file() and submitted.stat().st_size == reference.stat().st_size
-                and hashlib.sha256(submitted.read_bytes()).digest() == hashlib.sha256(reference.read_bytes()).digest()):
-            return "its deployed weights file is the course's reference weights file"
-    except OSError:
-        pass
+    if deploys_reference_weights(grading.submission, WEIGHTS_FILE):
+        return "its deployed weights file is the course's reference weights file"
     if reference_model is None:
         return None
     from autograder.suites.lab1.conftest import reference_probabilities

@@ -4,6 +4,7 @@ One text for every line is a guess: it earns nothing, even where its CER would. 
 hidden lines starts below the CER of the best constant answer the parent finds for them
 (`constant_baseline`), so that a near-constant answer earns nothing either. The support lines
 are graded as seeded copies (`perturb`): a table of the public files' hashes reads nothing.
+The leaderboard ranks the students' own models: the course's reference weights get no entry.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from autograder.paths import SOLUTIONS_DIR
 from autograder.sandbox.session import SandboxFile
 from autograder.suites.lab3.ctc_reference import character_error_rate
 from autograder.suites.perturb import perturbed_files
+from autograder.suites.weights import deploys_reference_weights
 
 SUPPORT_LINES_DIR = SOLUTIONS_DIR / "tests" / "support" / "emnist_lines"
 SUPPORT_MAX_CER = 0.2
@@ -30,6 +32,7 @@ PREDICTOR = "text_recognizer.predictors.line_predictor:LinePredictor().predict"
 IMPORTS = ("keras", "text_recognizer.models.line_model_ctc", "text_recognizer.predictors.line_predictor")
 CHUNK = 50
 HIDDEN_MESSAGE = "Graded on hidden lines: beyond the figures above, no details are shown."
+WEIGHTS_FILE = "text_recognizer/weights/line_model_ctc_line_lstm_ctc.weights.h5"
 
 
 def support_lines() -> tuple[list[Path], list[str]]:
@@ -104,7 +107,7 @@ def test_support_lines(sandbox, feedback, seed):
 
 @graded("Deployed predictor: CER on the hidden lines (public half)", 15, hidden_message=HIDDEN_MESSAGE,
         leaderboard=("CER", "asc"))
-def test_hidden_lines(sandbox, hidden, feedback, leaderboard, baseline):
+def test_hidden_lines(sandbox, grading, hidden, feedback, leaderboard, baseline):
     # Every line goes through the student's own LinePredictor.predict (so their predict_on_image
     # and decoding), one call per line, in chunks of calls (each chunk with its own deadline).
     count = len(hidden.texts)
@@ -124,9 +127,14 @@ def test_hidden_lines(sandbox, hidden, feedback, leaderboard, baseline):
     public = character_error_rate([texts[i] for i in public_rows], [targets[i] for i in public_rows])
     private = character_error_rate([texts[i] for i in private_rows], [targets[i] for i in private_rows])
     guess = _guess(texts, targets)
-    leaderboard.publish(public, private)
+    reference = deploys_reference_weights(grading.submission, WEIGHTS_FILE)
+    if reference:
+        feedback.say("No leaderboard entry: the deployed weights are the course's reference weights. The "
+                     "leaderboard ranks the model you train yourself (run_experiment ... --deploy).")
+    else:
+        leaderboard.publish(public, private)
     feedback.instructor("hidden_lines", {"public_cer": public, "private_cer": private, "size": count,
-                                         "failed_lines": failed, "guess": guess})
+                                         "failed_lines": failed, "guess": guess, "reference_weights": reference})
     zero = max(baseline, CER_TARGET + 0.05)
     fraction = 0.0 if guess else float(np.clip((zero - public) / (zero - CER_TARGET), 0.0, 1.0))
     feedback.instructor("constant_baseline", round(baseline, 4))

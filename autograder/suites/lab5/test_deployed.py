@@ -8,13 +8,13 @@ leaderboard entry: the leaderboard ranks models students train themselves.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 
 from autograder.marks import graded
 from autograder.suites.lab3.ctc_reference import character_error_rate
+from autograder.suites.weights import deploys_reference_weights
 
 PREDICTOR = "text_recognizer.predictors.page_predictor:PagePredictor().predict_text"
 IMPORTS = ("keras", "text_recognizer.predictors.page_predictor")
@@ -30,18 +30,6 @@ def _text(call) -> str | None:
     value = call.get("value") if isinstance(call, dict) and call.get("ok") is True else None
     text = value.get("text") if isinstance(value, dict) else None
     return text if isinstance(text, str) else None
-
-
-def _reference_weights(grading) -> bool:
-    """Whether the submission deploys the course's own reference line weights."""
-    from autograder.paths import SOLUTIONS_DIR
-
-    submitted, reference = Path(grading.submission) / LINE_WEIGHTS, SOLUTIONS_DIR / LINE_WEIGHTS
-    try:
-        return (submitted.is_file() and reference.is_file()
-                and hashlib.sha256(submitted.read_bytes()).digest() == hashlib.sha256(reference.read_bytes()).digest())
-    except OSError:
-        return False
 
 
 @graded("Deployed page reader: CER on hidden pages (public half)", 20, hidden_message=HIDDEN_MESSAGE,
@@ -61,7 +49,7 @@ def test_hidden_pages(sandbox, grading, hidden, feedback, leaderboard):
     public = character_error_rate([texts[i] for i in public_rows], [hidden.texts[i] for i in public_rows])
     private = character_error_rate([texts[i] for i in private_rows], [hidden.texts[i] for i in private_rows])
     guess = len(set(texts)) == 1 and len(set(hidden.texts)) > 1
-    reference = _reference_weights(grading)
+    reference = deploys_reference_weights(grading.submission, LINE_WEIGHTS)
     if reference:
         feedback.say("No leaderboard entry: the deployed line weights are the course's reference weights. "
                      "The leaderboard ranks the model you train yourself (run_experiment ... --deploy).")
