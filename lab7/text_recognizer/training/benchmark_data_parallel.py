@@ -7,8 +7,8 @@ images, trained for a few steps after a warm-up (the first steps compile), once 
 and once data-parallel on two, the two taking turns. It prints and writes lines per second.
 
 Devices: with two or more GPUs it uses two GPUs. Without, it re-runs itself with two simulated
-CPU devices (`XLA_FLAGS`, JAX): these share the same cores, so expect no speed-up on CPU, only
-the cost of splitting batches and combining gradients. With exactly one GPU it compares that
+CPU devices (`XLA_FLAGS`, JAX): these share the same cores, so a figure on CPU says little (at
+most that one device's steps did not keep every core busy). With exactly one GPU it compares that
 GPU against the CPU instead.
 """
 
@@ -89,8 +89,8 @@ def measure(batch_size: int = 64, steps: int = 8, repeats: int = 3) -> dict[str,
         "speed_up": round(second / first, 2),
         "machine": {"cpu_cores": os.cpu_count(), "platform": platform.platform(),
                     "devices": {name: list(devices) for name, devices in setups.items()}},
-        "note": ("simulated CPU devices share the same cores: no speed-up is expected, the figure shows "
-                 "the cost of splitting batches and combining gradients") if not gpus else "",
+        "note": ("simulated CPU devices share the machine's cores: a speed-up here only says that one "
+                 "device's steps did not keep every core busy, nothing about GPUs") if not gpus else "",
     }
 
 
