@@ -131,6 +131,19 @@ class Graded:
         return path.read_text() if path.exists() else ""
 
 
+def graded_once(grade_submission: Callable[..., Graded], sources: dict[str, Path],
+                **options) -> Callable[[str], Graded]:
+    """`get(name)`: `sources[name]` graded with `options` (lab, limits ...) once, on first use."""
+    cache: dict[str, Graded] = {}
+
+    def get(name: str) -> Graded:
+        if name not in cache:
+            cache[name] = grade_submission(sources[name], student=name, **options)
+        return cache[name]
+
+    return get
+
+
 @pytest.fixture(scope="session")
 def grade_submission(state_dir, tmp_path_factory) -> Callable[..., Graded]:
     """grade_submission(path, **option_changes) -> Graded (sandboxed, test limits)."""

@@ -11,7 +11,7 @@ import pytest
 from autograder.grading import catalogue
 from autograder.labs import write_lab
 from autograder.results import validate_results
-from autograder.tests.conftest import TEST_LIMITS
+from autograder.tests.conftest import TEST_LIMITS, graded_once
 from autograder.tests.hostile import append
 
 LIMITS = dataclasses.replace(TEST_LIMITS, timeout_scale=0.5)
@@ -24,11 +24,6 @@ def select_best_run(records, metric, mode="min"):
 '''
 
 
-def points(graded, prefix: str) -> tuple[float, float]:
-    tests = [t for t in graded.results["tests"] if t["name"].startswith(prefix)]
-    return sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
-
-
 @pytest.fixture(scope="module")
 def graded(sandbox_ok, tmp_path_factory, grade_submission):
     root = tmp_path_factory.mktemp("lab4")
@@ -39,14 +34,7 @@ def graded(sandbox_ok, tmp_path_factory, grade_submission):
     selection = naive / "text_recognizer" / "training" / "selection.py"
     selection.write_text(append(NAIVE_SELECTION)(selection.read_text()))
     sources["naive"] = naive
-    cache = {}
-
-    def get(name: str):
-        if name not in cache:
-            cache[name] = grade_submission(sources[name], student=name, lab=4, limits=LIMITS)
-        return cache[name]
-
-    return get
+    return graded_once(grade_submission, sources, lab=4, limits=LIMITS)
 
 
 def test_lab4_honest_solution_scores_full_marks(graded):
@@ -69,5 +57,5 @@ def test_lab4_stubbed_lab_scores_zero(graded):
 
 def test_lab4_naive_selection_loses_the_rules_it_ignores(graded):
     naive = graded("naive")
-    assert points(naive, "select_best_run: failed")[0] == 0
-    assert points(naive, "expand_group:") == points(graded("honest"), "expand_group:")
+    assert naive.group_score("select_best_run: failed")[0] == 0
+    assert naive.group_score("expand_group:") == graded("honest").group_score("expand_group:")

@@ -10,7 +10,7 @@ import pytest
 from autograder.grading import catalogue
 from autograder.labs import write_lab
 from autograder.results import validate_results
-from autograder.tests.conftest import TEST_LIMITS
+from autograder.tests.conftest import TEST_LIMITS, graded_once
 
 LIMITS = dataclasses.replace(TEST_LIMITS, timeout_scale=0.5)
 
@@ -20,14 +20,7 @@ def graded(sandbox_ok, tmp_path_factory, grade_submission):
     root = tmp_path_factory.mktemp("lab6")
     sources = {"honest": write_lab(6, root / "honest", solved=True),
                "stub": write_lab(6, root / "stub", solved=False, prefer_committed=False)}
-    cache = {}
-
-    def get(name: str):
-        if name not in cache:
-            cache[name] = grade_submission(sources[name], student=name, lab=6, limits=LIMITS)
-        return cache[name]
-
-    return get
+    return graded_once(grade_submission, sources, lab=6, limits=LIMITS)
 
 
 def test_lab6_honest_solution_scores_full_marks(graded):

@@ -12,7 +12,7 @@ import pytest
 from autograder.grading import catalogue
 from autograder.labs import write_lab
 from autograder.results import validate_results
-from autograder.tests.conftest import TEST_LIMITS
+from autograder.tests.conftest import TEST_LIMITS, graded_once
 from autograder.tests.hostile import append, prepend, rewrite_weights
 
 LAB2_EXERCISES = ("LeNet:", "extract_windows:", "Line CNN all-conv:")
@@ -69,11 +69,6 @@ def ctc_decode_logits(logits, mapping, strategy="greedy", beam_width=10):
 """
 
 
-def points(graded, prefixes) -> tuple[float, float]:
-    tests = [t for t in graded.results["tests"] if t["name"].startswith(prefixes)]
-    return sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
-
-
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):
     root = tmp_path_factory.mktemp("labs23")
@@ -104,15 +99,9 @@ def sources(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def graded(sandbox_ok, sources, grade_submission):
-    """Each submission graded once, on first use."""
-    cache = {}
-
-    def get(name: str):
-        if name not in cache:
-            cache[name] = grade_submission(sources[name], student=name, lab=int(name[3]), limits=LIMITS)
-        return cache[name]
-
-    return get
+    """Each submission graded once, on first use (its lab from its name: "lab2-...")."""
+    by_lab = {lab: graded_once(grade_submission, sources, lab=lab, limits=LIMITS) for lab in (2, 3)}
+    return lambda name: by_lab[int(name[3])](name)
 
 
 def _failures(graded_one) -> list:
@@ -131,7 +120,7 @@ def test_lab2_honest_solution_scores_full_marks(graded):
 def test_lab2_stubbed_lab_scores_zero(graded):
     stub = graded("lab2-stub")
     assert stub.results["score"] == 0
-    assert points(stub, LAB2_EXERCISES)[1] == 100
+    assert stub.group_score(LAB2_EXERCISES)[1] == 100
     assert "NotImplementedError" in stub.test("LeNet: returns")["output"]
 
 
@@ -165,14 +154,14 @@ def test_lab3_model_of_ones_own_gets_its_leaderboard_entry(graded):
 def test_lab3_stubbed_lab_scores_zero(graded):
     stub = graded("lab3-stub")
     assert stub.results["score"] == 0, _failures(stub)
-    assert points(stub, LAB3_EXERCISES)[1] == 75
+    assert stub.group_score(LAB3_EXERCISES)[1] == 75
     assert "NotImplementedError" in stub.test("CtcLoss:")["output"]
 
 
 def test_lab3_always_equal_objects_earn_nothing(graded):
     hostile = graded("lab3-hostile")
-    assert points(hostile, LAB3_CTC) == (0, 55), _failures(hostile)
+    assert hostile.group_score(LAB3_CTC) == (0, 55), _failures(hostile)
     # Its decoding reads nothing, so the deployed predictor earns nothing either.
-    assert points(hostile, ("Deployed predictor:",))[0] == 0
+    assert hostile.group_score(("Deployed predictor:",))[0] == 0
     # The parts it left honest still count: scoring is per test.
-    assert points(hostile, ("line_lstm_ctc:",)) == (20, 20)
+    assert hostile.group_score(("line_lstm_ctc:",)) == (20, 20)
