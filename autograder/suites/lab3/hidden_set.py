@@ -19,6 +19,7 @@ import numpy as np
 
 from autograder.paths import ensure_private_dir
 from autograder.reference import reference_module
+from autograder.suites.hidden_cache import load_or_build_texts
 
 VERSION = 1
 NUM_LINES = 200
@@ -37,21 +38,7 @@ def hidden_lines_path(state_dir: Path) -> Path:
 
 
 def load_or_build(state_dir: Path, seed: int) -> HiddenLines:
-    path = hidden_lines_path(state_dir)
-    meta_path = path.with_suffix(".json")
-    recipe = [VERSION, NUM_LINES, MAX_LENGTH]
-    if path.exists() and meta_path.exists():
-        meta = json.loads(meta_path.read_text())
-        if meta.get("seed") == seed and meta.get("recipe") == recipe:
-            with np.load(path, allow_pickle=False) as data:
-                return HiddenLines(data["images"], list(meta["texts"]), data["public"])
-    hidden = build(seed)
-    ensure_private_dir(path.parent)
-    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
-        np.savez(file, images=hidden.images, public=hidden.public)
-    meta_path.write_text(json.dumps({"seed": seed, "recipe": recipe, "texts": hidden.texts}, indent=1))
-    meta_path.chmod(0o600)
-    return hidden
+    return load_or_build_texts(hidden_lines_path(state_dir), seed, [VERSION, NUM_LINES, MAX_LENGTH], build, HiddenLines)
 
 
 def labels_to_text(labels, mapping) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 
 from autograder.paths import ensure_private_dir
 from autograder.reference import reference_module
+from autograder.suites.hidden_cache import load_or_build_texts
 
 VERSION = 1
 NUM_PAGES = 24
@@ -33,21 +34,7 @@ def hidden_pages_path(state_dir: Path) -> Path:
 
 
 def load_or_build(state_dir: Path, seed: int) -> HiddenPages:
-    path = hidden_pages_path(state_dir)
-    meta_path = path.with_suffix(".json")
-    recipe = [VERSION, NUM_PAGES]
-    if path.exists() and meta_path.exists():
-        meta = json.loads(meta_path.read_text())
-        if meta.get("seed") == seed and meta.get("recipe") == recipe:
-            with np.load(path, allow_pickle=False) as data:
-                return HiddenPages(data["images"], list(meta["texts"]), data["public"])
-    hidden = build(seed)
-    ensure_private_dir(path.parent)
-    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
-        np.savez(file, images=hidden.images, public=hidden.public)
-    meta_path.write_text(json.dumps({"seed": seed, "recipe": recipe, "texts": hidden.texts}, indent=1))
-    meta_path.chmod(0o600)
-    return hidden
+    return load_or_build_texts(hidden_pages_path(state_dir), seed, [VERSION, NUM_PAGES], build, HiddenPages)
 
 
 def build(seed: int) -> HiddenPages:
