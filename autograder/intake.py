@@ -160,6 +160,10 @@ def take_in(submission: Path, dest: Path, lab: int) -> Intake:
                 _copy_tree(path, dest / relative, lab_root, intake)
             elif path.is_file() or path.is_symlink():
                 _copy_file(path, dest / relative, lab_root, intake, PurePosixPath(relative))
+        # nbgrader's layout (the course hub's assignments): the notebook at the top of the lab folder.
+        top = lab_root / f"lab{lab}.ipynb"
+        if not (lab_root / "notebooks" / top.name).exists() and (top.is_file() or top.is_symlink()):
+            _copy_file(top, dest / "notebooks" / top.name, lab_root, intake, PurePosixPath(top.name))
     return intake
 
 

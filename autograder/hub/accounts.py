@@ -1,0 +1,81 @@
+"""System accounts for the hub's users, and the course roster.
+
+nbgrader names a submission after the operating-system user who made it, so every student has
+an account of their own (created here with `useradd`, run as root); JupyterHub's local process
+spawner starts each user's JupyterLab as that account.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from autograder.errors import GraderError
+from autograder.hub.settings import HubSettings, Roster
+
+#: What a course account name may be (useradd's rules, and nbgrader forbids '+' and '*').
+VALID_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+
+
+def ensure_system_user(name: str) -> bool:
+    """Create account `name` with a home folder when it does not exist; True when created."""
+    if not VALID_NAME.match(name):
+        raise GraderError(f"{name!r} cannot be an account name: use 1-32 lower-case letters, digits, '-' or '_', "
+                          "starting with a letter")
+    try:
+        pwd.getpwnam(name)
+        return False
+    except KeyError:
+        pass
+    done = subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", "--user-group", name],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise GraderError(f"useradd {name} failed ({done.stderr.strip()}); run the hub set-up as root")
+    return True
+
+
+def prepare_account(name: str, python: Path) -> bool:
+    """The account exists and can run the course's Python; True when it was created now."""
+    created = ensure_system_user(name)
+    grant_search(name, Path(os.path.realpath(python)))
+    return created
+
+
+def grant_search(name: str, path: Path) -> list[Path]:
+    """Let `name` reach `path` when a folder above it is private (pyenv's Python under /root, 0700):
+    an ACL entry giving that account search permission (x) on that folder only, nothing else.
+    Returns the folders changed."""
+    changed = []
+    for folder in reversed(path.parents):
+        if os.stat(folder).st_mode & 0o001:
+            continue
+        if shutil.which("setfacl") is None:
+            raise GraderError(f"{folder} is private and the course's Python ({path}) lies below it: install `acl` "
+                              "(apt-get install acl) or install Python 3.11 outside private folders")
+        subprocess.run(["setfacl", "-m", f"u:{name}:x", str(folder)], check=True, capture_output=True)
+        changed.append(folder)
+    return changed
+
+
+def add_users(settings: HubSettings, names: list[str], *, instructor: bool = False,
+              gpu: str | None = None) -> list[str]:
+    """Create the accounts and record them in the roster; returns the names newly created.
+
+    The hub reads the roster when it starts (groups, roles); a running hub lets an added
+    student log in once restarted (`make hub` again), or at once with the native authenticator's
+    sign-up, whose spawner also creates the account.
+    """
+    roster = Roster.read(settings.roster_path)
+    created = [name for name in names if prepare_account(name, settings.venv / "bin" / "python")]
+    for name in names:
+        group = roster.instructors if instructor else roster.students
+        if name not in group:
+            group.append(name)
+        if gpu is not None:
+            roster.gpus[name] = gpu
+    roster.write(settings.roster_path)
+    return created

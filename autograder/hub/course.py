@@ -1,0 +1,128 @@
+"""The course on the hub: nbgrader's exchange and course folder, and releasing a lab to students.
+
+Releasing lab N (`python -m autograder.hub release N`):
+
+1. `instructor release N` writes the student bundle and verifies that it holds no solution;
+2. its lab folder becomes nbgrader's `source/labN/`, with the lab notebook moved to the top as
+   `labN.ipynb` (nbgrader's layout) taken from solutions/ (solution and test regions marked);
+3. `nbgrader generate_assignment labN` (solutions removed, graded cells recorded in the course's
+   gradebook) and `nbgrader release_assignment labN` (into the exchange), both as the instructor.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from autograder.errors import GraderError
+from autograder.hub.settings import HubSettings, Roster
+from autograder.paths import REPO_ROOT, SOLUTIONS_DIR
+
+#: The hub's nbgrader configuration (exchange, multiple-classes arrangement), for every user.
+JUPYTER_CONFIG_DIR = REPO_ROOT / "setup" / "hub" / "jupyter"
+
+
+def nbgrader_env(settings: HubSettings, home: Path | None = None) -> dict[str, str]:
+    """The environment nbgrader needs to find the hub's configuration (and the course)."""
+    env = {"JUPYTER_CONFIG_PATH": str(JUPYTER_CONFIG_DIR), **settings.env(),
+           "PATH": f"{settings.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin"}
+    if home is not None:
+        env["HOME"] = str(home)
+    return env
+
+
+def make_exchange(settings: HubSettings) -> Path:
+    """nbgrader's exchange root, writable by all (nbgrader sets the course folders' own modes)."""
+    settings.exchange.mkdir(parents=True, exist_ok=True)
+    settings.exchange.chmod(0o777)
+    for parent in settings.exchange.parents:  # every user must reach it
+        if parent == Path("/"):
+            break
+        mode = parent.stat().st_mode & 0o777
+        if not mode & 0o001:
+            parent.chmod(mode | 0o001)
+    return settings.exchange
+
+
+def run_as(user: str, command: list[str], settings: HubSettings, cwd: Path | None = None,
+           timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run `command` as OS user `user` (in their home unless `cwd`), with the hub's nbgrader set-up."""
+    home = Path(pwd.getpwnam(user).pw_dir)
+    env = nbgrader_env(settings, home)
+    return subprocess.run(["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()),
+                           *command], cwd=cwd or home, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+def course_dir(settings: HubSettings) -> Path:
+    """The instructor's nbgrader course folder (created with its nbgrader_config.py)."""
+    roster = Roster.read(settings.roster_path)
+    if not roster.instructors:
+        raise GraderError("the roster has no instructor: add one with "
+                          "`python -m autograder.hub add-users --instructor NAME` first")
+    instructor = roster.instructors[0]
+    home = Path(pwd.getpwnam(instructor).pw_dir)
+    folder = settings.course_dir or home / settings.course
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "nbgrader_config.py").write_text(
+        "# The course folder of the hub's course (written by `python -m autograder.hub release`).\n"
+        f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {settings.course!r}\n"
+        f"c.CourseDirectory.root = {str(folder)!r}\n"
+    )
+    subprocess.run(["chown", "-R", f"{instructor}:", str(folder)], check=True)
+    return folder
+
+
+def release_lab(settings: HubSettings, lab: int) -> Path:
+    """Release lab `lab` to the hub's students (module docstring); returns the exchange's copy."""
+    from instructor.release import make_release
+
+    roster = Roster.read(settings.roster_path)
+    folder = course_dir(settings)
+    instructor = roster.instructors[0]
+    name = f"lab{lab}"
+    make_exchange(settings)
+    with tempfile.TemporaryDirectory(prefix="hub-release-") as bundle:
+        make_release(REPO_ROOT, lab, Path(bundle) / "bundle")
+        source = folder / "source" / name
+        shutil.rmtree(source, ignore_errors=True)
+        shutil.copytree(Path(bundle) / "bundle" / name, source)
+    released_notebook = source / "notebooks" / f"{name}.ipynb"
+    if released_notebook.exists():
+        released_notebook.unlink()
+        if not any((source / "notebooks").iterdir()):
+            (source / "notebooks").rmdir()
+    shutil.copyfile(SOLUTIONS_DIR / "notebooks" / f"{name}.ipynb", source / f"{name}.ipynb")
+    subprocess.run(["chown", "-R", f"{instructor}:", str(folder)], check=True)
+    _nbgrader(settings, instructor, folder, ["generate_assignment", name, "--force"])
+    _check_release(folder / "release" / name)
+    _nbgrader(settings, instructor, folder, ["release_assignment", name, "--force"])
+    return settings.exchange / settings.course / "outbound" / name
+
+
+def _nbgrader(settings: HubSettings, user: str, folder: Path, arguments: list[str]) -> None:
+    done = run_as(user, ["nbgrader", *arguments], settings, cwd=folder)
+    if done.returncode != 0:
+        raise GraderError(f"`nbgrader {' '.join(arguments)}` failed as {user} in {folder}:\n"
+                          f"{done.stdout[-2000:]}{done.stderr[-2000:]}")
+
+
+def _check_release(release: Path) -> None:
+    """The generated assignment holds no solution region and no instructor file."""
+    from instructor.release import verify_bundle
+
+    problems = [p for p in verify_bundle(release.parent) if p.startswith(release.name)]
+    if problems:
+        raise GraderError("\n".join([f"{release} is NOT safe to release; nothing was released:", *problems]))
+
+
+def owner(path: Path) -> str | None:
+    """The account name owning `path` (None when the uid has no account)."""
+    try:
+        return pwd.getpwuid(os.lstat(path).st_uid).pw_name
+    except (KeyError, FileNotFoundError):
+        return None

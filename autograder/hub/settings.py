@@ -1,0 +1,131 @@
+"""Where the course hub keeps its things: one set of settings read from the environment.
+
+The hub's configuration (setup/hub/jupyterhub_config.py), the grading service and the
+`python -m autograder.hub` commands all read these, so that a test can move the whole hub to a
+temporary folder and loopback ports by setting environment variables.
+
+| variable | default | what |
+|---|---|---|
+| HTR_HUB_STATE | /srv/htr-hub | the hub's database, cookie secret, roster, grading queue, results |
+| HTR_HUB_EXCHANGE | /srv/nbgrader/exchange | nbgrader's exchange (one folder per course inside) |
+| HTR_HUB_COURSE | htr | the nbgrader course id |
+| HTR_HUB_COURSE_DIR | ~instructor/htr | the instructor's nbgrader course folder (gradebook.db) |
+| HTR_HUB_IP / HTR_HUB_PORT | 127.0.0.1 / 8000 | where the proxy listens (the hub's public address) |
+| HTR_HUB_AUTH | native | `native` (sign-up approved by an instructor) or `dummy` (tests only) |
+| HTR_HUB_POLL | 2 | seconds between two looks at the exchange's inbound folder |
+| HTR_HUB_WORKERS | 1 | submissions graded at once (one GPU each where there are GPUs) |
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.paths import REPO_ROOT
+
+#: The service's name in the hub: its pages are under /services/grader/.
+SERVICE_NAME = "grader"
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """The hub's folders, ports and course (see the module docstring for the variables)."""
+
+    state: Path
+    exchange: Path
+    course: str
+    course_dir: Path | None
+    ip: str
+    port: int
+    auth: str
+    poll_seconds: float
+    workers: int
+    #: The service's own port (loopback) and the hub's internal API port.
+    service_port: int
+    hub_port: int
+    proxy_api_port: int
+    venv: Path = field(default=REPO_ROOT / ".venv")
+
+    @property
+    def roster_path(self) -> Path:
+        return self.state / "roster.json"
+
+    @property
+    def grading_dir(self) -> Path:
+        return self.state / "grading"
+
+    def gradebook(self) -> Path | None:
+        """The course's nbgrader gradebook (made by `python -m autograder.hub release`)."""
+        course_dir = self.course_dir or default_course_dir(self)
+        return None if course_dir is None else course_dir / "gradebook.db"
+
+    def env(self) -> dict[str, str]:
+        """These settings as environment variables (for the service and the students' servers)."""
+        values = {
+            "HTR_HUB_STATE": str(self.state), "HTR_HUB_EXCHANGE": str(self.exchange), "HTR_HUB_COURSE": self.course,
+            "HTR_HUB_IP": self.ip, "HTR_HUB_PORT": str(self.port), "HTR_HUB_AUTH": self.auth,
+            "HTR_HUB_POLL": str(self.poll_seconds), "HTR_HUB_WORKERS": str(self.workers),
+            "HTR_HUB_SERVICE_PORT": str(self.service_port), "HTR_HUB_API_PORT": str(self.hub_port),
+            "HTR_HUB_PROXY_API_PORT": str(self.proxy_api_port),
+        }
+        if self.course_dir is not None:
+            values["HTR_HUB_COURSE_DIR"] = str(self.course_dir)
+        return values
+
+
+def load() -> HubSettings:
+    """The settings from the environment (defaults for a real course machine)."""
+    env = os.environ
+    port = int(env.get("HTR_HUB_PORT", "8000"))
+    course_dir = env.get("HTR_HUB_COURSE_DIR")
+    return HubSettings(
+        state=Path(env.get("HTR_HUB_STATE", "/srv/htr-hub")),
+        exchange=Path(env.get("HTR_HUB_EXCHANGE", "/srv/nbgrader/exchange")),
+        course=env.get("HTR_HUB_COURSE", "htr"),
+        course_dir=Path(course_dir) if course_dir else None,
+        ip=env.get("HTR_HUB_IP", "127.0.0.1"),
+        port=port,
+        auth=env.get("HTR_HUB_AUTH", "native"),
+        poll_seconds=float(env.get("HTR_HUB_POLL", "2")),
+        workers=int(env.get("HTR_HUB_WORKERS", "1")),
+        service_port=int(env.get("HTR_HUB_SERVICE_PORT", str(port + 2))),
+        hub_port=int(env.get("HTR_HUB_API_PORT", str(port + 1))),
+        proxy_api_port=int(env.get("HTR_HUB_PROXY_API_PORT", str(port + 3))),
+    )
+
+
+@dataclass
+class Roster:
+    """Who is in the course: instructors (hub admins, nbgrader graders) and students, and any
+    per-user GPU setting (`{"alice": "1"}`: alice's server sees GPU 1 only; `""`: none)."""
+
+    instructors: list[str] = field(default_factory=list)
+    students: list[str] = field(default_factory=list)
+    gpus: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, path: Path) -> Roster:
+        if not path.is_file():
+            return cls()
+        data = json.loads(path.read_text())
+        return cls(list(data.get("instructors", [])), list(data.get("students", [])), dict(data.get("gpus", {})))
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"instructors": self.instructors, "students": self.students,
+                                    "gpus": self.gpus}, indent=2) + "\n")
+
+
+def default_course_dir(settings: HubSettings) -> Path | None:
+    """The first instructor's `~/<course>` folder (nbgrader's usual place), when there is one."""
+    roster = Roster.read(settings.roster_path)
+    if not roster.instructors:
+        return None
+    import pwd
+
+    try:
+        return Path(pwd.getpwnam(roster.instructors[0]).pw_dir) / settings.course
+    except KeyError:
+        return None

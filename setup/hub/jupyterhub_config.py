@@ -1,0 +1,131 @@
+# The course hub: JupyterHub + configurable-http-proxy (npm), JupyterLab for everyone, real system
+# accounts spawned by the local process spawner, nbgrader's exchange, formgrader for instructors
+# and the grading service. Started by `make hub` (python -m autograder.hub start); every setting
+# comes from autograder/hub/settings.py (HTR_HUB_* environment variables).
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from autograder.hub import settings as hub_settings  # noqa: E402
+from autograder.hub.accounts import prepare_account  # noqa: E402
+from autograder.hub.course import JUPYTER_CONFIG_DIR  # noqa: E402
+from autograder.hub.gpus import assign_gpu, list_gpus  # noqa: E402
+
+c = get_config()  # noqa: F821
+S = hub_settings.load()
+ROSTER = hub_settings.Roster.read(S.roster_path)
+VENV_BIN = S.venv / "bin"
+S.state.mkdir(parents=True, exist_ok=True)
+
+# --- where it listens: the proxy on the public address, the hub's API on loopback ----------------
+c.JupyterHub.bind_url = f"http://{S.ip}:{S.port}"
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = S.hub_port
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{S.proxy_api_port}"
+c.ConfigurableHTTPProxy.command = [str(REPO / "setup" / "node_modules" / ".bin" / "configurable-http-proxy")]
+c.JupyterHub.db_url = f"sqlite:///{S.state / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(S.state / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(S.state / "jupyterhub.pid")
+c.JupyterHub.cleanup_servers = True
+
+# --- who may log in ------------------------------------------------------------------------------
+if S.auth == "dummy":
+    # Tests only: any allowed user with the shared password.
+    import os
+
+    c.JupyterHub.authenticator_class = "dummy"
+    c.DummyAuthenticator.password = os.environ.get("HTR_HUB_DUMMY_PASSWORD", "")
+    if not c.DummyAuthenticator.password:
+        raise SystemExit("HTR_HUB_AUTH=dummy needs HTR_HUB_DUMMY_PASSWORD (the dummy authenticator is for tests)")
+else:
+    # A real course: students sign up at /hub/signup, an instructor approves them at /hub/authorize.
+    c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
+    c.NativeAuthenticator.open_signup = False
+    c.NativeAuthenticator.minimum_password_length = 10
+    c.JupyterHub.template_paths = [str(Path(__import__("nativeauthenticator").__file__).parent / "templates")]
+c.Authenticator.admin_users = set(ROSTER.instructors)
+c.Authenticator.allowed_users = set(ROSTER.instructors) | set(ROSTER.students)
+
+# Instructors are admins and graders (formgrader); students get the default user role only,
+# plus access to the grading service's pages (their feedback and the leaderboard).
+course = S.course
+c.JupyterHub.load_groups = {
+    f"nbgrader-{course}": {"users": ROSTER.students},
+    f"formgrade-{course}": {"users": ROSTER.instructors},
+}
+c.JupyterHub.load_roles = [
+    {"name": "user", "scopes": ["self", f"access:services!service={hub_settings.SERVICE_NAME}"]},
+    {"name": "instructor", "scopes": ["admin-ui", "admin:users", "admin:servers", "list:users", "read:users",
+                                      "access:services", "read:groups"],
+     "users": ROSTER.instructors},
+]
+
+# --- each user's JupyterLab, as their own account ---------------------------------------------------
+c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+c.Spawner.cmd = [str(VENV_BIN / "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab"
+c.Spawner.notebook_dir = "~"
+c.Spawner.http_timeout = 120
+c.Spawner.start_timeout = 180
+# Per-user limits (the local spawner passes them on as MEM_LIMIT / CPU_LIMIT for the server's own
+# reporting; the autograder's sandbox enforces its own limits on graded code).
+c.Spawner.mem_limit = "8G"
+c.Spawner.cpu_limit = 2.0
+GPUS = list_gpus()
+
+
+def pre_spawn(spawner):
+    """The account exists (a student approved by the native authenticator gets one now), nbgrader
+    finds the course's configuration, and the server sees only its GPUs."""
+    name = spawner.user.name
+    prepare_account(name, VENV_BIN / "python")
+    gpu = assign_gpu(name, GPUS, S.state / "gpu_assignments.json", ROSTER.gpus)
+    spawner.environment.update({
+        "JUPYTER_CONFIG_PATH": str(JUPYTER_CONFIG_DIR),
+        "CUDA_VISIBLE_DEVICES": gpu,
+        "PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
+        **S.env(),
+    })
+
+
+c.Spawner.pre_spawn_hook = pre_spawn
+
+# --- services: the grading service (managed) ---------------------------------------------------------
+c.JupyterHub.services = [
+    {
+        "name": hub_settings.SERVICE_NAME,
+        "url": f"http://127.0.0.1:{S.service_port}",
+        "command": [str(VENV_BIN / "python"), "-m", "autograder.hub.service"],
+        "cwd": str(REPO),
+        "environment": {**S.env(), "PATH": f"{VENV_BIN}:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                        "JUPYTER_CONFIG_PATH": str(JUPYTER_CONFIG_DIR)},
+        "oauth_no_confirm": True,
+    },
+]
+import os  # noqa: E402
+
+# An instructor's API token for scripts (and the tests): HTR_HUB_ADMIN_TOKEN, never in a file.
+if os.environ.get("HTR_HUB_ADMIN_TOKEN"):
+    c.JupyterHub.services.append({"name": "course-admin", "api_token": os.environ["HTR_HUB_ADMIN_TOKEN"]})
+    c.JupyterHub.load_roles.append({"name": "course-admin", "scopes": ["admin:users", "admin:servers", "list:users",
+                                                                       "read:users", "access:services", "tokens"],
+                                    "services": ["course-admin"]})
+
+# formgrader for the instructors: the first instructor's JupyterLab on the course folder, run by the
+# hub as a service at /services/formgrader-<course>/ (nbgrader's multiple-classes arrangement).
+# HTR_HUB_FORMGRADER=0 leaves it out (the tests, which use nbgrader's API directly).
+if ROSTER.instructors and os.environ.get("HTR_HUB_FORMGRADER", "1") != "0":
+    grader = ROSTER.instructors[0]
+    c.JupyterHub.services.append({
+        "name": f"formgrader-{course}",
+        "url": f"http://127.0.0.1:{S.service_port + 1}",
+        "command": [str(VENV_BIN / "jupyterhub-singleuser"), "--ServerApp.default_url=/formgrader"],
+        "user": grader,
+        "cwd": str(S.course_dir or Path(f"~{grader}").expanduser() / course),
+        "environment": {"JUPYTER_CONFIG_PATH": str(JUPYTER_CONFIG_DIR), **S.env()},
+        "oauth_no_confirm": True,
+    })
+    c.JupyterHub.load_roles.append({"name": "formgrader", "scopes": [f"access:services!service=formgrader-{course}"],
+                                    "groups": [f"formgrade-{course}"]})
