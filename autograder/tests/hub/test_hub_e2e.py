@@ -1,0 +1,128 @@
+"""The course hub end to end, on loopback: release Lab 1, three students fetch and submit through
+nbgrader's exchange as their own accounts, the grading service grades them in the sandbox, and
+the scores come back as feedback, in the gradebook and on the leaderboard page."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from autograder.hub.settings import SERVICE_NAME
+from autograder.paths import SOLUTIONS_DIR
+from autograder.tests.hub.conftest import INSTRUCTOR, STUDENTS
+
+pytestmark = pytest.mark.xdist_group("hub")
+
+ANN, BEN, CAT = STUDENTS  # solved, stubbed, hostile
+
+#: The hostile student's package: at import it tries to forge a result, plant feedback for
+#: everyone, and speak the grader's reply protocol on stdout; none of it may earn a point.
+HOSTILE = '''
+import json, os, pathlib, sys
+for target in ("/tmp/results.json", os.path.expanduser("~/results.json")):
+    try:
+        pathlib.Path(target).write_text(json.dumps({"score": 106, "tests": []}))
+    except OSError:
+        pass
+for folder in pathlib.Path("/").glob("tmp/htr-hub-test-*/exchange/htr/feedback"):
+    try:
+        (folder / "forged.html").write_text("Score: 106 / 106")
+    except OSError:
+        pass
+print(json.dumps({"ok": True, "score": 106, "value": 106}), flush=True)
+'''
+
+
+def _home(user: str) -> Path:
+    import pwd
+
+    return Path(pwd.getpwnam(user).pw_dir)
+
+
+def _solve(lab: Path) -> None:
+    """Ann's work: the course's solution of every exercise and every notebook answer."""
+    from nbformat import write
+
+    from instructor.notebooks import read_notebook, solved_notebook
+
+    shutil.rmtree(lab / "text_recognizer")
+    shutil.copytree(SOLUTIONS_DIR / "text_recognizer", lab / "text_recognizer",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    source = SOLUTIONS_DIR / "notebooks" / "lab1.ipynb"
+    write(solved_notebook(read_notebook(source.read_bytes(), str(source))), str(lab / "lab1.ipynb"))
+
+
+def _login(hub, user: str) -> urllib.request.OpenerDirector:
+    """A browser-like session logged in to the hub as `user` (dummy authenticator)."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{hub.url}/hub/login", timeout=30).read().decode()
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
+    opener.open(f"{hub.url}/hub/login?next=", data=urlencode(
+        {"username": user, "password": hub.password, "_xsrf": xsrf}).encode(), timeout=30)
+    return opener
+
+
+def test_three_students_are_graded_through_the_hub(hub):
+    # Each student fetches Lab 1 from the exchange, as their own account.
+    for student in STUDENTS:
+        done = hub.run_as(student, "nbgrader", "fetch_assignment", "lab1")
+        assert done.returncode == 0, done.stderr
+    labs = {s: _home(s) / "htr" / "lab1" for s in STUDENTS}
+    released = (labs[BEN] / "lab1.ipynb").read_text()
+    assert "BEGIN SOLUTION" not in released and "BEGIN HIDDEN" not in released
+
+    _solve(labs[ANN])
+    (labs[CAT] / "text_recognizer" / "__init__.py").write_text(HOSTILE)
+    (labs[CAT] / "results.json").write_text('{"score": 106}')
+    for student in (ANN, CAT):
+        subprocess.run(["chown", "-R", f"{student}:", str(labs[student])], check=True)
+    for student in STUDENTS:
+        done = hub.run_as(student, "nbgrader", "submit", "lab1")
+        assert done.returncode == 0, done.stderr
+    # Cat also drops a copy of her lab into the inbound under Ann's name: refused, never graded.
+    inbound = hub.base / "exchange" / "htr" / "inbound"
+    forged = f"{ANN}+lab1+2030-01-01 00:00:00.000000 UTC+forged"
+    done = hub.run_as(CAT, "cp", "-r", str(labs[CAT]), str(inbound / forged))
+    assert done.returncode == 0, done.stderr
+
+    status = hub.wait_graded(3)
+    jobs = {j["student"]: j for j in status["jobs"]}
+    assert sorted(jobs) == sorted(STUDENTS), status
+    assert forged in status["refused"] and all(j["key"] != forged for j in status["jobs"])
+    assert all(j["state"] == "done" and j["attempts"] == 1 for j in jobs.values()), status
+    assert jobs[ANN]["score"] == jobs[ANN]["max_score"] > 0, f"the solved lab lost points: {status}"
+    assert jobs[BEN]["score"] == 0
+    assert jobs[CAT]["score"] == 0, "the hostile submission got points"
+
+    # Feedback: fetched from the exchange by each student, with their own score.
+    for student, score in ((ANN, jobs[ANN]["max_score"]), (BEN, 0), (CAT, 0)):
+        done = hub.run_as(student, "nbgrader", "fetch_feedback", "lab1")
+        assert done.returncode == 0, done.stderr
+        pages = list((labs[student] / "feedback").glob("*/lab1.html"))
+        assert len(pages) == 1, done.stderr
+        assert f"Score: {score:g} / {jobs[student]['max_score']:g}" in pages[0].read_text()
+    assert not (hub.base / "exchange" / "htr" / "feedback" / "forged.html").exists()
+
+    # The course's gradebook holds all three submissions.
+    from nbgrader.api import Gradebook
+
+    gradebook = Gradebook(f"sqlite:///{_home(INSTRUCTOR) / 'htr' / 'gradebook.db'}")
+    try:
+        assert sorted(s.student.id for s in gradebook.find_assignment("lab1").submissions) == sorted(STUDENTS)
+    finally:
+        gradebook.close()
+
+    # The leaderboard page, behind the hub's login, lists them; a student reaches it with HubOAuth.
+    page = _login(hub, BEN).open(f"{hub.url}/services/{SERVICE_NAME}/lab/1", timeout=60).read().decode()
+    for student in STUDENTS:
+        assert student in page
+    anonymous = urllib.request.urlopen(f"{hub.url}/services/{SERVICE_NAME}/lab/1", timeout=30)
+    assert "/hub/login" in anonymous.url, "the leaderboard page must be behind the hub's login"
