@@ -5,7 +5,7 @@ TO      ?= /tmp/lab$(LAB)-release
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 evaluate-lab5 \
-	grade grade-all leaderboard benchmark-autograder benchmark-lab4 benchmark-data-parallel
+	hub benchmark-hub grade grade-all leaderboard benchmark-autograder benchmark-lab4 benchmark-data-parallel
 
 help:  ## list the commands
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,6 +47,12 @@ diff-lab: setup  ## show lab $(LAB)'s exercises: make diff-lab LAB=2
 
 release: setup  ## student bundle for lab $(LAB): make release LAB=1 TO=/tmp/lab1
 	$(PY) -m instructor release $(LAB) --to $(TO)
+
+hub: setup  ## start the course hub (JupyterHub, proxy, grading service) as root: README, instructor guide
+	$(PY) -m autograder.hub start
+
+benchmark-hub: setup  ## 20 students submit Lab 1 within a minute on a loopback hub; writes reports/hub_load.json
+	$(PY) -m autograder.hub.benchmark --students 20 --output reports/hub_load.json
 
 evaluate-lab1: setup  ## train the Lab 1 MLP at full size, print test accuracy, write reports/lab1_mlp.json
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab1_mlp.json \

@@ -76,6 +76,13 @@ if ! command -v bwrap >/dev/null 2>&1; then
   fi
 fi
 
+# The course hub's accounts run the course's Python: where it lies under a private folder (pyenv
+# under /root), each account gets search permission on that folder through an ACL (`setfacl`).
+if ! command -v setfacl >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "[setup] installing acl (the course hub's accounts reach the course's Python) with apt-get"
+  apt-get install -y -q acl >/dev/null 2>&1 || echo "[setup] warning: could not install acl" >&2
+fi
+
 # Lab 6's browser test drives Debian's Chromium through Selenium and Debian's chromedriver
 # (never a browser download: the two packages come with matching versions).
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
