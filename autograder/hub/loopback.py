@@ -1,0 +1,171 @@
+"""A whole course hub on loopback ports in a temporary folder: for the tests and the load benchmark.
+
+    with loopback_hub("htr-prof", ["htr-ann", "htr-ben"]) as hub:
+        hub.run_as("htr-ann", "nbgrader", "fetch_assignment", "lab1")
+
+JupyterHub with configurable-http-proxy, the dummy authenticator (a random shared password), the
+accounts created (and removed afterwards), Lab 1 released, and the grading service run by the hub.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.hub.settings import SERVICE_NAME
+from autograder.paths import REPO_ROOT
+
+PY = str(REPO_ROOT / ".venv" / "bin" / "python")
+PROXY = REPO_ROOT / "setup" / "node_modules" / ".bin" / "configurable-http-proxy"
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` loopback ports free at this moment."""
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def problem() -> str | None:
+    """Why a loopback hub cannot run here (None when it can)."""
+    if os.geteuid() != 0:
+        return "the hub creates system accounts: run as root"
+    if not PROXY.exists():
+        return "configurable-http-proxy is not installed: run `make setup` (npm ci in setup/)"
+    for tool in ("useradd", "userdel", "runuser", "bwrap"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    return None
+
+
+@dataclass
+class LoopbackHub:
+    """A running hub: its address, settings, instructor token and shared password."""
+
+    url: str
+    env: dict[str, str]
+    base: Path
+    token: str
+    password: str
+    process: subprocess.Popen
+
+    def api(self, path: str) -> dict | list:
+        """GET the hub's REST API with the instructor's token."""
+        request = urllib.request.Request(f"{self.url}/hub/api{path}", headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"{}")
+
+    def grading_status(self) -> dict:
+        """The grading service's queue (/services/grader/status.json, through the proxy)."""
+        request = urllib.request.Request(f"{self.url}/services/{SERVICE_NAME}/status.json",
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    def wait_graded(self, students: tuple[str, ...] | list[str], timeout: float = 600) -> dict:
+        """The status once every one of `students` has a finished job; TimeoutError after `timeout` s."""
+        deadline = time.monotonic() + timeout
+        status: dict = {}
+        while time.monotonic() < deadline:
+            status = self.grading_status()
+            finished = {j["student"] for j in status["jobs"] if j["state"] in ("done", "failed")}
+            if finished >= set(students):
+                return status
+            time.sleep(1)
+        raise TimeoutError(f"the grading service did not grade {students} within {timeout:.0f} s: {status}")
+
+    def run_as(self, user: str, *command: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """A command as OS user `user` with the hub's nbgrader set-up (what their terminal has)."""
+        from autograder.hub import course, settings
+
+        old = dict(os.environ)
+        os.environ.update(self.env)
+        try:
+            return course.run_as(user, list(command), settings.load(), cwd=cwd)
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+
+    def log_tail(self) -> str:
+        return (self.base / "hub.log").read_text(errors="replace")[-6000:]
+
+
+def remove_accounts(names: list[str]) -> None:
+    for name in names:
+        subprocess.run(["userdel", "--remove", name], capture_output=True, check=False)
+
+
+@contextmanager
+def loopback_hub(instructor: str, students: list[str], workers: int = 2, lab: int = 1) -> Iterator[LoopbackHub]:
+    """Start the hub (module docstring); everything, accounts included, is removed afterwards."""
+    names = [instructor, *students]
+    remove_accounts(names)  # left by a run that was killed
+    base = Path(tempfile.mkdtemp(prefix="htr-hub-test-"))
+    base.chmod(0o755)  # the students reach the exchange inside it
+    port, api_port, service_port, proxy_port = free_ports(4)
+    token, password = secrets.token_hex(24), secrets.token_hex(8)
+    env = {
+        "HTR_HUB_STATE": str(base / "state"), "HTR_HUB_EXCHANGE": str(base / "exchange"), "HTR_HUB_COURSE": "htr",
+        "HTR_HUB_PORT": str(port), "HTR_HUB_API_PORT": str(api_port), "HTR_HUB_SERVICE_PORT": str(service_port),
+        "HTR_HUB_PROXY_API_PORT": str(proxy_port), "HTR_HUB_AUTH": "dummy", "HTR_HUB_DUMMY_PASSWORD": password,
+        "HTR_HUB_ADMIN_TOKEN": token, "HTR_HUB_FORMGRADER": "0", "HTR_HUB_POLL": "1", "HTR_HUB_WORKERS": str(workers),
+    }
+    full_env = {**os.environ, **env}
+    process = None
+    log = open(base / "hub.log", "w")  # noqa: SIM115 - open for the hub's lifetime
+    try:
+        for step in (["add-users", "--instructor", instructor], ["add-users", *students], ["release", str(lab)]):
+            done = subprocess.run([PY, "-m", "autograder.hub", *step], env=full_env, cwd=REPO_ROOT,
+                                  capture_output=True, text=True, timeout=600, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(f"hub set-up step {step} failed:\n{done.stdout}\n{done.stderr}")
+        process = subprocess.Popen([PY, "-m", "autograder.hub", "start"], env=full_env, cwd=REPO_ROOT, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        hub = LoopbackHub(f"http://127.0.0.1:{port}", env, base, token, password, process)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                hub.grading_status()
+                break
+            except OSError as error:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the hub did not start ({error}):\n{hub.log_tail()}") from None
+                time.sleep(1)
+        yield hub
+    finally:
+        if process is not None:
+            _stop(process)
+        log.close()
+        remove_accounts(names)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """JupyterHub stops its servers and services on SIGTERM; what is left of its group is killed."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        pass
+    except ProcessLookupError:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
