@@ -61,6 +61,16 @@ def grant_search(name: str, path: Path) -> list[Path]:
     return changed
 
 
+def revoke_search(name: str, path: Path) -> None:
+    """Take back what `grant_search` gave `name` (before the account is removed: an ACL entry
+    left behind would pass to the next account given the same uid)."""
+    if shutil.which("setfacl") is None:
+        return
+    for folder in reversed(path.parents):
+        if not os.stat(folder).st_mode & 0o001:
+            subprocess.run(["setfacl", "-x", f"u:{name}", str(folder)], capture_output=True, check=False)
+
+
 def add_users(settings: HubSettings, names: list[str], *, instructor: bool = False,
               gpu: str | None = None) -> list[str]:
     """Create the accounts and record them in the roster; returns the names newly created.

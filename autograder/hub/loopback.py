@@ -107,7 +107,18 @@ class LoopbackHub:
 
 
 def remove_accounts(names: list[str]) -> None:
+    """Remove the test accounts, their homes and the ACL entries the hub gave them."""
+    import pwd
+
+    from autograder.hub.accounts import revoke_search
+
+    python = Path(os.path.realpath(REPO_ROOT / ".venv" / "bin" / "python"))
     for name in names:
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        revoke_search(name, python)
         subprocess.run(["userdel", "--remove", name], capture_output=True, check=False)
 
 
