@@ -1,0 +1,91 @@
+"""The Lambda handler answers API Gateway events exactly as the Flask API answers the same requests."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from text_recognizer.serverless import handler as lambda_handler
+from text_recognizer.serverless.events import api_gateway_event
+
+LINE = Path(__file__).resolve().parents[1] / "support" / "emnist_lines" / "line_00.png"
+
+
+@pytest.fixture(scope="module")
+def app():
+    return lambda_handler.application()
+
+
+def flask_answer(app, body: bytes, content_type: str, query: dict | None = None, path: str = "/v1/predict"):
+    response = app.test_client().post(path, data=body, content_type=content_type, query_string=query or {})
+    return response.status_code, response.get_json()
+
+
+def lambda_answer(event: dict):
+    response = lambda_handler.handler(event, None)
+    assert response["isBase64Encoded"] is False
+    assert response["headers"]["Content-Type"].startswith("application/json")
+    return response["statusCode"], json.loads(response["body"])
+
+
+def same(flask: tuple, lam: tuple) -> None:
+    assert lam[0] == flask[0]
+    flask_body, lambda_body = dict(flask[1]), dict(lam[1])
+    for body in (flask_body, lambda_body):  # timings differ between two runs, nothing else
+        body.pop("time_ms", None)
+        body.pop("predict_ms", None)
+    assert lambda_body == flask_body
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.0"])
+def test_line_image_reads_like_the_api(app, version):
+    data = LINE.read_bytes()
+    event = api_gateway_event(data, "image/png", version=version, query={"kind": "line"})
+    answer = lambda_answer(event)
+    same(flask_answer(app, data, "image/png", {"kind": "line"}), answer)
+    assert answer[0] == 200 and answer[1]["kind"] == "line" and answer[1]["text"]
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.0"])
+def test_json_body_as_text(app, version):
+    body = json.dumps({"image": base64.b64encode(LINE.read_bytes()).decode(), "kind": "line"}).encode()
+    event = api_gateway_event(body, "application/json", version=version, base64_body=False)
+    same(flask_answer(app, body, "application/json"), lambda_answer(event))
+
+
+@pytest.mark.parametrize(("body", "content_type", "status"), [
+    (b"not an image", "image/png", 422),
+    (b"", "image/png", 400),
+    (b"hello", "text/plain", 415),
+    (b"{", "application/json", 400),
+])
+def test_errors_are_the_apis(app, body, content_type, status):
+    event = api_gateway_event(body, content_type)
+    answer = lambda_answer(event)
+    same(flask_answer(app, body, content_type), answer)
+    assert answer[0] == status and answer[1]["error"]["status"] == status
+
+
+def test_unknown_path_and_bad_kind(app):
+    data = LINE.read_bytes()
+    status, body = lambda_answer(api_gateway_event(data, "image/png", path="/nowhere"))
+    assert status == 404 and body["error"]["status"] == 404
+    status, body = lambda_answer(api_gateway_event(data, "image/png", query={"kind": "poem"}))
+    assert status == 400 and body["error"]["code"] == "invalid_kind"
+
+
+def test_broken_events_answer_http_errors():
+    status, body = lambda_answer({"version": "2.0", "rawPath": "/v1/predict"})
+    assert status == 400 and body["error"]["code"] == "invalid_event"
+    event = api_gateway_event(b"x", "image/png")
+    event["body"] = "%%% not base64"
+    status, body = lambda_answer(event)
+    assert status == 400 and body["error"]["code"] == "invalid_base64"
+
+
+def test_web_page_comes_back_as_text(app):
+    response = lambda_handler.handler(api_gateway_event(b"", "text/html", method="GET", path="/"), None)
+    assert response["statusCode"] == 200 and "<html" in response["body"].lower()

@@ -1,0 +1,7 @@
+"""Lab 7: the prediction service as an AWS Lambda function behind API Gateway.
+
+| module | what it does |
+|---|---|
+| `handler.py` | `handler(event, context)`: API Gateway event (v1 or v2) in, proxy response out (Lab 7 exercise) |
+| `events.py` | real-shaped API Gateway events, for tests and the notebook |
+"""

@@ -1,0 +1,100 @@
+"""The Lambda function: an API Gateway event in, the prediction service's answer out.
+
+    serverless.yml:  handler: text_recognizer.serverless.handler.handler
+
+The function serves the events through the Lab 6 Flask app itself (event -> WSGI request ->
+app -> proxy response), so it answers exactly what `POST /v1/predict` answers, status codes and
+error JSON included, and the web page and `/health` too. The app (and the models in it) is built
+once per container: at import time on Lambda (the init phase, outside the handler), on the
+first call elsewhere, then reused by every invocation the container serves.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+import os
+import sys
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.test import EnvironBuilder
+
+TEXT_TYPES = ("application/json", "text/", "application/javascript", "image/svg+xml")
+"""Response types sent as text; anything else goes back base64-encoded (`isBase64Encoded`)."""
+
+
+@functools.cache
+def application() -> Any:
+    """The Flask app with the deployed models, built once per container."""
+    from text_recognizer.api.app import create_app
+
+    return create_app(config={"METRICS_SERVICE": "lambda"})
+
+
+def call_app(app: Any, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    """Run one request through the WSGI `app`; the API Gateway proxy response (a dict) it gives.
+
+    Args:
+        app: a WSGI application (the Flask app).
+        method, path: e.g. "POST", "/v1/predict".
+        query: the raw query string, e.g. "kind=line".
+        headers: request headers (any case).
+        body: the decoded request body.
+    """
+    builder = EnvironBuilder(method=method, path=path, query_string=query, headers=headers, data=body)
+    environ = builder.get_environ()
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        captured["status"], captured["headers"] = int(status.split()[0]), dict(response_headers)
+
+    chunks = app(environ, start_response)
+    try:
+        data = b"".join(chunks)
+    finally:
+        getattr(chunks, "close", lambda: None)()
+    return proxy_response(captured["status"], captured["headers"], data)
+
+
+def proxy_response(status: int, headers: dict[str, str], data: bytes) -> dict[str, Any]:
+    """The proxy response API Gateway expects: text bodies as they are, binary ones base64-encoded."""
+    content_type = headers.get("Content-Type", "")
+    if content_type.startswith(TEXT_TYPES):
+        return {"statusCode": status, "headers": headers, "body": data.decode("utf-8"), "isBase64Encoded": False}
+    return {"statusCode": status, "headers": headers, "body": base64.b64encode(data).decode("ascii"),
+            "isBase64Encoded": True}
+
+
+def error_response(status: int, code: str, message: str) -> dict[str, Any]:
+    """A proxy response with the API's error JSON (`{"error": {status, code, message}}`)."""
+    body = json.dumps({"error": {"status": status, "code": code, "message": message}})
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": body,
+            "isBase64Encoded": False}
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Answer one API Gateway proxy event (payload format 1.0 or 2.0) with the app's response.
+
+    1. Read the request from the event. Format 2.0 (HTTP API, `event["version"] == "2.0"`):
+       method `event["requestContext"]["http"]["method"]`, path `event["rawPath"]`, query
+       `event.get("rawQueryString", "")`. Format 1.0 (REST API): method `event["httpMethod"]`,
+       path `event["path"]`, query `urlencode(event["queryStringParameters"] or {})`.
+       Headers: `event.get("headers") or {}` in both.
+    2. The body: `event.get("body") or ""`; when `event.get("isBase64Encoded")` it is base64
+       (decode it with `base64.b64decode(..., validate=True)`), otherwise UTF-8 text.
+    3. Answer `call_app(application(), method, path, query, headers, body)`.
+
+    An event that is not an API Gateway event (a missing key, a wrong type) answers
+    `error_response(400, "invalid_event", ...)`; a body that is not valid base64 answers
+    `error_response(400, "invalid_base64", ...)`. Nothing may escape as an exception: any other
+    failure answers `error_response(500, "internal_error", ...)` (and is printed to stderr, which
+    goes to CloudWatch Logs).
+    """
+    raise NotImplementedError("Lab 7 exercise: implement handler: Answer one API Gateway proxy event (payload format 1.0 or 2.0) with the app's response. See notebooks/lab7.ipynb.")
+
+
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):  # on Lambda: load the models in the init phase
+    application()
