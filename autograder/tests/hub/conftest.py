@@ -15,10 +15,13 @@ import pytest
 
 from autograder.hub.loopback import LoopbackHub, loopback_hub, problem
 
-INSTRUCTOR = "htr-prof"
-STUDENTS = ("htr-ann", "htr-ben", "htr-cat")
+#: Account names of this pytest-xdist worker: should the e2e and browser tests land on two workers
+#: (each then starts its own hub), their accounts and homes stay apart.
+_W = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+INSTRUCTOR = f"htr{_W}-prof"
+STUDENTS = (f"htr{_W}-ann", f"htr{_W}-ben", f"htr{_W}-cat")
 #: The student of the browser test (a fourth, so that the e2e test's three stay as they are).
-BROWSER_STUDENT = "htr-dan"
+BROWSER_STUDENT = f"htr{_W}-dan"
 
 
 @pytest.fixture(scope="session")
