@@ -1,0 +1,39 @@
+"""The compiled (ONNX) line model reads lines as the Keras model does, and serves the API's answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from text_recognizer.predictors.images import read_grayscale_image, to_white_on_black
+from text_recognizer.serverless import compiled
+
+SUPPORT = Path(__file__).resolve().parents[1] / "support" / "emnist_lines"
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("compiled")
+    compiled.export_models(out)
+    return out
+
+
+def test_same_text_and_logits_within_tolerance(model_dir):
+    lines = np.stack([to_white_on_black(read_grayscale_image(p)) for p in sorted(SUPPORT.glob("line_*.png"))])
+    report = compiled.compare_with_keras(model_dir, lines)
+    assert report["same_text"] == report["num_lines"] == len(lines) > 0
+    assert report["within_tolerance"], report
+
+
+def test_compiled_recognizer_answers_like_the_api(model_dir):
+    from text_recognizer.api.recognition import Recognizer
+
+    image = read_grayscale_image(sorted(SUPPORT.glob("line_*.png"))[0])
+    ours = compiled.load_compiled(model_dir).recognize(image, "line")
+    theirs = Recognizer.load().recognize(image, "line")
+    assert ours["text"] == theirs["text"] and ours["lines"][0]["box"] == theirs["lines"][0]["box"]
+    assert abs(ours["confidence"] - theirs["confidence"]) < 1e-3
+    assert json.loads((model_dir / "compiled.json").read_text())["line"]["weights_sha256"]
