@@ -37,3 +37,19 @@ def test_compiled_recognizer_answers_like_the_api(model_dir):
     assert ours["text"] == theirs["text"] and ours["lines"][0]["box"] == theirs["lines"][0]["box"]
     assert abs(ours["confidence"] - theirs["confidence"]) < 1e-3
     assert json.loads((model_dir / "compiled.json").read_text())["line"]["weights_sha256"]
+
+
+def test_handler_serves_the_compiled_model(model_dir, monkeypatch):
+    from text_recognizer.serverless import handler
+    from text_recognizer.serverless.events import api_gateway_event
+
+    monkeypatch.setenv("TEXT_RECOGNIZER_COMPILED_DIR", str(model_dir))
+    handler.application.cache_clear()
+    try:
+        line = sorted(SUPPORT.glob("line_*.png"))[0].read_bytes()
+        response = handler.handler(api_gateway_event(line, "image/png", query={"kind": "line"}))
+        assert response["statusCode"] == 200 and json.loads(response["body"])["text"]
+        assert handler.application().extensions["recognizer"].line_predictor.__class__.__name__ == \
+            "CompiledLinePredictor"
+    finally:
+        handler.application.cache_clear()

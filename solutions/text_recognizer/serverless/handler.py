@@ -28,10 +28,19 @@ TEXT_TYPES = ("application/json", "text/", "application/javascript", "image/svg+
 
 @functools.cache
 def application() -> Any:
-    """The Flask app with the deployed models, built once per container."""
+    """The Flask app with the deployed models, built once per container.
+
+    With `TEXT_RECOGNIZER_COMPILED_DIR` set (the zip package), the models are the compiled ones
+    of `compiled.py` (onnxruntime, no TensorFlow); otherwise the Keras ones (the container image).
+    """
     from text_recognizer.api.app import create_app
 
-    return create_app(config={"METRICS_SERVICE": "lambda"})
+    recognizer = None
+    if os.environ.get("TEXT_RECOGNIZER_COMPILED_DIR"):
+        from text_recognizer.serverless.compiled import load_compiled
+
+        recognizer = load_compiled(os.environ["TEXT_RECOGNIZER_COMPILED_DIR"])
+    return create_app(recognizer, config={"METRICS_SERVICE": "lambda"})
 
 
 def call_app(app: Any, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
