@@ -1,0 +1,117 @@
+"""Replay a stream of requests through sliding windows, check each for drift, raise alerts, draw the dashboard.
+
+    python -m text_recognizer.monitoring.monitor --stream blur --length 900 --onset 300
+    python -m text_recognizer.monitoring.monitor --stream in_distribution --length 3000 --quick
+
+Every `step` requests, the last `window` requests are compared with the deployed model's reference
+profile (`drift.detect_drift`); a window whose check finds a drifted feature is an alert. The run
+is written as JSON and as the dashboard page (`reports/monitoring/<stream>.json` and `.html`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from text_recognizer.monitoring import drift
+from text_recognizer.monitoring.features import FEATURES
+
+WINDOW = 100
+"""Requests per window: big enough for the KS test to see a shift, small enough to alert soon."""
+STEP = 10
+"""A window is checked every STEP requests."""
+POOL_SIZES = {"in_distribution": 1000, "drifted": 300}
+QUICK_POOL_SIZES = {"in_distribution": 150, "drifted": 60}
+
+
+@dataclass(frozen=True)
+class WindowCheck:
+    """The drift check of the window of requests `[end - size, end)`."""
+
+    end: int
+    report: dict[str, Any]
+
+    @property
+    def alert(self) -> bool:
+        return bool(self.report["alert"])
+
+
+def sliding_windows(length: int, window: int = WINDOW, step: int = STEP) -> list[tuple[int, int]]:
+    """(start, end) of every window: the first ends at `window`, then one every `step` requests."""
+    if window < 1 or step < 1:
+        raise ValueError(f"window and step must be at least 1, got window={window}, step={step}")
+    return [(end - window, end) for end in range(window, length + 1, step)]
+
+
+def check_windows(reference: Mapping[str, np.ndarray], columns: Mapping[str, np.ndarray], window: int = WINDOW,
+                  step: int = STEP, **options: Any) -> list[WindowCheck]:
+    """The drift check of every sliding window of a stream (`columns`: feature -> value per request)."""
+    length = len(next(iter(columns.values())))
+    checks = []
+    for start, end in sliding_windows(length, window, step):
+        part = {name: np.asarray(values)[start:end] for name, values in columns.items()}
+        checks.append(WindowCheck(end, drift.drift_report_json(reference, part, **options)))
+    return checks
+
+
+def run_summary(name: str, checks: list[WindowCheck], onset: int | None) -> dict[str, Any]:
+    """Alert rate over the windows before the drift (false alarms) and after it, and the requests from
+    the drift's onset to the first alert."""
+    before = [c for c in checks if onset is None or c.end <= onset]
+    after = [c for c in checks if onset is not None and c.end - WINDOW >= onset]
+    first = next((c.end for c in checks if onset is not None and c.alert and c.end > onset), None)
+    return {
+        "stream": name, "onset": onset, "windows": len(checks),
+        "false_alarm_windows": sum(c.alert for c in before), "windows_before_drift": len(before),
+        "false_alarm_rate": sum(c.alert for c in before) / len(before) if before else None,
+        "alert_rate_drifted": sum(c.alert for c in after) / len(after) if after else None,
+        "windows_fully_drifted": len(after),
+        "requests_to_first_alert": None if first is None else first - onset,
+    }
+
+
+def run_record(stream: Any, checks: list[WindowCheck]) -> dict[str, Any]:
+    """A monitor run as JSON: the per-request metrics, every window's check, the summary."""
+    return {"summary": run_summary(stream.name, checks, stream.onset), "window": WINDOW, "step": STEP,
+            "metrics": {name: [round(float(v), 5) for v in stream.columns[name]] for name in FEATURES},
+            "checks": [{"end": c.end, **c.report} for c in checks]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    from text_recognizer.environment import configure_environment
+    from text_recognizer.monitoring import dashboard, profile, streams
+    from text_recognizer.paths import course_root
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stream", default="blur", choices=streams.STREAMS)
+    parser.add_argument("--length", type=int, default=900, help="requests in the stream")
+    parser.add_argument("--onset", type=int, default=300, help="first drifted request (drifted streams)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="small pools (a smoke test, not a measurement)")
+    parser.add_argument("--output-dir", type=Path, default=course_root() / "reports" / "monitoring")
+    args = parser.parse_args(argv)
+    configure_environment()
+    sizes = QUICK_POOL_SIZES if args.quick else POOL_SIZES
+    recognizer = streams.line_recognizer()
+    reference = profile.reference_columns(profile.deployed_profile(recognizer))
+    pools = {name: streams.pool_features(name, sizes["in_distribution" if name == "in_distribution" else "drifted"],
+                                         recognizer=recognizer)
+             for name in {"in_distribution", args.stream}}
+    stream = streams.replay(pools, args.stream, args.length, args.onset, args.seed)
+    record = run_record(stream, check_windows(reference, stream.columns))
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    (args.output_dir / f"{args.stream}.json").write_text(json.dumps(record) + "\n")
+    page = dashboard.render_dashboard(record, title=f"Monitoring: the {args.stream} stream")
+    (args.output_dir / f"{args.stream}.html").write_text(page)
+    print(json.dumps(record["summary"], indent=1))
+    print(f"dashboard: {args.output_dir / (args.stream + '.html')}")
+
+
+if __name__ == "__main__":
+    main()
