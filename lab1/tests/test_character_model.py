@@ -42,6 +42,19 @@ def test_saved_weights_reload_to_the_same_predictions(model, tmp_path):
     np.testing.assert_allclose(reloaded.predict_batch(images), model.predict_batch(images), rtol=1e-5)
 
 
+def test_warm_start_loads_saved_weights_of_the_same_form_only(model, tmp_path):
+    _, config_path = model.save(tmp_path / "model")
+    keras.utils.set_random_seed(5)
+    fresh = CharacterModel(MAPPING, (28, 28), "mlp", {"layer_size": 16, "num_layers": 1})
+    images = np.random.default_rng(3).integers(0, 256, size=(4, 28, 28), dtype=np.uint8)
+    assert not np.allclose(fresh.predict_batch(images), model.predict_batch(images))
+    fresh.warm_start(config_path)
+    np.testing.assert_allclose(fresh.predict_batch(images), model.predict_batch(images), rtol=1e-5)
+    wider = CharacterModel(MAPPING, (28, 28), "mlp", {"layer_size": 32, "num_layers": 1})
+    with pytest.raises(ModelConfigError, match="network_args"):
+        wider.warm_start(config_path)
+
+
 def test_loading_corrupt_weights_says_so(model, tmp_path):
     weights_path, config_path = model.save(tmp_path / "model")
     weights_path.write_bytes(b"not an h5 file")

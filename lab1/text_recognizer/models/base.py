@@ -208,30 +208,64 @@ class Model:
     @classmethod
     def load(cls, config_path: Path) -> Model:
         """Rebuild a model from a saved `<stem>.json` and load the weights it names."""
-        config_path = Path(config_path)
-        if not config_path.is_file():
-            raise FileNotFoundError(
-                f"No saved model config at {config_path}. Train and save one with "
-                "`python -m text_recognizer.training.run_experiment <config> --deploy`."
-            )
+        config = _read_saved_config(config_path)
         try:
-            config = json.loads(config_path.read_text())
             model = cls(config["mapping"], config["input_shape"], config["network"],
                         config.get("network_args", {}))
-            weights_path = config_path.with_name(config["weights_file"])
-        except (json.JSONDecodeError, KeyError) as error:
+        except KeyError as error:
             raise ModelConfigError(
-                f"{config_path} is not a valid saved-model config ({error}). "
+                f"{config_path} is not a valid saved-model config (no {error}). "
                 "Re-save the weights with run_experiment."
             ) from error
-        if not weights_path.is_file():
+        model._load_network_weights(Path(config_path), config)
+        return model
+
+    def warm_start(self, config_path: Path) -> None:
+        """Load a saved model's weights into this model, which must have the same form.
+
+        The saved config (`<stem>.json`) must name this model's network, network args, input
+        shape and mapping: weights of another form would load into the wrong layers or fail.
+        """
+        config = _read_saved_config(config_path)
+        expected = {key: value for key, value in self.config().items() if key != "model"}
+        different = sorted(key for key, value in expected.items() if config.get(key) != value)
+        if different:
+            raise ModelConfigError(
+                f"{config_path} saves a model whose {', '.join(different)} differ from this "
+                "experiment's: start from weights of the same network, or drop initial_weights."
+            )
+        self._load_network_weights(Path(config_path), config)
+
+    def _load_network_weights(self, config_path: Path, config: dict[str, Any]) -> None:
+        weights_path = config_path.with_name(str(config.get("weights_file", "")))
+        if not config.get("weights_file") or not weights_path.is_file():
             raise FileNotFoundError(f"{config_path} names weights {weights_path}, which are missing.")
         try:
-            model.network.load_weights(weights_path)
+            self.network.load_weights(weights_path)
         except (ValueError, OSError) as error:
             raise ModelConfigError(
-                f"Could not load weights {weights_path} into network {model.network_name!r} "
-                f"with args {model.network_args}: {error}. The file may be corrupt or come from "
+                f"Could not load weights {weights_path} into network {self.network_name!r} "
+                f"with args {self.network_args}: {error}. The file may be corrupt or come from "
                 "another network: re-save it with run_experiment."
             ) from error
-        return model
+
+
+def _read_saved_config(config_path: Path) -> dict[str, Any]:
+    """The JSON of a saved model's `<stem>.json`, with an error that says what to do."""
+    config_path = Path(config_path)
+    if not config_path.is_file():
+        raise FileNotFoundError(
+            f"No saved model config at {config_path}. Train and save one with "
+            "`python -m text_recognizer.training.run_experiment <config> --deploy`."
+        )
+    try:
+        config = json.loads(config_path.read_text())
+    except json.JSONDecodeError as error:
+        raise ModelConfigError(
+            f"{config_path} is not a valid saved-model config ({error}). "
+            "Re-save the weights with run_experiment."
+        ) from error
+    if not isinstance(config, dict):
+        raise ModelConfigError(f"{config_path} is not a saved-model config (not a JSON object). "
+                               "Re-save the weights with run_experiment.")
+    return config

@@ -75,6 +75,9 @@ def train_and_evaluate(
     # The model is built, compiled and trained on the devices the run gets.
     with training_devices(config, train_args) as devices:
         model = get_model_class(config.model)(dataset.mapping, dataset.input_shape, config.network, config.network_args)
+        if train_args["initial_weights"]:
+            model.warm_start(Path(train_args["initial_weights"]))
+            print(f"Starting from the weights of {train_args['initial_weights']}")
         callbacks = []
         if train_args["early_stopping_patience"]:
             callbacks.append(keras.callbacks.EarlyStopping(

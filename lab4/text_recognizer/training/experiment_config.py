@@ -32,6 +32,9 @@ TRAIN_ARG_DEFAULTS: dict[str, Any] = {
     "reduce_lr_patience": 0,
     "augment": False,
     "learning_rate_schedule": "constant",
+    # A saved model's config (`<stem>.json`, as run_experiment writes it) to start from instead
+    # of random weights: fine-tuning, or going on with a model trained in several sittings.
+    "initial_weights": None,
 }
 LEARNING_RATE_SCHEDULES = ("constant", "cosine")
 """constant: `learning_rate` throughout; cosine: decays from `learning_rate` towards 0 over the epochs."""
@@ -154,6 +157,12 @@ def _check_train_args(train_args: dict[str, Any], where: str) -> None:
             raise ConfigError(f"{where}: train_args.{key} must be {kind}, got {value!r}.")
     if not isinstance(train_args["augment"], bool):
         raise ConfigError(f"{where}: train_args.augment must be true or false, got {train_args['augment']!r}.")
+    initial = train_args["initial_weights"]
+    if initial is not None and (not isinstance(initial, str) or not initial.endswith(".json")):
+        raise ConfigError(
+            f"{where}: train_args.initial_weights must be the path of a saved model's .json config "
+            f"(for example text_recognizer/weights/<model>_<network>.json) or null, got {initial!r}."
+        )
     if train_args["learning_rate_schedule"] not in LEARNING_RATE_SCHEDULES:
         raise ConfigError(
             f"{where}: train_args.learning_rate_schedule must be one of {list(LEARNING_RATE_SCHEDULES)}, "

@@ -90,6 +90,9 @@ def train_and_evaluate(
     # The model is built, compiled and trained on the devices the run gets.
     with training_devices(config, train_args) as devices:
         model = get_model_class(config.model)(dataset.mapping, dataset.input_shape, config.network, config.network_args)
+        if train_args["initial_weights"]:
+            model.warm_start(Path(train_args["initial_weights"]))
+            print(f"Starting from the weights of {train_args['initial_weights']}")
         callbacks = []
         # Tracking first, a parallel trial's progress report next; a NaN loss stops the training.
         callbacks += [*(run.callbacks(model, dataset) if run is not None else []), *(extra_callbacks or []),
