@@ -1,11 +1,12 @@
-"""Replay a stream of requests through sliding windows, check each for drift, raise alerts, draw the dashboard.
+"""Replay a stream of requests through sliding windows, check each for drift, raise alerts.
 
     python -m text_recognizer.monitoring.monitor --stream blur --length 900 --onset 300
     python -m text_recognizer.monitoring.monitor --stream in_distribution --length 3000 --quick
 
 Every `step` requests, the last `window` requests are compared with the deployed model's reference
 profile (`drift.detect_drift`); a window whose check finds a drifted feature is an alert. The run
-is written as JSON and as the dashboard page (`reports/monitoring/<stream>.json` and `.html`).
+is written as JSON (`reports/monitoring/<stream>.json`): per-request metrics, every window's check,
+the summary.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def run_record(stream: Any, checks: list[WindowCheck]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     from text_recognizer.environment import configure_environment
-    from text_recognizer.monitoring import dashboard, profile, streams
+    from text_recognizer.monitoring import profile, streams
     from text_recognizer.paths import course_root
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -106,11 +107,10 @@ def main(argv: list[str] | None = None) -> None:
     stream = streams.replay(pools, args.stream, args.length, args.onset, args.seed)
     record = run_record(stream, check_windows(reference, stream.columns))
     args.output_dir.mkdir(parents=True, exist_ok=True)
-    (args.output_dir / f"{args.stream}.json").write_text(json.dumps(record) + "\n")
-    page = dashboard.render_dashboard(record, title=f"Monitoring: the {args.stream} stream")
-    (args.output_dir / f"{args.stream}.html").write_text(page)
+    output = args.output_dir / f"{args.stream}.json"
+    output.write_text(json.dumps(record) + "\n")
     print(json.dumps(record["summary"], indent=1))
-    print(f"dashboard: {args.output_dir / (args.stream + '.html')}")
+    print(f"run record: {output}")
 
 
 if __name__ == "__main__":
