@@ -158,6 +158,9 @@ class Recognizer:
         line confidence; 0 when there is no line), `image` (width, height) and `model`.
         """
         started = time.perf_counter()
+        from text_recognizer.api.request_log import note_image
+
+        note_image(image)  # monitoring watches the image as sent, before any normalizing
         resolved = self.resolve_kind(image, kind)
         lines = self.read_page(image) if resolved == "page" else self.read_line(image)
         return {

@@ -22,8 +22,12 @@ from urllib.parse import urlencode
 
 from werkzeug.test import EnvironBuilder
 
+from text_recognizer.monitoring import metrics
+
 TEXT_TYPES = ("application/json", "text/", "application/javascript", "image/svg+xml")
 """Response types sent as text; anything else goes back base64-encoded (`isBase64Encoded`)."""
+METRICS_SERVICE = "lambda"
+"""The `service` dimension of the function's CloudWatch metrics (what serverless.yml's alarms watch)."""
 
 
 @functools.cache
@@ -40,7 +44,7 @@ def application() -> Any:
         from text_recognizer.serverless.compiled import load_compiled
 
         recognizer = load_compiled(os.environ["TEXT_RECOGNIZER_COMPILED_DIR"])
-    return create_app(recognizer, config={"METRICS_SERVICE": "lambda"})
+    return create_app(recognizer, config={"METRICS_SERVICE": METRICS_SERVICE})
 
 
 def call_app(app: Any, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -78,7 +82,12 @@ def proxy_response(status: int, headers: dict[str, str], data: bytes) -> dict[st
 
 
 def error_response(status: int, code: str, message: str) -> dict[str, Any]:
-    """A proxy response with the API's error JSON (`{"error": {status, code, message}}`)."""
+    """A proxy response with the API's error JSON (`{"error": {status, code, message}}`).
+
+    The request never reached the app (whose requests write their own metrics), so this one is
+    counted here: an EMF line with `Errors` = 1 (`monitoring/metrics.py`).
+    """
+    metrics.emit(metrics.request_metrics({"status": status, "error": code}, service=METRICS_SERVICE))
     body = json.dumps({"error": {"status": status, "code": code, "message": message}})
     return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": body,
             "isBase64Encoded": False}

@@ -7,6 +7,11 @@
 The route puts what it learned into `flask.g.facts` (`note(...)`); `install(app)` times every
 request and writes the line to the `text_recognizer.api.requests` logger (stderr by default,
 which gunicorn and Docker collect).
+### BEGIN FROM LAB 7
+
+From Lab 7 on, the route also notes the image's brightness and contrast (`note_image`), and every
+`/v1/predict` request is also written as CloudWatch metrics (`monitoring/metrics.py`, EMF on stdout).
+### END FROM LAB 7
 """
 
 from __future__ import annotations
@@ -37,6 +42,22 @@ def request_logger() -> logging.Logger:
 def note(**facts: Any) -> None:
     """Add facts about the current request to its log line (image size, text length, ...)."""
     g.setdefault("facts", {}).update(facts)
+### BEGIN FROM LAB 7
+
+
+def note_image(image: Any) -> None:
+    """Add the brightness and contrast of the request's decoded image to its log line (and metrics).
+
+    Outside a request (a notebook calling the recognizer) there is no log line: nothing is noted.
+    """
+    from flask import has_request_context
+
+    from text_recognizer.monitoring.features import image_features
+
+    if has_request_context():
+        shown = image_features(image)
+        note(brightness=round(shown["brightness"], 4), contrast=round(shown["contrast"], 4))
+### END FROM LAB 7
 
 
 def install(app: Flask) -> None:
@@ -60,4 +81,10 @@ def install(app: Flask) -> None:
             **g.get("facts", {}),
         }
         logger.info(json.dumps(record, default=str))
+        ### BEGIN FROM LAB 7
+        from text_recognizer.monitoring import metrics
+
+        if request.path == "/v1/predict":  # the predictions only: not health checks nor the page
+            metrics.emit(metrics.request_metrics(record, service=app.config.get("METRICS_SERVICE", "api")))
+        ### END FROM LAB 7
         return response
