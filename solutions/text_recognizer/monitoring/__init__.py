@@ -8,4 +8,5 @@ drift checks over sliding windows, and alerts.
 | `drift.py` | the exercise: is a window of requests drifted from the reference? |
 | `streams.py` | request streams: in-distribution and six kinds of drift |
 | `monitor.py` | replay a stream through sliding windows, raise alerts |
+| `dashboard.py` | draw a monitor run as an HTML page (metrics, drift scores, alerts), served at `/monitoring` |
 """

@@ -6,7 +6,8 @@
 Every `step` requests, the last `window` requests are compared with the deployed model's reference
 profile (`drift.detect_drift`); a window whose check finds a drifted feature is an alert. The run
 is written as JSON (`reports/monitoring/<stream>.json`): per-request metrics, every window's check,
-the summary.
+the summary; and drawn as a dashboard beside it (`<stream>.html`, `dashboard.py`), which the API
+serves at `GET /monitoring` (`--dashboard PATH` writes it elsewhere, `--no-dashboard` not at all).
 """
 
 from __future__ import annotations
@@ -61,11 +62,11 @@ def check_windows(reference: Mapping[str, np.ndarray], columns: Mapping[str, np.
     return checks
 
 
-def run_summary(name: str, checks: list[WindowCheck], onset: int | None) -> dict[str, Any]:
+def run_summary(name: str, checks: list[WindowCheck], onset: int | None, window: int = WINDOW) -> dict[str, Any]:
     """Alert rate over the windows before the drift (false alarms) and after it, and the requests from
     the drift's onset to the first alert."""
     before = [c for c in checks if onset is None or c.end <= onset]
-    after = [c for c in checks if onset is not None and c.end - WINDOW >= onset]
+    after = [c for c in checks if onset is not None and c.end - window >= onset]
     first = next((c.end for c in checks if onset is not None and c.alert and c.end > onset), None)
     return {
         "stream": name, "onset": onset, "windows": len(checks),
@@ -77,11 +78,36 @@ def run_summary(name: str, checks: list[WindowCheck], onset: int | None) -> dict
     }
 
 
-def run_record(stream: Any, checks: list[WindowCheck]) -> dict[str, Any]:
-    """A monitor run as JSON: the per-request metrics, every window's check, the summary."""
-    return {"summary": run_summary(stream.name, checks, stream.onset), "window": WINDOW, "step": STEP,
+def profile_provenance(profile: Mapping[str, Any]) -> dict[str, Any]:
+    """What a run record says of the reference profile it was checked against (not its values)."""
+    return {key: profile.get(key) for key in ("model", "data", "count", "created")}
+
+
+def run_record(stream: Any, checks: list[WindowCheck], profile: Mapping[str, Any] | None = None,
+               window: int = WINDOW, step: int = STEP, **options: Any) -> dict[str, Any]:
+    """A monitor run as JSON: the per-request metrics, every window's check, the summary, the alert
+    rule (`options`: those given to `check_windows`) and which reference profile the checks used."""
+    return {"summary": run_summary(stream.name, checks, stream.onset, window), "window": window, "step": step,
+            "thresholds": {"alpha": options.get("alpha", drift.ALPHA),
+                           "psi": options.get("psi_threshold", drift.PSI_THRESHOLD)},
+            "profile": profile_provenance(profile or {}),
             "metrics": {name: [round(float(v), 5) for v in stream.columns[name]] for name in FEATURES},
             "checks": [{"end": c.end, **c.report} for c in checks]}
+
+
+def write_run(record: Mapping[str, Any], output_dir: Path, dashboard: Path | bool = True) -> dict[str, Path]:
+    """Write the run record (`<output_dir>/<stream>.json`) and its dashboard (by default beside it,
+    `<stream>.html`; a path: there; False: none). Returns the paths written."""
+    from text_recognizer.monitoring.dashboard import write_dashboard
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    name = record["summary"]["stream"]
+    written = {"record": output_dir / f"{name}.json"}
+    written["record"].write_text(json.dumps(record) + "\n")
+    if dashboard is not False:
+        target = output_dir / f"{name}.html" if dashboard is True else Path(dashboard)
+        written["dashboard"] = write_dashboard(record, target)
+    return written
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -96,21 +122,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="small pools (a smoke test, not a measurement)")
     parser.add_argument("--output-dir", type=Path, default=course_root() / "reports" / "monitoring")
+    parser.add_argument("--dashboard", type=Path, default=None,
+                        help="where to write the dashboard HTML (default: <output-dir>/<stream>.html)")
+    parser.add_argument("--no-dashboard", action="store_true", help="write the run record only")
     args = parser.parse_args(argv)
     configure_environment()
     sizes = QUICK_POOL_SIZES if args.quick else POOL_SIZES
     recognizer = streams.line_recognizer()
-    reference = profile.reference_columns(profile.deployed_profile(recognizer))
+    deployed = profile.deployed_profile(recognizer)
+    reference = profile.reference_columns(deployed)
     pools = {name: streams.pool_features(name, sizes["in_distribution" if name == "in_distribution" else "drifted"],
                                          recognizer=recognizer)
              for name in {"in_distribution", args.stream}}
     stream = streams.replay(pools, args.stream, args.length, args.onset, args.seed)
-    record = run_record(stream, check_windows(reference, stream.columns))
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    output = args.output_dir / f"{args.stream}.json"
-    output.write_text(json.dumps(record) + "\n")
+    record = run_record(stream, check_windows(reference, stream.columns), deployed)
+    written = write_run(record, args.output_dir, False if args.no_dashboard else (args.dashboard or True))
     print(json.dumps(record["summary"], indent=1))
-    print(f"run record: {output}")
+    print(f"run record: {written['record']}")
+    if "dashboard" in written:
+        print(f"dashboard:  {written['dashboard']} (the API serves the newest at GET /monitoring)")
 
 
 if __name__ == "__main__":
