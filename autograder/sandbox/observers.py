@@ -198,6 +198,60 @@ def http_response(result) -> dict:
     return record
 
 
+def lambda_response(result) -> dict:
+    """A Lambda proxy response (what an API Gateway handler returns): status, headers, the body as
+    text, whether it is base64, and the body's JSON when it is JSON text."""
+    if not isinstance(result, dict):
+        raise TypeError(f"the handler returned a {type_name(result)}, not a proxy response dict")
+    status, headers, body = result.get("statusCode"), result.get("headers"), result.get("body")
+    record = {
+        "status": int(status) if type(status) is int else None,
+        "headers": {plain_str(k): plain_str(v) for k, v in list(headers.items())[:100] if isinstance(k, str)}
+        if isinstance(headers, dict) else None,
+        "text": plain_str(body[: MAX_TEXT * 10]) if isinstance(body, str) else None,
+        "is_base64": result.get("isBase64Encoded") if type(result.get("isBase64Encoded")) is bool else None,
+        "json": None,
+    }
+    content_type = next((str.__str__(v) for k, v in (headers or {}).items()
+                         if isinstance(k, str) and k.lower() == "content-type" and isinstance(v, str)), "")
+    if isinstance(body, str) and "json" in content_type and record["is_base64"] is False:
+        import json
+
+        try:
+            record["json"] = _plain(json.loads(str.__str__(body)[: 1 << 20]), 0)
+        except ValueError:
+            pass
+    return record
+
+
+def drift_report(result) -> dict:
+    """A drift check's report (`DriftReport`): per feature its KS statistic, p-value, PSI and
+    verdict, the drifted features, the score and the window size, read from its fields."""
+    features = getattr(result, "features", None)
+    if not isinstance(features, dict):
+        raise TypeError(f"expected a DriftReport with a `features` dict, got a {type_name(result)}")
+    verdicts = {}
+    for name, verdict in list(features.items())[:64]:
+        if isinstance(name, str):
+            drifted = getattr(verdict, "drifted", None)
+            verdicts[plain_str(name)] = {
+                "statistic": plain_float(getattr(verdict, "statistic", None)),
+                "p_value": plain_float(getattr(verdict, "p_value", None)),
+                "psi": plain_float(getattr(verdict, "psi", None)),
+                "drifted": bool(drifted) if isinstance(drifted, (bool, np.bool_)) else None,
+            }
+    drifted = getattr(result, "drifted", None)
+    size = getattr(result, "window_size", None)
+    return {
+        "features": verdicts,
+        "feature_order": list(verdicts),
+        "drifted": [plain_str(n) for n in list(drifted)[:64] if isinstance(n, str)]
+        if isinstance(drifted, (list, tuple)) else None,
+        "score": plain_float(getattr(result, "score", None)),
+        "window_size": int(size) if type(size) is int or isinstance(size, np.integer) else None,
+    }
+
+
 OBSERVERS: dict[str, Callable] = {
     "value": value,
     "array": array,
@@ -206,6 +260,8 @@ OBSERVERS: dict[str, Callable] = {
     "predictions": predictions,
     "network": network,
     "http_response": http_response,
+    "lambda_response": lambda_response,
+    "drift_report": drift_report,
 }
 
 
@@ -301,9 +357,48 @@ class ApiClient:
         return self.client.open(request["path"], method=request["method"], data=body, headers=headers)
 
 
+class LambdaFunction:
+    """Lab 7: the student's Lambda handler invoked as Lambda invokes it (`handler(event, context)`),
+    and the app it serves (`handler.application()`, built once) behind Flask's test client, so
+    that the parent can compare the two answers to the same request."""
+
+    def __init__(self) -> None:
+        import importlib
+
+        self.module = importlib.import_module("text_recognizer.serverless.handler")
+
+    def invoke(self, event):
+        from types import SimpleNamespace
+
+        context = SimpleNamespace(function_name="text-recognizer", function_version="$LATEST",
+                                  aws_request_id="grader-request", memory_limit_in_mb=2048,
+                                  invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:grader",
+                                  log_group_name="/aws/lambda/text-recognizer", log_stream_name="grader",
+                                  get_remaining_time_in_millis=lambda: 30_000)
+        return self.module.handler(event, context)
+
+    def flask(self, request: dict):
+        """One request (as `ApiClient.send` describes it) through the handler's own Flask app."""
+        client = self.module.application().test_client()
+        body = Path(request["body"]).read_bytes() if request.get("body") else b""
+        headers = {"Content-Type": request["content_type"]} if request.get("content_type") else {}
+        return client.open(request["path"], method=request["method"], data=body, headers=headers)
+
+
+class DriftCheck:
+    """Lab 7: the student's `detect_drift` on one case `{reference, window, options}` per call."""
+
+    def check(self, case: dict):
+        from text_recognizer.monitoring.drift import detect_drift
+
+        return detect_drift(case["reference"], case["window"], **case.get("options", {}))
+
+
 RECIPES: dict[str, Callable] = {"character_model": character_model,
                                 "seeded_line_augmentation": seeded_line_augmentation,
-                                "api_client": ApiClient}
+                                "api_client": ApiClient,
+                                "lambda_function": LambdaFunction,
+                                "drift_check": DriftCheck}
 
 
 def build(recipe: str, args: dict) -> object:

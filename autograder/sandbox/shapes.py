@@ -138,6 +138,31 @@ _HTTP = _record("the response", {"status": _is_int}, {
     "text": _is_str,
 })
 
+_LAMBDA = _record("the proxy response", {"status": _optional(_is_int)}, {
+    "headers": _optional(lambda v: isinstance(v, dict) and all(_optional(_is_str)(h) for h in v.values())),
+    "text": _optional(_is_str), "is_base64": _optional(_is_bool),
+})
+_VERDICT = _record("a feature's verdict", {}, {
+    "statistic": _optional(_is_number), "p_value": _optional(_is_number), "psi": _optional(_is_number),
+    "drifted": _optional(_is_bool),
+})
+
+
+def _drift_report(value: Any) -> str | None:
+    problem = _record("the drift report", {"features": lambda v: isinstance(v, dict)}, {
+        "feature_order": lambda v: isinstance(v, list) and all(_is_str(n) for n in v),
+        "drifted": _optional(lambda v: isinstance(v, list) and all(_is_str(n) for n in v)),
+        "score": _optional(_is_number), "window_size": _optional(_is_int),
+    })(value)
+    if problem:
+        return problem
+    for name, verdict in value["features"].items():
+        problem = _VERDICT(verdict)
+        if problem:
+            return f"feature {name!r}: {problem}"
+    return None
+
+
 OBSERVATIONS: dict[str, Check] = {
     "value": _anything,
     "array": _array,
@@ -146,6 +171,8 @@ OBSERVATIONS: dict[str, Check] = {
     "predictions": _list_of("the predictions", PREDICTION),
     "network": _network,
     "http_response": _HTTP,
+    "lambda_response": _LAMBDA,
+    "drift_report": _drift_report,
 }
 
 

@@ -1,0 +1,15 @@
+"""Lab 7's fixtures: hidden lines for the handler's events (Lab 3's hidden set, as Lab 6 uses it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.suites import prepare
+from autograder.suites.lab3 import hidden_set as hidden_sets
+
+
+@pytest.fixture(scope="session")
+def hidden(grading, state_dir, seed) -> hidden_sets.HiddenLines:
+    """Lab 3's hidden lines (built once per installation; their texts never enter the sandbox)."""
+    prepare(3, state_dir)
+    return hidden_sets.load_or_build(state_dir, seed)
