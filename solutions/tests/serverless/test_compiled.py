@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from text_recognizer.predictors.images import read_grayscale_image, to_white_on_black
 from text_recognizer.serverless import compiled
@@ -14,36 +13,29 @@ from text_recognizer.serverless import compiled
 SUPPORT = Path(__file__).resolve().parents[1] / "support" / "emnist_lines"
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("compiled")
-    compiled.export_models(out)
-    return out
-
-
-def test_same_text_and_logits_within_tolerance(model_dir):
+def test_same_text_and_logits_within_tolerance(compiled_dir):
     lines = np.stack([to_white_on_black(read_grayscale_image(p)) for p in sorted(SUPPORT.glob("line_*.png"))])
-    report = compiled.compare_with_keras(model_dir, lines)
+    report = compiled.compare_with_keras(compiled_dir, lines)
     assert report["same_text"] == report["num_lines"] == len(lines) > 0
     assert report["within_tolerance"], report
 
 
-def test_compiled_recognizer_answers_like_the_api(model_dir):
+def test_compiled_recognizer_answers_like_the_api(compiled_dir):
     from text_recognizer.api.recognition import Recognizer
 
     image = read_grayscale_image(sorted(SUPPORT.glob("line_*.png"))[0])
-    ours = compiled.load_compiled(model_dir).recognize(image, "line")
+    ours = compiled.load_compiled(compiled_dir).recognize(image, "line")
     theirs = Recognizer.load().recognize(image, "line")
     assert ours["text"] == theirs["text"] and ours["lines"][0]["box"] == theirs["lines"][0]["box"]
     assert abs(ours["confidence"] - theirs["confidence"]) < 1e-3
-    assert json.loads((model_dir / "compiled.json").read_text())["line"]["weights_sha256"]
+    assert json.loads((compiled_dir / "compiled.json").read_text())["line"]["weights_sha256"]
 
 
-def test_handler_serves_the_compiled_model(model_dir, monkeypatch):
+def test_handler_serves_the_compiled_model(compiled_dir, monkeypatch):
     from text_recognizer.serverless import handler
     from text_recognizer.serverless.events import api_gateway_event
 
-    monkeypatch.setenv("TEXT_RECOGNIZER_COMPILED_DIR", str(model_dir))
+    monkeypatch.setenv("TEXT_RECOGNIZER_COMPILED_DIR", str(compiled_dir))
     handler.application.cache_clear()
     try:
         line = sorted(SUPPORT.glob("line_*.png"))[0].read_bytes()

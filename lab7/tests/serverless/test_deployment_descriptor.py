@@ -1,0 +1,134 @@
+"""serverless.yml, packaged for real by `osls package` (offline, no AWS account) and checked in the
+CloudFormation template it writes: the function, its HTTP API routes, the alarms on the metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from text_recognizer.monitoring import drift, metrics
+from text_recognizer.paths import course_root
+from text_recognizer.serverless import handler
+
+LAB_DIR = Path(__file__).resolve().parents[2]
+DESCRIPTOR = LAB_DIR / "serverless.yml"
+REQUIREMENTS = LAB_DIR / "text_recognizer" / "serverless" / "requirements.txt"
+LAYER_ARN = "arn:aws:lambda:us-east-1:123456789012:layer:text-recognizer-dependencies:1"
+PACKAGE_SECONDS = 120
+
+
+def osls() -> str:
+    """The `osls` command that setup/install.sh installs with npm, or skip when it is absent."""
+    found = course_root() / "setup" / "node_modules" / ".bin" / "osls"
+    if not found.exists():
+        pytest.skip(f"no {found}: install the course's npm packages (`make setup`, or `npm ci` in setup/)")
+    return str(found)
+
+
+def offline(command: list[str]) -> list[str]:
+    """`command` in a network namespace of its own (no network at all) where this user may make one."""
+    unshare = shutil.which("unshare")
+    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True).returncode == 0:
+        return [unshare, "-n", *command]
+    return command
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory, compiled_dir):
+    """A copy of the service (serverless.yml, the code, the compiled model) after `osls package`:
+    (the CloudFormation template, the function zip's file names)."""
+    service = tmp_path_factory.mktemp("service")
+    shutil.copy(DESCRIPTOR, service / "serverless.yml")
+    shutil.copytree(LAB_DIR / "text_recognizer", service / "text_recognizer")
+    shutil.copytree(compiled_dir, service / "build" / "lambda" / "compiled")
+    home = tmp_path_factory.mktemp("home")  # osls keeps its settings under $HOME: not the user's
+    env = {**os.environ, "HOME": str(home), "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+           "SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off"}
+    command = offline([osls(), "package", f"--param=dependenciesLayer={LAYER_ARN}"])
+    try:
+        result = subprocess.run(command, cwd=service, env=env, capture_output=True, text=True,
+                                timeout=PACKAGE_SECONDS)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`osls package` took more than {PACKAGE_SECONDS} s")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = service / ".serverless"
+    template = json.loads((out / "cloudformation-template-update-stack.json").read_text())
+    with zipfile.ZipFile(out / "text-recognizer.zip") as archive:
+        names = archive.namelist()
+    return template, names
+
+
+def resources(template: dict, kind: str) -> dict[str, dict]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_the_function(packaged):
+    template, _ = packaged
+    (function,) = resources(template, "AWS::Lambda::Function").values()
+    properties = function["Properties"]
+    assert properties["Handler"] == "text_recognizer.serverless.handler.handler"
+    assert properties["Runtime"] == "python3.11"
+    assert properties["MemorySize"] == 1024 and properties["Timeout"] == 29
+    assert properties["Layers"] == [LAYER_ARN]
+    assert properties["Environment"]["Variables"]["TEXT_RECOGNIZER_COMPILED_DIR"] == "/var/task/build/lambda/compiled"
+
+
+def test_the_zip_holds_the_handler_and_the_compiled_model_but_no_keras_stack(packaged):
+    template, names = packaged
+    compiled_dir = template["Resources"]["PredictLambdaFunction"]["Properties"]["Environment"]["Variables"][
+        "TEXT_RECOGNIZER_COMPILED_DIR"].removeprefix("/var/task/")
+    assert "text_recognizer/serverless/handler.py" in names
+    assert {f"{compiled_dir}/compiled.json", f"{compiled_dir}/line.onnx"} <= set(names)
+    assert "text_recognizer/weights/line_model_ctc_line_lstm_ctc.json" in names
+    assert "text_recognizer/api/static/index.html" in names
+    assert not [n for n in names if n.split("/")[0] in ("tensorflow", "keras", "tests", "notebooks")]
+    assert not [n for n in names if "__pycache__" in n or n.startswith("text_recognizer/training/")]
+
+
+def test_the_http_api_routes(packaged):
+    template, _ = packaged
+    routes = {r["Properties"]["RouteKey"] for r in resources(template, "AWS::ApiGatewayV2::Route").values()}
+    assert routes == {"POST /v1/predict", "GET /health", "GET /"}
+    (integration,) = resources(template, "AWS::ApiGatewayV2::Integration").values()
+    assert integration["Properties"]["PayloadFormatVersion"] == "2.0"  # what handler.handler reads first
+
+
+def test_the_alarms_watch_the_metrics_the_function_writes(packaged):
+    template, _ = packaged
+    alarms = {a["Properties"]["MetricName"]: a["Properties"]
+              for a in resources(template, "AWS::CloudWatch::Alarm").values()}
+    assert set(alarms) == {"Confidence", "DriftScore", "Errors", "Latency"}
+    written = {name for name, _ in metrics.REQUEST_METRICS.values()} | {"Errors", "DriftScore"}
+    for name, alarm in alarms.items():
+        assert name in written
+        assert alarm["Namespace"] == metrics.NAMESPACE
+        assert alarm["Dimensions"] == [{"Name": metrics.DIMENSION, "Value": handler.METRICS_SERVICE}]
+        assert alarm["AlarmActions"] == [{"Ref": "AlertTopic"}]
+    assert alarms["Confidence"]["ComparisonOperator"] == "LessThanThreshold"
+    assert alarms["Confidence"]["Statistic"] == "Average" and 0 < alarms["Confidence"]["Threshold"] < 1
+    assert alarms["DriftScore"]["Threshold"] == drift.PSI_THRESHOLD
+    assert alarms["Errors"]["Statistic"] == "Average" and alarms["Errors"]["Threshold"] == 0.05
+    assert alarms["Latency"]["ExtendedStatistic"] == "p95" and alarms["Latency"]["Unit"] == "Milliseconds"
+    assert all(a["ComparisonOperator"] == "GreaterThanThreshold" for n, a in alarms.items() if n != "Confidence")
+
+
+def pins(text: str) -> dict[str, str]:
+    return {m.group(1).lower(): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==(\S+)", text, re.M)}
+
+
+def test_the_layer_requirements_are_locked_and_hold_no_tensorflow():
+    lock = course_root() / "setup" / "requirements-cpu.lock"
+    if not lock.is_file():
+        pytest.skip(f"no {lock}: the lab was copied without setup/")
+    layer, locked = pins(REQUIREMENTS.read_text()), pins(lock.read_text())
+    assert {"onnxruntime", "numpy", "pillow", "flask", "aws-lambda-powertools"} == set(layer)
+    for name, version in layer.items():
+        assert locked.get(name) == version, f"{name}=={version} in the layer, {locked.get(name)} in {lock.name}"
