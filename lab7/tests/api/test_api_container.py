@@ -10,62 +10,31 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import shlex
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 from conftest import LAB_DIR
+from container_lint import (
+    copied_sources,
+    dockerignore_patterns,
+    ignored,
+    instructions,
+    requirement_pins,
+    run_hadolint,
+    tool,
+)
 
 DOCKERFILE = LAB_DIR / "text_recognizer" / "api" / "Dockerfile"
 DOCKERIGNORE = LAB_DIR / ".dockerignore"
 IMAGE_REQUIREMENTS = LAB_DIR / "text_recognizer" / "api" / "requirements.txt"
 CIRCLECI = LAB_DIR / ".circleci" / "config.yml"
-BIN = Path(sys.executable).parent
-
-
-def tool(name: str) -> str:
-    """A console script of the virtualenv (hadolint, check-jsonschema), or skip when absent."""
-    path = BIN / name if (BIN / name).exists() else shutil.which(name)
-    if not path:
-        pytest.skip(f"{name} is not installed: `pip install -r setup/requirements-cpu.lock`")
-    return str(path)
-
-
-def instructions(dockerfile: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) of a Dockerfile, continuation lines joined, comments dropped."""
-    text = re.sub(r"\\\n", " ", dockerfile.read_text())
-    found = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            word, _, rest = line.partition(" ")
-            found.append((word.upper(), rest.strip()))
-    return found
-
-
-def ignored(path: str, patterns: list[str]) -> bool:
-    """Whether .dockerignore's patterns (last match wins, `!` lets back in) leave `path` out."""
-    result = False
-    for pattern in patterns:
-        negate = pattern.startswith("!")
-        pattern = pattern.lstrip("!").rstrip("/")
-        parts = Path(path).parts
-        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-        if any(fnmatch.fnmatch(prefix, pattern) or fnmatch.fnmatch(prefix, pattern.replace("**/", ""))
-               for prefix in prefixes):
-            result = not negate
-    return result
 
 
 def test_hadolint_passes_the_dockerfile():
-    result = subprocess.run([tool("hadolint"), "--no-color", str(DOCKERFILE)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert run_hadolint(DOCKERFILE) == ""
 
 
 def test_the_image_is_slim_non_root_healthchecked_and_runs_gunicorn():
@@ -79,20 +48,14 @@ def test_the_image_is_slim_non_root_healthchecked_and_runs_gunicorn():
 
 
 def test_every_copied_file_exists_and_reaches_the_build_context():
-    patterns = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()
-                if line.strip() and not line.startswith("#")]
-    copies = [shlex.split(args) for kind, args in instructions(DOCKERFILE) if kind in ("COPY", "ADD")]
-    assert copies, "the Dockerfile copies nothing"
-    for *sources, _destination in copies:
-        for source in (s for s in sources if not s.startswith("--")):
-            assert (LAB_DIR / source).exists(), f"COPY {source}: no such file in {LAB_DIR}"
-            assert not ignored(source, patterns), f"COPY {source}: .dockerignore leaves it out of the context"
+    patterns = dockerignore_patterns(DOCKERIGNORE)
+    sources = copied_sources(DOCKERFILE)
+    assert sources, "the Dockerfile copies nothing"
+    for source in sources:
+        assert (LAB_DIR / source).exists(), f"COPY {source}: no such file in {LAB_DIR}"
+        assert not ignored(source, patterns), f"COPY {source}: .dockerignore leaves it out of the context"
     assert ignored("notebooks/lab6.ipynb", patterns) and ignored("text_recognizer/__pycache__/x.pyc", patterns)
     assert not ignored("text_recognizer/weights/line_model_ctc_line_lstm_ctc.json", patterns)
-
-
-def pins(text: str) -> dict[str, str]:
-    return {m.group(1).lower(): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==(\S+)", text, re.M)}
 
 
 def test_the_image_pins_agree_with_the_course_lock_file():
@@ -101,7 +64,7 @@ def test_the_image_pins_agree_with_the_course_lock_file():
     lock = course_root() / "setup" / "requirements-cpu.lock"
     if not lock.is_file():
         pytest.skip(f"no {lock}: the lab was copied without setup/")
-    image, locked = pins(IMAGE_REQUIREMENTS.read_text()), pins(lock.read_text())
+    image, locked = requirement_pins(IMAGE_REQUIREMENTS.read_text()), requirement_pins(lock.read_text())
     assert {"flask", "gunicorn", "keras", "tensorflow-cpu"} <= set(image)
     for name, version in image.items():
         assert locked.get(name) == version, f"{name}=={version} in the image, {locked.get(name)} in {lock.name}"
@@ -156,11 +119,11 @@ def test_every_path_and_tool_the_ci_commands_name_exists_in_the_repository():
     for name in ("ruff", "hadolint", "check-jsonschema"):
         if any(command.startswith(name) or f" {name} " in command for command in commands):
             tool(name)  # installed here as in CI (the lock pins the same versions)
-    versions = pins("\n".join(re.findall(r"(\S+==\S+)", " ".join(commands))))
+    versions = requirement_pins("\n".join(re.findall(r"(\S+==\S+)", " ".join(commands))))
     from text_recognizer.paths import course_root
 
     lock = course_root() / "setup" / "requirements-cpu.lock"
     if lock.is_file():
-        locked = pins(lock.read_text())
+        locked = requirement_pins(lock.read_text())
         for name, version in versions.items():
             assert locked.get(name) == version, f"CI installs {name}=={version}, the lock has {locked.get(name)}"

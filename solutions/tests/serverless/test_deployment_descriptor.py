@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
+from container_lint import requirement_pins
 
 from text_recognizer.monitoring import drift, metrics
 from text_recognizer.paths import course_root
@@ -120,15 +120,11 @@ def test_the_alarms_watch_the_metrics_the_function_writes(packaged):
     assert all(a["ComparisonOperator"] == "GreaterThanThreshold" for n, a in alarms.items() if n != "Confidence")
 
 
-def pins(text: str) -> dict[str, str]:
-    return {m.group(1).lower(): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==(\S+)", text, re.M)}
-
-
 def test_the_layer_requirements_are_locked_and_hold_no_tensorflow():
     lock = course_root() / "setup" / "requirements-cpu.lock"
     if not lock.is_file():
         pytest.skip(f"no {lock}: the lab was copied without setup/")
-    layer, locked = pins(REQUIREMENTS.read_text()), pins(lock.read_text())
+    layer, locked = requirement_pins(REQUIREMENTS.read_text()), requirement_pins(lock.read_text())
     assert {"onnxruntime", "numpy", "pillow", "flask", "aws-lambda-powertools"} == set(layer)
     for name, version in layer.items():
         assert locked.get(name) == version, f"{name}=={version} in the layer, {locked.get(name)} in {lock.name}"
