@@ -9,6 +9,7 @@
 | `GET /health` | `{"status": "ok", ...}` once the models are loaded |
 | `GET /openapi.json` | the OpenAPI description of the API |
 | `POST /v1/predict` | JSON: text, lines (box, text, confidence), model, time (see predict_route.py) |
+| `GET /monitoring` | the newest monitoring dashboard (HTML); 404 with a page saying how to make one |
 
 Every error answers JSON (`errors.py`): bad input gets a 4xx saying what was wrong, never a 500.
 """
@@ -51,6 +52,10 @@ def create_app(recognizer: Recognizer | None = None, config: Mapping[str, Any] |
     app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
     app.config.update(DEFAULT_CONFIG)
     app.config.update(config or {})
+    from text_recognizer.monitoring.dashboard import default_dashboard_location
+
+    # GET /monitoring shows this dashboard file, or the newest *.html in this folder (the monitor's output).
+    app.config.setdefault("MONITORING_DASHBOARD", str(default_dashboard_location()))
     app.json.sort_keys = False
     if recognizer is None:
         recognizer = Recognizer.load()
@@ -86,6 +91,17 @@ def _register_routes(app: Flask) -> None:
     def openapi() -> Response:
         """The OpenAPI 3 description of this API (the tests check the app against it)."""
         return jsonify(json.loads(OPENAPI_PATH.read_text()))
+
+    @app.get("/monitoring")
+    def monitoring() -> Response:
+        """The newest dashboard of `MONITORING_DASHBOARD` (a browser page, so a missing one is an HTML 404)."""
+        from text_recognizer.monitoring.dashboard import latest_dashboard, missing_dashboard_html
+
+        page = latest_dashboard(app.config["MONITORING_DASHBOARD"])
+        if page is None:
+            return Response(missing_dashboard_html(app.config["MONITORING_DASHBOARD"]), status=404,
+                            mimetype="text/html")
+        return Response(page.read_text(), mimetype="text/html")
 
     @app.post("/v1/predict")
     def predict() -> Response:

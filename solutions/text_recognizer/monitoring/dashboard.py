@@ -34,6 +34,8 @@ METRIC_PANELS = (
     ("Image", "grey level (0..1)", [("brightness", "mean", "brightness"), ("contrast", "mean", "contrast")]),
     ("Text length", "characters", [("text_length", "mean", "text length")]),
 )
+PSI_SHOWN_FROM = 0.01
+"""The PSI plot's floor: smaller values (a feature that never changes has PSI 0) sit on it."""
 ALERT_ROWS_SHOWN = 50
 """The alert table lists at most this many windows (a long drift alerts on every window)."""
 
@@ -108,11 +110,12 @@ def figure_svg(record: Mapping[str, Any]) -> str:
 
         threshold = record.get("thresholds", {}).get("psi")
         for name in features:
-            psi = [max(check["features"][name]["psi"], 1e-4) for check in checks]
+            psi = [max(check["features"][name]["psi"], PSI_SHOWN_FROM) for check in checks]
             ks = [check["features"][name]["statistic"] for check in checks]
             psi_axis.plot(ends, psi, color=colours[name], linewidth=1.3, label=name)
             ks_axis.plot(ends, ks, color=colours[name], linewidth=1.3, label=name)
         psi_axis.set_yscale("log")
+        psi_axis.set_ylim(bottom=PSI_SHOWN_FROM * 0.8)
         if threshold:
             psi_axis.axhline(threshold, color=ALERT_COLOUR, linestyle=":", linewidth=1.2)
             psi_axis.annotate(f"alert threshold {threshold:g}", (0.995, threshold), xycoords=("axes fraction", "data"),
