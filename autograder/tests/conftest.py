@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import GradeOptions, GradeOutcome, grade, sandbox_problem
+from autograder.grading import GradeOptions, GradeOutcome, catalogue, grade, sandbox_problem
 from autograder.labs import write_lab
 from autograder.paths import SOLUTIONS_DIR, SUPPORT_IMAGES_DIR
+from autograder.results import validate_results
 from autograder.sandbox.limits import GiB, Limits
 from autograder.sandbox.users import sandbox_identity
 from autograder.suites.lab1 import hidden_set
@@ -129,6 +130,22 @@ class Graded:
     def stderr(self) -> str:
         path = self.out_dir / "sandbox_stderr.log"
         return path.read_text() if path.exists() else ""
+
+
+def assert_full_marks(graded: Graded, lab: int) -> None:
+    """`graded` earned every point of every row, wrote valid results and graded every row of lab
+    `lab`'s catalogue (a row that never ran would be missing, not zero)."""
+    tests = graded.results["tests"]
+    failures = [(t["name"], t["score"], t["output"][:300]) for t in tests if t["score"] != t["max_score"]]
+    assert graded.results["score"] == pytest.approx(sum(t["max_score"] for t in tests)), failures
+    assert graded.results["score"] > 0
+    assert validate_results(graded.results) == []
+    assert sum(t["max_score"] for t in tests) == sum(row["max_score"] for row in catalogue(lab))
+
+
+def assert_zero(graded: Graded) -> None:
+    """`graded` earned no point in any row."""
+    assert graded.results["score"] == 0, [(t["name"], t["score"]) for t in graded.results["tests"] if t["score"]]
 
 
 def graded_once(grade_submission: Callable[..., Graded], sources: dict[str, Path],
