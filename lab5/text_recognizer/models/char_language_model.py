@@ -73,11 +73,12 @@ class CharNgramModel:
         """log P(char | context) for a context already cut to the model's order."""
         probability = 1.0 / len(self.vocabulary)
         for length in range(len(context) + 1):  # from the unigram up to the longest context
-            counts = self.followers.get(context[len(context) - length :])
+            suffix = context[len(context) - length :]
+            counts = self.followers.get(suffix)
             if counts is None:
                 break
             distinct = len(counts)
-            probability = (counts[char] + distinct * probability) / (self.totals[context[len(context) - length :]] + distinct)
+            probability = (counts[char] + distinct * probability) / (self.totals[suffix] + distinct)
         return math.log(probability)
 
     def text_log_prob(self, text: str, context: str = " ") -> float:

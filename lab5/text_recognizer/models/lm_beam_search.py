@@ -16,6 +16,7 @@ after a blank ("ll" needs "l_l").
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -34,6 +35,12 @@ def _add(a: float, b: float) -> float:
     if b == NEG_INF:
         return a
     return max(a, b) + math.log1p(math.exp(-abs(a - b)))
+
+
+def _grow(beams: dict[str, list[float]], prefix: str, blank: float, char: float) -> None:
+    """Add alignment probabilities (ending in a blank, ending in a character) to `prefix`'s."""
+    entry = beams.setdefault(prefix, [NEG_INF, NEG_INF])
+    entry[0], entry[1] = _add(entry[0], blank), _add(entry[1], char)
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -84,11 +91,7 @@ def lm_beam_search(
         candidates = [int(i) for i in likely if i != BLANK_INDEX and step[i] > prune_log_prob][:max_candidates]
         blank_lp = float(step[BLANK_INDEX])
         new_beams: dict[str, list[float]] = {}
-
-        def grow(prefix: str, blank: float, char: float) -> None:
-            entry = new_beams.setdefault(prefix, [NEG_INF, NEG_INF])
-            entry[0], entry[1] = _add(entry[0], blank), _add(entry[1], char)
-
+        grow = functools.partial(_grow, new_beams)
         for prefix, (p_blank, p_char) in beams.items():
             total = _add(p_blank, p_char)
             grow(prefix, total + blank_lp, NEG_INF)  # a blank keeps the prefix
