@@ -47,6 +47,14 @@ def test_run_experiment_trains_evaluates_and_saves(tiny_env):
     assert json.loads((run / "character_model_mlp.json").read_text())["report"]["experiment"] == "tiny"
 
 
+def test_a_warm_start_counts_the_training_it_continues(tiny_env):
+    first = run_experiment(load_config(tiny_config()), run_dir=tiny_env / "first", verbose=0)
+    assert first["total_train_seconds"] == first["train_seconds"]
+    second = run_experiment(load_config(tiny_config(initial_weights=first["model_config"])),
+                            run_dir=tiny_env / "second", verbose=0)
+    assert second["total_train_seconds"] == pytest.approx(first["train_seconds"] + second["train_seconds"], abs=0.02)
+
+
 def test_command_line_reports_accuracy_and_weights(tiny_env, capsys):
     report_path = tiny_env / "report.json"
     main(tiny_config(epochs=1), epochs=None, deploy=False, report=report_path, run_dir=tiny_env / "cli")

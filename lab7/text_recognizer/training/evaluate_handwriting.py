@@ -150,7 +150,10 @@ def training_times() -> dict[str, Any]:
     for name in ("handwriting_line_model_line_crnn", "line_detector_model_line_detector"):
         path = WEIGHTS_DIR / f"{name}.json"
         report = json.loads(path.read_text()).get("report", {}) if path.is_file() else {}
-        times[name] = {"train_seconds": report.get("train_seconds"), "epochs_run": report.get("epochs_run"),
+        times[name] = {"train_seconds": report.get("train_seconds"),
+                       # a warm-started model: its own run plus the runs it continued
+                       "total_train_seconds": report.get("total_train_seconds", report.get("train_seconds")),
+                       "epochs_run": report.get("epochs_run"),
                        "backend": report.get("backend"), "test": report.get("test")}
     return times
 

@@ -28,6 +28,14 @@ from text_recognizer.training.tracking import TrackedRun, tracked_run
 ### END FROM LAB 4
 
 
+def earlier_training_seconds(initial_weights: str | None) -> float:
+    """The training time behind a warm start's weights (0 for a fresh start), from their report."""
+    if not initial_weights:
+        return 0.0
+    report = json.loads(Path(initial_weights).read_text()).get("report", {})
+    return float(report.get("total_train_seconds", report.get("train_seconds", 0.0)))
+
+
 def run_experiment(
     config: ExperimentConfig,
     run_dir: Path | None = None,
@@ -137,6 +145,8 @@ def train_and_evaluate(
         )
     train_seconds = time.perf_counter() - start
     epochs_run = len(history.get("loss", []))
+    # A warm start continues an earlier training: the model's training time is both together.
+    earlier_seconds = earlier_training_seconds(train_args["initial_weights"])
 
     test = model.evaluate(dataset.x_test, dataset.y_test)
     y_pred = test.pop("y_pred", None)
@@ -146,6 +156,7 @@ def train_and_evaluate(
         "is_substitute": dataset.is_substitute,
         "test": test,
         "train_seconds": round(train_seconds, 2),
+        "total_train_seconds": round(earlier_seconds + train_seconds, 2),
         "epochs_run": epochs_run,
         "train_samples_per_second": round(epochs_run * len(dataset.y_train) / train_seconds, 1),
         "backend": keras.backend.backend(),
