@@ -5,7 +5,7 @@ TO      ?= /tmp/lab$(LAB)-release
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 evaluate-lab5 \
-	hub benchmark-hub grade grade-all leaderboard benchmark-autograder benchmark-lab4 benchmark-data-parallel
+	hub benchmark-hub grade grade-all leaderboard benchmark-autograder benchmark-lab4 benchmark-data-parallel benchmark-lab7
 
 help:  ## list the commands
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ grade-all: setup  ## grade a folder of submissions in parallel: make grade-all L
 
 leaderboard: setup  ## print lab $(LAB)'s leaderboard (public split)
 	$(PY) -m autograder leaderboard --lab $(LAB)
+
+benchmark-lab7: setup  ## the Lambda function: package size vs Lambda's limits, cold start and warm latency, compiled vs Keras -> reports/lab7_serverless_benchmark.json
+	cd solutions && $(PY) -m text_recognizer.serverless.benchmark --output ../reports/lab7_serverless_benchmark.json
 
 benchmark-autograder: setup  ## grading time, sandbox overhead, grade-all throughput -> reports/autograder_benchmark.json
 	$(PY) -m autograder benchmark

@@ -4,6 +4,7 @@ drift checks over sliding windows, and alerts.
 | module | what it holds |
 |---|---|
 | `features.py` | the features of one request (brightness, contrast, size, lines, text, confidence, latency) |
+| `metrics.py` | the CloudWatch metrics (EMF) the API and the Lambda function write for every request |
 | `profile.py` | the reference profile of the features on validation data, beside the deployed weights |
 | `drift.py` | the exercise: is a window of requests drifted from the reference? |
 | `streams.py` | request streams: in-distribution and six kinds of drift |
