@@ -174,10 +174,12 @@ class LineModelCtc(Model):
         results: list[tuple[str, float]] = []
         for start in range(0, len(images), batch_size):
             logits = self.predict_logits(images[start : start + batch_size], batch_size=batch_size)
-            results += ctc_decode_logits(
-                logits, self.mapping, strategy or self.decode_strategy, self.beam_width
-            )
+            results += self.decode_logits(logits, strategy)
         return results
+
+    def decode_logits(self, logits: np.ndarray, strategy: str | None = None) -> list[tuple[str, float]]:
+        """(text, confidence) for each line of (batch, timesteps, classes) logits; see `ctc_decode_logits`."""
+        return ctc_decode_logits(logits, self.mapping, strategy or self.decode_strategy, self.beam_width)
 
     def predict_on_image(self, image: np.ndarray, strategy: str | None = None) -> tuple[str, float]:
         """Read one line image (white ink on black, any width up to the trained one).
@@ -189,9 +191,7 @@ class LineModelCtc(Model):
         # predict_on_batch runs the compiled (graph / jit) forward pass: calling the network
         # eagerly steps through the LSTM op by op, many times slower.
         logits = self.network.predict_on_batch(self.preprocess(line)[None])
-        return ctc_decode_logits(
-            np.asarray(logits), self.mapping, strategy or self.decode_strategy, self.beam_width
-        )[0]
+        return self.decode_logits(np.asarray(logits), strategy)[0]
 
     # --- evaluation --------------------------------------------------------------------------
     def evaluate(

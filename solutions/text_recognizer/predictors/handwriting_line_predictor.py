@@ -6,7 +6,9 @@ Unlike Lab 3's `LinePredictor` (28-pixel synthetic lines only), this one takes t
 people have: any height and width, a photo or a scan, dark ink on light paper or light on dark.
 `data/line_images.normalize_line` brings each one to the model's form (white on black, contrast
 stretched, cropped to the ink, scaled to the model's height keeping the aspect ratio); the CRNN
-reads any width, so a long line is read whole. Decoding is a CTC beam search.
+reads any width, so a long line is read whole. Decoding is a CTC beam search guided by a
+character language model of English (`models/lm_beam_search.py`), which settles what the ink
+leaves open ("showed" rather than "shnwed").
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class HandwritingLinePredictor(Predictor):
         line = self.normalize(image)
         if not line.any():
             return "", 1.0
-        return self.model.predict_on_image(line, strategy="beam_search")
+        return self.model.predict_on_image(line, strategy=self.model.reading_strategy)
 
 
 if __name__ == "__main__":
