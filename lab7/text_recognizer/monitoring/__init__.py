@@ -10,4 +10,5 @@ drift checks over sliding windows, and alerts.
 | `streams.py` | request streams: in-distribution and six kinds of drift |
 | `monitor.py` | replay a stream through sliding windows, raise alerts |
 | `dashboard.py` | draw a monitor run as an HTML page (metrics, drift scores, alerts), served at `/monitoring` |
+| `evaluate_drift.py` | false alarms and detection delay of the alarm, every stream (`make evaluate-lab7-drift`) |
 """
