@@ -21,9 +21,10 @@ runs through the `drift_check` recipe. The parent builds every input and decides
 | drift: constant features, empty windows | 10 | constant features; ValueErrors naming the feature |
 | Notebook cells (nbgrader) | 6 | when the submission has `notebooks/lab7.ipynb` |
 
-The hidden lines are Lab 3's (`suites/lab3/hidden_set.py`, built with the secret seed): their
-images go into the sandbox, their texts never do. The drift windows (`drift_cases.py`) are drawn
-with the secret seed from the deployed model's reference profile. No leaderboard.
+The hidden inputs (`hidden_set.py`, in `<state>/lab7/`, so that a Gradescope zip carries them):
+12 of Lab 3's hidden lines (built with the secret seed; their images go into the sandbox inside
+events, their texts never do) and the deployed model's reference profile, from which
+`drift_cases.py` draws the drift windows with the secret seed. No leaderboard.
 """
 
 TITLE = "Lab 7: serverless deployment and monitoring"

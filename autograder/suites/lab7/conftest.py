@@ -1,15 +1,16 @@
-"""Lab 7's fixtures: hidden lines for the handler's events (Lab 3's hidden set, as Lab 6 uses it)."""
+"""Lab 7's fixtures: the hidden inputs (`hidden_set.py`), built once per installation."""
 
 from __future__ import annotations
 
 import pytest
 
 from autograder.suites import prepare
-from autograder.suites.lab3 import hidden_set as hidden_sets
+from autograder.suites.lab7 import hidden_set
 
 
 @pytest.fixture(scope="session")
-def hidden(grading, state_dir, seed) -> hidden_sets.HiddenLines:
-    """Lab 3's hidden lines (built once per installation; their texts never enter the sandbox)."""
-    prepare(3, state_dir)
-    return hidden_sets.load_or_build(state_dir, seed)
+def hidden(grading, state_dir, seed) -> hidden_set.HiddenInputs:
+    """Hidden lines for the handler's events (their texts never enter the sandbox) and the
+    reference profile the drift windows are drawn from."""
+    prepare(7, state_dir)
+    return hidden_set.load_or_build(state_dir, seed)

@@ -13,7 +13,6 @@ gives the same kinds of cases.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,9 +21,6 @@ import numpy as np
 
 from autograder.reference import reference_module
 
-DEPLOYED_LINE_CONFIG = "line_model_ctc_line_lstm_ctc.json"
-"""The deployed line model's config (`LinePredictor.default_config`, named here so that the
-parent need not import the predictors, which import Keras)."""
 REFERENCE_ROWS = 600
 WINDOW = 100
 REFERENCE_LIKE = 4
@@ -50,14 +46,6 @@ class DriftCase:
             self.reference, self.window, **self.options)
 
 
-def profile_columns() -> dict[str, np.ndarray]:
-    """The deployed reference profile's values, feature -> array (the drift features only)."""
-    profile = reference_module("text_recognizer.monitoring.profile")
-    weights = reference_module("text_recognizer.paths").WEIGHTS_DIR
-    path = profile.profile_path(weights / DEPLOYED_LINE_CONFIG)
-    return profile.reference_columns(json.loads(path.read_text()))
-
-
 DRIFTS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, np.ndarray], np.random.Generator], None]]] = {
     "inverted ink (dark ink on light paper)": (
         ("brightness",), lambda w, rng: w.update(brightness=1.0 - w["brightness"])),
@@ -76,10 +64,10 @@ DRIFTS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, np.ndarray], np.ran
 }
 
 
-def build(seed: int) -> dict[str, list[DriftCase]]:
-    """The hidden cases: "reference_like", "drifted", "values" (all of them and NaN windows), "options"."""
+def build(seed: int, columns: dict[str, np.ndarray]) -> dict[str, list[DriftCase]]:
+    """The hidden cases drawn from the profile's `columns` (feature -> values, `hidden_set.py`):
+    "reference_like", "drifted", "values" (all of them and a NaN window), "options"."""
     rng = np.random.default_rng([seed, 7007])
-    columns = profile_columns()
     rows = rng.permutation(len(next(iter(columns.values()))))
     reference = {name: values[rows[:REFERENCE_ROWS]] for name, values in columns.items()}
     pool = {name: values[rows[REFERENCE_ROWS:]] for name, values in columns.items()}

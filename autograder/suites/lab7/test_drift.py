@@ -26,8 +26,8 @@ P_VALUE_RELATIVE = 1e-4
 
 
 @pytest.fixture(scope="module")
-def cases(seed) -> dict[str, list[drift_cases.DriftCase]]:
-    return drift_cases.build(seed)
+def cases(seed, hidden) -> dict[str, list[drift_cases.DriftCase]]:
+    return drift_cases.build(seed, hidden.profile)
 
 
 def check(sandbox, items: list[drift_cases.DriftCase], timeout: float = 120) -> list[dict]:
