@@ -133,6 +133,15 @@ def test_drift_score_document():
     assert document["drifted"] == ["brightness", "contrast"]
 
 
+def test_a_monitor_run_writes_one_drift_document_per_window(tmp_path):
+    checks = [{"end": 100, "alert": False, "drifted": [], "score": 0.1},
+              {"end": 110, "alert": True, "drifted": ["contrast"], "score": 0.9}]
+    path = metrics.write_drift_metrics(checks, tmp_path / "logs" / "drift.emf", service="lambda")
+    documents = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [assert_valid_emf(d)["DriftScore"][1] for d in documents] == [[0.1], [0.9]]
+    assert documents[1]["drifted"] == ["contrast"] and documents[1][metrics.DIMENSION] == "lambda"
+
+
 def test_emf_check_rejects_a_broken_document():
     document = metrics.request_metrics({"latency_ms": 3.0, "status": 200})
     del document["Latency"]

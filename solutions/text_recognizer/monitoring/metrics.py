@@ -18,7 +18,8 @@ are written by `aws-lambda-powertools`' `EphemeralMetrics`:
 | `ImageWidth`, `ImageHeight` | None | pixels |
 | `LineCount`, `TextLength` | Count | lines read, characters of text |
 | `Errors` | Count | 1 for an answer with an error status (4xx, 5xx), else 0: its mean is the error rate |
-| `DriftScore` | None | the largest PSI of a window of requests (`drift_metrics`, written by the monitor) |
+| `DriftScore` | None | the largest PSI of a window of requests (`drift_metrics`; the monitor's `--metrics-log`) |
+| `DriftedFeatures` | Count | how many features of that window drifted |
 
 Namespace `TextRecognizer`, one dimension: `service` ("lambda" for the function, "api" for the
 Flask server; `METRICS_SERVICE` in the app's config). The alarms of `serverless/serverless.yml`
@@ -30,7 +31,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
@@ -88,3 +90,17 @@ def emit(document: Mapping[str, Any], stream: TextIO | None = None) -> None:
     stream = stream or sys.stdout
     stream.write(json.dumps(document, default=str) + "\n")
     stream.flush()
+
+
+def write_drift_metrics(checks: Iterable[Mapping[str, Any]], path: str | Path, service: str) -> Path:
+    """One `drift_metrics` EMF line per window check (a monitor run's `checks`), written to `path`.
+
+    Shipped to CloudWatch Logs (the monitor run on a schedule, e.g. as a Lambda function whose
+    output is its log), these lines are the `DriftScore` that serverless.yml's alarm watches.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as stream:
+        for check in checks:
+            emit(drift_metrics(check, service), stream)
+    return path

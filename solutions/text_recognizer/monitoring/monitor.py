@@ -2,6 +2,7 @@
 
     python -m text_recognizer.monitoring.monitor --stream blur --length 900 --onset 300
     python -m text_recognizer.monitoring.monitor --stream in_distribution --length 3000 --quick
+    python -m text_recognizer.monitoring.monitor --stream blur --metrics-log drift.emf   # + DriftScore as EMF
 
 Every `step` requests, the last `window` requests are compared with the deployed model's reference
 profile (`drift.detect_drift`); a window whose check finds a drifted feature is an alert. The run
@@ -125,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dashboard", type=Path, default=None,
                         help="where to write the dashboard HTML (default: <output-dir>/<stream>.html)")
     parser.add_argument("--no-dashboard", action="store_true", help="write the run record only")
+    parser.add_argument("--metrics-log", type=Path, default=None,
+                        help="also write each window's DriftScore as CloudWatch EMF lines to this file")
     args = parser.parse_args(argv)
     configure_environment()
     sizes = QUICK_POOL_SIZES if args.quick else POOL_SIZES
@@ -137,8 +140,16 @@ def main(argv: list[str] | None = None) -> None:
     stream = streams.replay(pools, args.stream, args.length, args.onset, args.seed)
     record = run_record(stream, check_windows(reference, stream.columns), deployed)
     written = write_run(record, args.output_dir, False if args.no_dashboard else (args.dashboard or True))
+    if args.metrics_log is not None:
+        from text_recognizer.monitoring.metrics import write_drift_metrics
+        from text_recognizer.serverless.handler import METRICS_SERVICE
+
+        # The deployed function's service dimension: the one serverless.yml's DriftScoreAlarm watches.
+        written["metrics"] = write_drift_metrics(record["checks"], args.metrics_log, METRICS_SERVICE)
     print(json.dumps(record["summary"], indent=1))
     print(f"run record: {written['record']}")
+    if "metrics" in written:
+        print(f"metrics:    {written['metrics']} (CloudWatch EMF: DriftScore per window)")
     if "dashboard" in written:
         print(f"dashboard:  {written['dashboard']} (the API serves the newest at GET /monitoring)")
 
