@@ -85,6 +85,8 @@ class GradeOutcome:
     public_value: float | None = None
     private_value: float | None = None
     message: str = ""
+    #: The lab's leaderboard metric and its order ("asc"/"desc"); None when the lab ranks nothing.
+    metric: tuple[str, str] | None = None
 
 
 _checked: dict[int | None, str | None] = {}
@@ -149,25 +151,37 @@ def grade(submission: Path, options: GradeOptions) -> GradeOutcome:
     entries = rows.get("leaderboard", []) if isinstance(rows.get("leaderboard"), list) else []
     public = next((e["value"] for e in entries if e.get("public")), None)
     private = next((e["value"] for e in entries if not e.get("public")), None)
-    outcome = GradeOutcome(options.student, options.lab, written["score"], report["max_score"], status, seconds,
-                           results_path, report_path, public, private, message)
     metric = rows.get("metric")
-    if options.leaderboard_db is not None and status in ("graded", "rejected") and metric:
-        Leaderboard(options.leaderboard_db).record(
-            lab=options.lab, student=options.student, score=outcome.score, max_score=outcome.max_score,
-            metric=metric[0], order=metric[1], public_value=public, private_value=private,
-            submitted_at=options.submitted_at, results_path=str(results_path),
-        )
+    outcome = GradeOutcome(options.student, options.lab, written["score"], report["max_score"], status, seconds,
+                           results_path, report_path, public, private, message,
+                           (str(metric[0]), str(metric[1])) if metric else None)
+    if options.leaderboard_db is not None:
+        record_on_leaderboard(options.leaderboard_db, outcome, options.submitted_at)
     return outcome
+
+
+def record_on_leaderboard(db: Path, outcome: GradeOutcome, submitted_at: str | None) -> None:
+    """A graded (or rejected) submission of a lab with a metric into the leaderboard at `db`."""
+    if outcome.status in ("graded", "rejected") and outcome.metric:
+        Leaderboard(db).record(
+            lab=outcome.lab, student=outcome.student, score=outcome.score, max_score=outcome.max_score,
+            metric=outcome.metric[0], order=outcome.metric[1], public_value=outcome.public_value,
+            private_value=outcome.private_value, submitted_at=submitted_at, results_path=str(outcome.results_path),
+        )
+
+
+def notebook_cells(tests: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
+    """The autograded notebook cells among results.json's tests: grade_id -> (earned, max points)."""
+    prefix, suffix = "Notebook: ", " (nbgrader)"
+    return {t["name"][len(prefix):-len(suffix)]: (float(t["score"]), float(t["max_score"])) for t in tests
+            if t["name"].startswith(prefix) and t["name"].endswith(suffix) and float(t["max_score"]) > 0}
 
 
 def _record_in_gradebook(options: GradeOptions, results: Results, report: dict[str, Any]) -> list[str]:
     """The notebook's autograded cells into the nbgrader gradebook, beside the TA's written grades."""
     from autograder.gradebook import record_autograded
 
-    prefix, suffix = "Notebook: ", " (nbgrader)"
-    cells = {t.name[len(prefix):-len(suffix)]: (t.score, t.max_score) for t in results.tests
-             if t.name.startswith(prefix) and t.name.endswith(suffix) and t.max_score > 0}
+    cells = notebook_cells([{"name": t.name, "score": t.score, "max_score": t.max_score} for t in results.tests])
     if not cells:
         return []
     try:

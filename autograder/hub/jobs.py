@@ -122,6 +122,16 @@ class JobQueue:
                 "WHERE key = ? AND state = 'running'", (state, time.time(), score, max_score, results, note, key))
             return cursor.rowcount == 1
 
+    def requeue(self, key: str, note: str) -> str:
+        """A running job whose grading did not come back (a lost Ray task, an unreachable cluster):
+        queued again, or failed after MAX_ATTEMPTS; returns its new state."""
+        with self._connect() as db:
+            db.execute("UPDATE jobs SET state = CASE WHEN attempts < ? THEN 'queued' ELSE 'failed' END, note = ?, "
+                       "finished = CASE WHEN attempts < ? THEN NULL ELSE ? END WHERE key = ? AND state = 'running'",
+                       (MAX_ATTEMPTS, note, MAX_ATTEMPTS, time.time(), key))
+            row = db.execute("SELECT state FROM jobs WHERE key = ?", (key,)).fetchone()
+            return row["state"] if row else "unknown"
+
     def jobs(self) -> list[Job]:
         """Every job, oldest first."""
         with self._connect() as db:

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.hub import cgroups
 from autograder.hub.settings import SERVICE_NAME
 from autograder.paths import REPO_ROOT
 
@@ -65,9 +66,11 @@ class LoopbackHub:
     password: str
     process: subprocess.Popen
 
-    def api(self, path: str) -> dict | list:
-        """GET the hub's REST API with the instructor's token."""
-        request = urllib.request.Request(f"{self.url}/hub/api{path}", headers={"Authorization": f"token {self.token}"})
+    def api(self, path: str, method: str = "GET") -> dict | list:
+        """Call the hub's REST API with the instructor's token (GET, or POST/DELETE without a body)."""
+        request = urllib.request.Request(f"{self.url}/hub/api{path}", method=method,
+                                         data=None if method == "GET" else b"",
+                                         headers={"Authorization": f"token {self.token}"})
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"{}")
 
@@ -136,6 +139,9 @@ def loopback_hub(instructor: str, students: list[str], workers: int = 2, lab: in
         "HTR_HUB_PORT": str(port), "HTR_HUB_API_PORT": str(api_port), "HTR_HUB_SERVICE_PORT": str(service_port),
         "HTR_HUB_PROXY_API_PORT": str(proxy_port), "HTR_HUB_AUTH": "dummy", "HTR_HUB_DUMMY_PASSWORD": password,
         "HTR_HUB_ADMIN_TOKEN": token, "HTR_HUB_FORMGRADER": "0", "HTR_HUB_POLL": "1", "HTR_HUB_WORKERS": str(workers),
+        # The students' servers in cgroups of this hub's own; a machine without writable cgroups
+        # (a CI container) runs them unlimited, with the hub's warning.
+        "HTR_HUB_CGROUP": base.name, "HTR_HUB_LIMITS": "enforce" if cgroups.problem() is None else "warn",
     }
     full_env = {**os.environ, **env}
     process = None
@@ -164,6 +170,8 @@ def loopback_hub(instructor: str, students: list[str], workers: int = 2, lab: in
             _stop(process)
         log.close()
         remove_accounts(names)
+        if env["HTR_HUB_LIMITS"] == "enforce":
+            cgroups.remove_parent(Path("/sys/fs/cgroup"), env["HTR_HUB_CGROUP"])
         shutil.rmtree(base, ignore_errors=True)
 
 

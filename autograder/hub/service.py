@@ -11,6 +11,8 @@
   bubblewrap sandbox), then write the results once: the leaderboard, the course's nbgrader
   gradebook (notebook cells, and the submission itself), and the feedback page the student
   fetches from JupyterLab's Assignments panel (nbgrader's `fetch_feedback`).
+- With HTR_HUB_RAY_ADDRESS, the workers send each job to a Ray cluster instead (ray_grading.py);
+  the queue, the gradebook, the leaderboard and the feedback stay here, written once per job.
 - Its pages, behind the hub's login (HubOAuth): `/services/grader/` (your submissions),
   `/services/grader/lab/<N>` (the leaderboard), `/services/grader/status.json` (the queue).
 """
@@ -27,10 +29,11 @@ import threading
 import time
 from pathlib import Path
 
-from autograder.grading import GradeOptions, grade
+from autograder.grading import GradeOptions, grade, notebook_cells, record_on_leaderboard
 from autograder.hub import course
 from autograder.hub.gpus import list_gpus
 from autograder.hub.jobs import Job, JobQueue
+from autograder.hub.ray_grading import RayGrader, RayGradingLost
 from autograder.hub.settings import SERVICE_NAME, HubSettings, load
 from autograder.leaderboard import Leaderboard, render_html
 from autograder.paths import default_state_dir
@@ -56,6 +59,7 @@ class GradingService:
         self.feedback_dir = settings.exchange / settings.course / "feedback"
         self.refused: dict[str, str] = {}
         self.stopping = threading.Event()
+        self.ray = RayGrader(settings.ray_address) if settings.ray_address else None
 
     # --- collecting ---------------------------------------------------------------------------
     def scan(self) -> int:
@@ -93,12 +97,23 @@ class GradingService:
             leaderboard_db=self.leaderboard_db, submitted_at=job.submitted_at,
             gradebook=gradebook if gradebook is not None and gradebook.is_file() else None,
         )
-        outcome = grade(Path(job.path), options)
+        cells: dict[str, tuple[float, float]] = {}
+        notebook = None
+        if self.ray is None:
+            outcome = grade(Path(job.path), options)
+        else:
+            # Graded on the cluster; the leaderboard and the notebook's gradebook cells are written here.
+            outcome = self.ray.grade(Path(job.path), job.lab, job.student, job.submitted_at, out)
+            record_on_leaderboard(self.leaderboard_db, outcome, job.submitted_at)
+            if outcome.status == "graded":
+                cells = notebook_cells(json.loads(results.read_text()).get("tests", []))
+                notebook = out / f"lab{job.lab}.ipynb" if (out / f"lab{job.lab}.ipynb").is_file() else None
         if options.gradebook is not None:
             from autograder.gradebook import record_autograded
 
             # Every submission in the gradebook, also one without notebook scores (crashed, rejected).
-            record_autograded(options.gradebook, job.lab, job.student, {}, submitted_at=job.submitted_at)
+            record_autograded(options.gradebook, job.lab, job.student, cells, submitted_at=job.submitted_at,
+                              notebook=notebook)
         data = json.loads(results.read_text())
         self.write_feedback(job, data)
         self.queue.finish(job.key, "done", outcome.score, outcome.max_score, str(results), outcome.status)
@@ -152,6 +167,11 @@ class GradingService:
             log.info("grading %s (attempt %d, slot %d)", job.key, job.attempts, slot)
             try:
                 self.grade_job(job, slot, gpu)
+            except RayGradingLost as error:
+                state = self.queue.requeue(job.key, str(error))
+                log.warning("%s: %s; the job is %s", job.key, error, state)
+                if state == "failed":
+                    self.write_feedback(job, _failed_results(job))
             except Exception:  # noqa: BLE001 - one broken write-back never stops the service
                 log.exception("writing back %s failed; it is marked failed (resubmit, or see this log)", job.key)
                 self.queue.finish(job.key, "failed", None, None, None, "write-back failed (see the service log)")
@@ -169,7 +189,8 @@ class GradingService:
         """Recover the queue, then start the collector and the workers (daemon threads)."""
         for job in self.queue.recover():
             self.write_feedback(job, _failed_results(job))
-        gpus = list_gpus()
+        # On Ray each worker thread is one job in flight on the cluster (Ray gives it its GPU).
+        gpus = list_gpus() if self.ray is None else []
         workers = max(1, self.settings.workers if not gpus else min(self.settings.workers, len(gpus)))
         threads = [threading.Thread(target=self.collect, name="collector", daemon=True)]
         for index in range(workers):

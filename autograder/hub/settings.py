@@ -14,6 +14,10 @@ temporary folder and loopback ports by setting environment variables.
 | HTR_HUB_AUTH | native | `native` (sign-up approved by an instructor) or `dummy` (tests only) |
 | HTR_HUB_POLL | 2 | seconds between two looks at the exchange's inbound folder |
 | HTR_HUB_WORKERS | 1 | submissions graded at once (one GPU each where there are GPUs) |
+| HTR_HUB_MEM_LIMIT / HTR_HUB_CPU_LIMIT / HTR_HUB_PIDS_LIMIT | 8G / 2 / 4096 | each student's server (its cgroup) |
+| HTR_HUB_LIMITS | enforce | `enforce`: no server starts without its limits; `warn`: start it unlimited, logged |
+| HTR_HUB_CGROUP_ROOT / HTR_HUB_CGROUP | /sys/fs/cgroup / htr-hub | where the per-user cgroups are made |
+| HTR_HUB_RAY_ADDRESS | (none) | grade on this Ray cluster (`ray://…` or `host:port`) instead of local slots |
 """
 
 from __future__ import annotations
@@ -47,6 +51,15 @@ class HubSettings:
     hub_port: int
     proxy_api_port: int
     venv: Path = field(default=REPO_ROOT / ".venv")
+    #: Each student's server: memory (JupyterHub's byte syntax, "8G"), CPUs, processes (0: unlimited).
+    mem_limit: str = "8G"
+    cpu_limit: float = 2.0
+    pids_limit: int = 4096
+    limits_policy: str = "enforce"
+    cgroup_root: Path = Path("/sys/fs/cgroup")
+    cgroup_parent: str = "htr-hub"
+    #: A Ray cluster for the grading jobs (None: the service grades in its own slots).
+    ray_address: str | None = None
 
     @property
     def roster_path(self) -> Path:
@@ -69,9 +82,14 @@ class HubSettings:
             "HTR_HUB_POLL": str(self.poll_seconds), "HTR_HUB_WORKERS": str(self.workers),
             "HTR_HUB_SERVICE_PORT": str(self.service_port), "HTR_HUB_API_PORT": str(self.hub_port),
             "HTR_HUB_PROXY_API_PORT": str(self.proxy_api_port),
+            "HTR_HUB_MEM_LIMIT": self.mem_limit, "HTR_HUB_CPU_LIMIT": str(self.cpu_limit),
+            "HTR_HUB_PIDS_LIMIT": str(self.pids_limit), "HTR_HUB_LIMITS": self.limits_policy,
+            "HTR_HUB_CGROUP_ROOT": str(self.cgroup_root), "HTR_HUB_CGROUP": self.cgroup_parent,
         }
         if self.course_dir is not None:
             values["HTR_HUB_COURSE_DIR"] = str(self.course_dir)
+        if self.ray_address:
+            values["HTR_HUB_RAY_ADDRESS"] = self.ray_address
         return values
 
 
@@ -93,7 +111,20 @@ def load() -> HubSettings:
         service_port=int(env.get("HTR_HUB_SERVICE_PORT", str(port + 2))),
         hub_port=int(env.get("HTR_HUB_API_PORT", str(port + 1))),
         proxy_api_port=int(env.get("HTR_HUB_PROXY_API_PORT", str(port + 3))),
+        mem_limit=env.get("HTR_HUB_MEM_LIMIT", "8G"),
+        cpu_limit=float(env.get("HTR_HUB_CPU_LIMIT", "2")),
+        pids_limit=int(env.get("HTR_HUB_PIDS_LIMIT", "4096")),
+        limits_policy=_policy(env.get("HTR_HUB_LIMITS", "enforce")),
+        cgroup_root=Path(env.get("HTR_HUB_CGROUP_ROOT", "/sys/fs/cgroup")),
+        cgroup_parent=env.get("HTR_HUB_CGROUP", "htr-hub"),
+        ray_address=env.get("HTR_HUB_RAY_ADDRESS") or None,
     )
+
+
+def _policy(value: str) -> str:
+    if value not in ("enforce", "warn"):
+        raise ValueError(f"HTR_HUB_LIMITS={value!r}: use `enforce` (no server without its limits) or `warn`")
+    return value
 
 
 @dataclass

@@ -63,16 +63,22 @@ c.JupyterHub.load_roles = [
 ]
 
 # --- each user's JupyterLab, as their own account ---------------------------------------------------
-c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+# The local process spawner, with each server (and its kernels) in a per-user cgroup that enforces
+# the memory, CPU and process limits below (autograder/hub/spawner.py).
+c.JupyterHub.spawner_class = "autograder.hub.spawner.LimitedLocalProcessSpawner"
 c.Spawner.cmd = [str(VENV_BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.http_timeout = 120
 c.Spawner.start_timeout = 180
-# Per-user limits (the local spawner passes them on as MEM_LIMIT / CPU_LIMIT for the server's own
-# reporting; the autograder's sandbox enforces its own limits on graded code).
-c.Spawner.mem_limit = "8G"
-c.Spawner.cpu_limit = 2.0
+# Per-user limits, enforced by the kernel (HTR_HUB_LIMITS=enforce: a server whose limits cannot be
+# applied does not start). The autograder's sandbox has its own limits for graded code.
+c.Spawner.mem_limit = S.mem_limit if S.mem_limit not in ("", "0") else None  # "0": no memory limit
+c.Spawner.cpu_limit = S.cpu_limit or None
+c.LimitedLocalProcessSpawner.pids_limit = S.pids_limit
+c.LimitedLocalProcessSpawner.limits_policy = S.limits_policy
+c.LimitedLocalProcessSpawner.cgroup_root = str(S.cgroup_root)
+c.LimitedLocalProcessSpawner.cgroup_parent = S.cgroup_parent
 GPUS = list_gpus()
 
 

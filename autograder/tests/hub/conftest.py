@@ -9,11 +9,14 @@ reason otherwise (a failure under AUTOGRADER_REQUIRE_SANDBOX=1, as in CI).
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from autograder.hub.loopback import LoopbackHub, loopback_hub, problem
+from autograder.paths import SOLUTIONS_DIR
 
 #: Account names of this pytest-xdist worker: should the e2e and browser tests land on two workers
 #: (each then starts its own hub), their accounts and homes stay apart.
@@ -36,3 +39,17 @@ def hub() -> Iterator[LoopbackHub]:
             yield running
     except (RuntimeError, TimeoutError) as error:
         pytest.fail(str(error))
+
+
+def solve_lab1(lab: Path) -> None:
+    """A student's Lab 1 folder made solved: the course's solution of every exercise and every
+    notebook answer."""
+    from nbformat import write
+
+    from instructor.notebooks import read_notebook, solved_notebook
+
+    shutil.rmtree(lab / "text_recognizer", ignore_errors=True)
+    shutil.copytree(SOLUTIONS_DIR / "text_recognizer", lab / "text_recognizer",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    source = SOLUTIONS_DIR / "notebooks" / "lab1.ipynb"
+    write(solved_notebook(read_notebook(source.read_bytes(), str(source))), str(lab / "lab1.ipynb"))

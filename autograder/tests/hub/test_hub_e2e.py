@@ -5,8 +5,8 @@ the scores come back as feedback, in the gradebook and on the leaderboard page."
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
+import time
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -15,8 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from autograder.hub.settings import SERVICE_NAME
-from autograder.paths import SOLUTIONS_DIR
-from autograder.tests.hub.conftest import INSTRUCTOR, STUDENTS
+from autograder.tests.hub.conftest import INSTRUCTOR, STUDENTS, solve_lab1
 
 pytestmark = pytest.mark.xdist_group("hub")
 
@@ -46,19 +45,6 @@ def _home(user: str) -> Path:
     return Path(pwd.getpwnam(user).pw_dir)
 
 
-def _solve(lab: Path) -> None:
-    """Ann's work: the course's solution of every exercise and every notebook answer."""
-    from nbformat import write
-
-    from instructor.notebooks import read_notebook, solved_notebook
-
-    shutil.rmtree(lab / "text_recognizer")
-    shutil.copytree(SOLUTIONS_DIR / "text_recognizer", lab / "text_recognizer",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    source = SOLUTIONS_DIR / "notebooks" / "lab1.ipynb"
-    write(solved_notebook(read_notebook(source.read_bytes(), str(source))), str(lab / "lab1.ipynb"))
-
-
 def _login(hub, user: str) -> urllib.request.OpenerDirector:
     """A browser-like session logged in to the hub as `user` (dummy authenticator)."""
     jar = CookieJar()
@@ -70,7 +56,58 @@ def _login(hub, user: str) -> urllib.request.OpenerDirector:
     return opener
 
 
+def _server_process(user: str) -> int:
+    """The pid of `user`'s JupyterLab server (the process the hub's spawner started as them)."""
+    import pwd
+
+    uid = pwd.getpwnam(user).pw_uid
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and proc.stat().st_uid == uid and \
+                    b"jupyterhub-singleuser" in (proc / "cmdline").read_bytes():
+                return int(proc.name)
+        except OSError:  # gone meanwhile
+            continue
+    raise AssertionError(f"{user} has no jupyterhub-singleuser process")
+
+
+def _wait_server(hub, user: str, ready: bool, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        server = hub.api(f"/users/{user}").get("servers", {}).get("")
+        if (ready and server is not None and server.get("ready")) or (not ready and server is None):
+            return
+        time.sleep(1)
+    raise TimeoutError(f"{user}'s server is not {'ready' if ready else 'stopped'} after {timeout:.0f} s:\n"
+                       f"{hub.log_tail()}")
+
+
+def _check_server_cgroup(hub, user: str) -> None:
+    """The user's server runs in its cgroup with the hub's limits; stopping it removes the group."""
+    from autograder.hub.cgroups import UserCgroup
+
+    _wait_server(hub, user, ready=True)
+    pid = _server_process(user)
+    group = UserCgroup(Path(hub.env.get("HTR_HUB_CGROUP_ROOT", "/sys/fs/cgroup")), hub.env["HTR_HUB_CGROUP"], user)
+    membership = Path(f"/proc/{pid}/cgroup").read_text()
+    assert f"/{group.parent}/{user}\n" in membership, membership
+    assert pid in group.pids()
+    if group.version == 2:
+        folder = group.folders()[0]
+        assert (folder / "memory.max").read_text().strip() == str(8 * 1024**3)
+        assert (folder / "cpu.max").read_text().split() == ["200000", "100000"]
+    else:
+        memory, cpu, _ = group.folders()
+        assert int((memory / "memory.limit_in_bytes").read_text()) == 8 * 1024**3
+        assert int((cpu / "cpu.cfs_quota_us").read_text()) == 200000
+    hub.api(f"/users/{user}/server", method="DELETE")
+    _wait_server(hub, user, ready=False)
+    assert not any(folder.exists() for folder in group.folders()), "the group outlived the server"
+
+
 def test_three_students_are_graded_through_the_hub(hub):
+    # Ann's JupyterLab starts meanwhile (checked at the end: in its cgroup, with the hub's limits).
+    hub.api(f"/users/{ANN}/server", method="POST")
     # Each student fetches Lab 1 from the exchange, as their own account.
     for student in STUDENTS:
         done = hub.run_as(student, "nbgrader", "fetch_assignment", "lab1")
@@ -79,7 +116,7 @@ def test_three_students_are_graded_through_the_hub(hub):
     released = (labs[BEN] / "lab1.ipynb").read_text()
     assert "BEGIN SOLUTION" not in released and "BEGIN HIDDEN" not in released
 
-    _solve(labs[ANN])
+    solve_lab1(labs[ANN])
     (labs[CAT] / "text_recognizer" / "__init__.py").write_text(HOSTILE)
     (labs[CAT] / "results.json").write_text('{"score": 106}')
     for student in (ANN, CAT):
@@ -127,3 +164,6 @@ def test_three_students_are_graded_through_the_hub(hub):
         assert student in page
     anonymous = urllib.request.urlopen(f"{hub.url}/services/{SERVICE_NAME}/lab/1", timeout=30)
     assert "/hub/login" in anonymous.url, "the leaderboard page must be behind the hub's login"
+
+    if hub.env["HTR_HUB_LIMITS"] == "enforce":  # "warn": this machine's cgroups are not writable
+        _check_server_cgroup(hub, ANN)

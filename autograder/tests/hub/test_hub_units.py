@@ -143,7 +143,9 @@ def test_the_hub_config_loads(monkeypatch, tmp_path):
     monkeypatch.setenv("HTR_HUB_AUTH", "native")
     loader = PyFileConfigLoader("jupyterhub_config.py", path=str(REPO_ROOT / "setup" / "hub"))
     config = loader.load_config()
-    assert config.JupyterHub.spawner_class.endswith("LocalProcessSpawner")
+    assert config.JupyterHub.spawner_class == "autograder.hub.spawner.LimitedLocalProcessSpawner"
+    assert config.Spawner.mem_limit == "8G" and config.Spawner.cpu_limit == 2.0
+    assert config.LimitedLocalProcessSpawner.limits_policy == "enforce"
     assert config.ConfigurableHTTPProxy.command[0].endswith("configurable-http-proxy")
     assert [s["name"] for s in config.JupyterHub.services][0] == "grader"
     assert config.JupyterHub.authenticator_class == "nativeauthenticator.NativeAuthenticator"
