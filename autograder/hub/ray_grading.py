@@ -19,6 +19,7 @@ import os
 import stat
 import tarfile
 import tempfile
+import threading
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -100,8 +101,13 @@ class RayGrader:
     def __init__(self, address: str) -> None:
         self.address = address
         self._remote = None
+        self._lock = threading.Lock()  # the service's workers connect from their own threads
 
     def _connect(self):
+        with self._lock:
+            return self._connect_once()
+
+    def _connect_once(self):
         import ray
 
         if not ray.is_initialized():

@@ -97,8 +97,9 @@ def test_a_solved_and_a_stubbed_lab_are_graded_on_ray(sandbox_ok, lab1_sources, 
     # Written back here, once each: the leaderboard and the feedback pages.
     rows = Leaderboard(service.leaderboard_db).table(1, "public")
     assert sorted(r.student for r in rows) == ["ann", "ben"]
+    # A feedback page per submitted notebook: Ann's (Ben's stubbed package came without one).
     pages = [p.read_text() for p in service.feedback_dir.glob("*.html")]
-    assert len(pages) == 2 and any(f"Score: {jobs['ann'].max_score:g} / " in page for page in pages)
+    assert len(pages) == 1 and f"Score: {jobs['ann'].max_score:g} / {jobs['ann'].max_score:g}" in pages[0]
 
 
 def test_a_grading_lost_on_ray_is_queued_again_and_recorded_once(tmp_path, monkeypatch):
