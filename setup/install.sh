@@ -97,4 +97,17 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   fi
 fi
 
+# Lab 5's evaluation reads the same lines and pages with Tesseract 5 beside the course's model.
+if ! command -v tesseract >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing tesseract-ocr (Lab 5's evaluation compares with it) with apt-get"
+    (apt-get install -y -q tesseract-ocr >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q tesseract-ocr >/dev/null 2>&1; }) ||
+      echo "[setup] warning: could not install tesseract-ocr; make evaluate-lab5 will skip the comparison" >&2
+  else
+    echo "[setup] note: tesseract is not installed; make evaluate-lab5 compares with it when it is:" \
+         "ask an admin for 'apt-get install tesseract-ocr'" >&2
+  fi
+fi
+
 echo "[setup] done: activate with 'source .venv/bin/activate' (Keras backend: ${KERAS_BACKEND:-tensorflow})"
