@@ -30,7 +30,7 @@ WIDTH_MULTIPLE = 8  # pad widths to this (the CRNN divides the width by 4)
 
 LANGUAGE_MODEL = "language_model"
 """The decoding strategy of the predictors: CTC beam search with the character language model."""
-LM_ALPHA, LM_BETA = 0.5, 1.5
+LM_ALPHA, LM_BETA = 0.3, 1.5
 """Language-model weight and per-character bonus, chosen on the validation writers by
 `python -m text_recognizer.training.tune_decoder` (reports/lab5_decoder_tuning.json)."""
 LM_BEAM_WIDTH = 16
