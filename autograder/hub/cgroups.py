@@ -18,6 +18,7 @@ its CPU quota is throttled. Removing a group kills what is left in it first.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import signal
@@ -178,13 +179,17 @@ class UserCgroup:
 
 
 def remove_parent(root: Path, parent: str) -> None:
-    """Delete the (empty) parent folder(s) of the users' groups, e.g. after a test hub."""
+    """Delete the parent folder(s) of the users' groups, e.g. after a test hub; one that still
+    holds a user's group (another probe, a server still running) is left."""
     folders = [root / parent] if version(root) == 2 else [root / c / parent for c in ("memory", "cpu", "pids")]
     for folder in folders:
         try:
             folder.rmdir()
         except FileNotFoundError:
             pass
+        except OSError as error:
+            if error.errno not in (errno.ENOTEMPTY, errno.EBUSY):
+                raise
 
 
 def problem(root: Path = Path("/sys/fs/cgroup")) -> str | None:

@@ -86,7 +86,11 @@ class LoopbackHub:
         deadline = time.monotonic() + timeout
         status: dict = {}
         while time.monotonic() < deadline:
-            status = self.grading_status()
+            try:
+                status = self.grading_status()
+            except OSError:  # the service is restarting (the hub starts it again when it exits)
+                time.sleep(1)
+                continue
             finished = {j["student"] for j in status["jobs"] if j["state"] in ("done", "failed")}
             if finished >= set(students):
                 return status
@@ -104,6 +108,18 @@ class LoopbackHub:
         finally:
             os.environ.clear()
             os.environ.update(old)
+
+    def service_pid(self) -> int:
+        """The pid of this hub's grading service (started by the hub, found by its command and state)."""
+        state = f"HTR_HUB_STATE={self.env['HTR_HUB_STATE']}".encode()
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and b"autograder.hub.service" in (proc / "cmdline").read_bytes() and \
+                        state in (proc / "environ").read_bytes().split(b"\0"):
+                    return int(proc.name)
+            except OSError:  # gone meanwhile
+                continue
+        raise RuntimeError(f"the grading service of the hub in {self.base} is not running:\n{self.log_tail()}")
 
     def log_tail(self) -> str:
         return (self.base / "hub.log").read_text(errors="replace")[-6000:]
