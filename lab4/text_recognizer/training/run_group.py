@@ -72,13 +72,14 @@ def train_trial(params: dict[str, Any]) -> None:
         config = {**config, "name": f"{setup['group']}-{tune.get_context().get_trial_id()}"}
 
     class ReportEpoch(keras.callbacks.Callback):
-        """Tell Tune each epoch's metrics: its progress table and ASHA's early stopping read them."""
+        """Tell Tune each epoch's metrics, for ASHA's early stopping (each report waits on the driver)."""
 
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             tune.report({**{k: float(v) for k, v in (logs or {}).items()}, "epoch": epoch + 1})
 
     report = run_experiment(parse_config(config, config.get("name", "trial")), verbose=0,
-                            tracking=setup["tracking"], group=setup["group"], callbacks=[ReportEpoch()],
+                            tracking=setup["tracking"], group=setup["group"],
+                            callbacks=[ReportEpoch()] if setup["early_stop"] else [],
                             trial_id=tune.get_context().get_trial_id())
     tune.report({**run_metrics(report), "run_id": report["run_id"], "name": config["name"],
                  "node_id": ray.get_runtime_context().get_node_id(),
@@ -197,6 +198,8 @@ def run_group(
         else:
             space = {"config": tune.grid_search(expand_group(group, seed)), "setup": setup}
         early_stop = group.get("early_stop_trials", False) if early_stop is None else early_stop
+        # Per-epoch reports only feed the scheduler; without one, a trial reports once, at its end.
+        setup["early_stop"] = early_stop
         scheduler = ASHAScheduler(metric="val_loss", mode="min", grace_period=1) if early_stop else None
         trainable = tune.with_resources(train_trial, trial_resources(use_gpu, cpus_per_trial))
         tuner = tune.Tuner(
