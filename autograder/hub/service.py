@@ -11,6 +11,8 @@
   bubblewrap sandbox), then write the results once: the leaderboard, the course's nbgrader
   gradebook (notebook cells, and the submission itself), and the feedback page the student
   fetches from JupyterLab's Assignments panel (nbgrader's `fetch_feedback`).
+- When it dies, the hub starts it again (JupyterHub restarts managed services); it then ends what
+  the dead one left running (leftovers.py) and takes the queue up again.
 - With HTR_HUB_RAY_ADDRESS, the workers send each job to a Ray cluster instead (ray_grading.py);
   the queue, the gradebook, the leaderboard and the feedback stay here, written once per job.
 - Its pages, behind the hub's login (HubOAuth): `/services/grader/` (your submissions),
@@ -33,6 +35,7 @@ from autograder.grading import GradeOptions, grade, notebook_cells, record_on_le
 from autograder.hub import course
 from autograder.hub.gpus import list_gpus
 from autograder.hub.jobs import Job, JobQueue
+from autograder.hub.leftovers import end_previous_group
 from autograder.hub.ray_grading import RayGrader, RayGradingLost
 from autograder.hub.settings import SERVICE_NAME, HubSettings, load
 from autograder.leaderboard import Leaderboard, render_html
@@ -186,7 +189,11 @@ class GradingService:
             self.stopping.wait(self.settings.poll_seconds)
 
     def start(self) -> list[threading.Thread]:
-        """Recover the queue, then start the collector and the workers (daemon threads)."""
+        """End what a crashed predecessor left running, recover the queue, then start the
+        collector and the workers (daemon threads)."""
+        ended = end_previous_group(self.settings.grading_dir / "service.pgid")
+        if ended:
+            log.warning("ended %d processes the previous grading service left running: %s", len(ended), ended)
         for job in self.queue.recover():
             self.write_feedback(job, _failed_results(job))
         # On Ray each worker thread is one job in flight on the cluster (Ray gives it its GPU).

@@ -60,13 +60,13 @@ def _login(hub, user: str) -> urllib.request.OpenerDirector:
 
 
 def _kill_service_while_grading(hub, timeout: float = 300) -> tuple:
-    """SIGKILL the grading service's process group once a job is running; (its pid, *running keys)."""
+    """SIGKILL the grading service's process once a job is running; (its pid, *running keys)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         running = [j["key"] for j in hub.grading_status()["jobs"] if j["state"] == "running"]
         if running:
             pid = hub.service_pid()
-            os.killpg(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
             return (pid, *running)
         time.sleep(0.3)
     raise TimeoutError(f"no job started within {timeout:.0f} s: {hub.grading_status()}")
@@ -146,9 +146,10 @@ def test_three_students_are_graded_through_the_hub(hub):
     done = hub.run_as(CAT, "cp", "-r", str(labs[CAT]), str(inbound / forged))
     assert done.returncode == 0, done.stderr
 
-    # The grading service dies while it grades (it and its processes, SIGKILL): the hub starts it
-    # again (JupyterHub restarts a managed service that exits), and its queue, which survives, has
-    # the submissions it was grading graded again, once.
+    # The grading service dies alone while it grades (SIGKILL to its process; its gradings' processes
+    # go on): the hub starts it again (JupyterHub restarts a managed service that exits), the new
+    # service ends what the old one left running, and its queue, which survives, has the
+    # submissions it was grading graded again, once.
     killed = _kill_service_while_grading(hub)
     status = hub.wait_graded(STUDENTS)
     jobs = {j["student"]: j for j in status["jobs"] if j["student"] in STUDENTS}

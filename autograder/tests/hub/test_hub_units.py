@@ -4,6 +4,9 @@ across restarts, the service's collector, and the Zero to JupyterHub values file
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ from autograder.grading import GradeOutcome
 from autograder.hub import service as service_module
 from autograder.hub.gpus import assign_gpu, parse_gpu_list
 from autograder.hub.jobs import MAX_ATTEMPTS, JobQueue
+from autograder.hub.leftovers import end_previous_group
 from autograder.hub.settings import load
 from autograder.paths import REPO_ROOT
 
@@ -150,3 +154,38 @@ def test_the_hub_config_loads(monkeypatch, tmp_path):
     assert [s["name"] for s in config.JupyterHub.services][0] == "grader"
     assert config.JupyterHub.authenticator_class == "nativeauthenticator.NativeAuthenticator"
     assert Path(config.Spawner.cmd[0]).name == "jupyterhub-singleuser"
+
+
+def _group_with_a_child() -> tuple[subprocess.Popen, int]:
+    """A process leading its own group (as the hub starts the service) with a child in the group."""
+    leader = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time\n"
+                               "child = subprocess.Popen(['sleep', '60']); print(child.pid, flush=True)\n"
+                               "time.sleep(60)"], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    return leader, int(leader.stdout.readline())
+
+
+def _alive(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_restarted_service_ends_what_its_crashed_predecessor_left_running(tmp_path):
+    record = tmp_path / "service.pgid"
+    leader, child = _group_with_a_child()
+    try:
+        record.write_text(f"{leader.pid}\n")
+        assert end_previous_group(record) == [] and _alive(child)  # its leader lives: not a dead service's
+        record.write_text(f"{leader.pid}\n")
+        leader.kill()  # the service dies alone; its grading's process goes on
+        leader.wait()
+        assert _alive(child)
+        assert end_previous_group(record) == [child]
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child)
+        # This service's own group is recorded only when it leads one (the hub starts it so).
+        assert record.exists() == (os.getpgid(0) == os.getpid())
+    finally:
+        leader.kill()
+        subprocess.run(["kill", "-9", str(child)], capture_output=True, check=False)
