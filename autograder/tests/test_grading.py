@@ -69,9 +69,9 @@ def test_missing_submission_still_gets_a_results_file(grade_submission, tmp_path
 
 
 def test_unknown_lab_gets_a_clear_results_file(grade_submission, lab1_sources):
-    graded = grade_submission(lab1_sources["honest"], student="lab7", lab=7)
+    graded = grade_submission(lab1_sources["honest"], student="lab8", lab=8)  # the course has 7 labs
     assert graded.outcome.status == "error"
-    assert "no hidden suite for lab 7" in graded.outcome.message
+    assert "no hidden suite for lab 8" in graded.outcome.message
     assert graded.results["score"] == 0
 
 

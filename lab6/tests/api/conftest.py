@@ -9,38 +9,9 @@ shared with the other folders that open web pages.
 
 from __future__ import annotations
 
-import io
-import json
-from pathlib import Path
-
-import numpy as np
 import pytest
-from PIL import Image
 
-LAB_DIR = Path(__file__).resolve().parents[2]
-SUPPORT_DIR = LAB_DIR / "tests" / "support"
-LINES_DIR = SUPPORT_DIR / "emnist_lines"
 SERVER_START_SECONDS = 180
-
-
-def line_labels() -> dict[str, str]:
-    """The support lines' file names and texts."""
-    return json.loads((LINES_DIR / "labels.json").read_text())
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def photo_of_line(name: str, scale: int = 2, margin: int = 30) -> np.ndarray:
-    """A support line as a person would photograph it: dark ink on light paper, bigger, margins."""
-    line = np.asarray(Image.open(LINES_DIR / name).convert("L"))
-    ink = np.flatnonzero(line.max(axis=0) > 0)
-    line = 255 - line[:, : ink[-1] + 8]
-    big = Image.fromarray(line).resize((line.shape[1] * scale, line.shape[0] * scale), Image.Resampling.BILINEAR)
-    return np.pad(np.asarray(big), margin, constant_values=235)
 
 
 @pytest.fixture(scope="session")

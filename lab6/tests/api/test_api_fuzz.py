@@ -15,7 +15,7 @@ import socket
 import pytest
 import requests
 import schemathesis
-from conftest import LINES_DIR
+from api_inputs import LINES_DIR
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import LINES_DIR
+from api_inputs import LINES_DIR
 from PIL import Image
 
 from text_recognizer.api.line_fitting import Box, fit_line, ink_box, white_on_black

@@ -9,7 +9,7 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import LINES_DIR, png_bytes
+from api_inputs import LINES_DIR, png_bytes
 from PIL import Image
 
 pytestmark = pytest.mark.xdist_group("lab6_app")  # the app (Keras and the model) loads once per session

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from conftest import LINES_DIR, line_labels, photo_of_line, png_bytes
+from api_inputs import LINES_DIR, line_labels, photo_of_line, png_bytes
 
 from text_recognizer.models.metrics import character_error_rate
 

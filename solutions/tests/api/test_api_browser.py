@@ -13,7 +13,7 @@ import io
 
 import numpy as np
 import pytest
-from conftest import line_labels, photo_of_line, png_bytes
+from api_inputs import line_labels, photo_of_line, png_bytes
 from PIL import Image
 
 from text_recognizer.models.metrics import character_error_rate
@@ -78,7 +78,7 @@ def test_upload_a_page_and_see_a_box_per_line(server, browser, artefacts_dir):
     import json
 
     import requests
-    from conftest import SUPPORT_DIR
+    from api_inputs import SUPPORT_DIR
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 

@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 import yaml
-from conftest import LAB_DIR
+from api_inputs import LAB_DIR
 from container_lint import (
     copied_sources,
     dockerignore_patterns,

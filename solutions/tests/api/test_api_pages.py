@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import png_bytes
+from api_inputs import png_bytes
 
 from text_recognizer.api.app import create_app, recognizer_of
 from text_recognizer.api.recognition import Recognizer

@@ -14,7 +14,7 @@ import json
 import jsonschema
 import numpy as np
 import pytest
-from conftest import LINES_DIR, line_labels, photo_of_line, png_bytes
+from api_inputs import LINES_DIR, line_labels, photo_of_line, png_bytes
 
 from text_recognizer.api.app import OPENAPI_PATH
 from text_recognizer.models.metrics import character_error_rate
