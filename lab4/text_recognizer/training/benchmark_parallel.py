@@ -85,7 +85,7 @@ def run_parallel(group: dict[str, Any], workers: int, cpus_per_trial: int) -> di
 def main(
     trials: Annotated[int, typer.Option(help="Trainings in the group.")] = 8,
     workers: Annotated[int, typer.Option(help="Ray trials at a time.")] = 2,
-    epochs: Annotated[int, typer.Option(help="Epochs per training.")] = 8,
+    epochs: Annotated[int, typer.Option(help="Epochs per training.")] = 16,
     batch_size: Annotated[int, typer.Option(help="Batch size of every training.")] = 32,
     output: Annotated[Path | None, typer.Option(help="Write the figures (JSON) here.")] = None,
 ) -> None:
