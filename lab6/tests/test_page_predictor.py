@@ -8,9 +8,9 @@ from PIL import Image
 
 from text_recognizer.data.character_mapping import MAPPING
 from text_recognizer.data.synthetic.page_rendering import PAGE_CLASSES
+from text_recognizer.images.checks import ImageError
 from text_recognizer.models.handwriting_line_model import HandwritingLineModel
 from text_recognizer.models.line_detector_model import LineDetectorModel
-from text_recognizer.predictors.images import ImageError
 from text_recognizer.predictors.page_predictor import PagePredictor, PageReading, draw_boxes
 
 
@@ -63,9 +63,9 @@ def test_bad_files_get_clear_errors(predictor, tmp_path):
 
 
 def test_enormous_page_is_refused(predictor, monkeypatch):
-    from text_recognizer.predictors import images
+    from text_recognizer.images import reading
 
-    monkeypatch.setattr(images, "MAX_PIXELS", 1000)
+    monkeypatch.setattr(reading, "MAX_PIXELS", 1000)
     buffer = io.BytesIO()
     Image.fromarray(np.zeros((100, 100), np.uint8)).save(buffer, format="PNG")
     with pytest.raises(ImageError, match="scale it down"):

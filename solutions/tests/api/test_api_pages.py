@@ -13,8 +13,9 @@ import pytest
 from api_inputs import png_bytes
 
 from text_recognizer.api.app import create_app, recognizer_of
-from text_recognizer.api.recognition import Recognizer
-from text_recognizer.predictors.page_predictor import LineReading, PageReading
+from text_recognizer.images.boxes import Box
+from text_recognizer.predictors.readings import LineReading, PageReading
+from text_recognizer.predictors.recognizer import Recognizer
 
 pytestmark = pytest.mark.xdist_group("lab6_app")
 
@@ -27,7 +28,8 @@ class StandInPagePredictor:
 
     def predict(self, image: np.ndarray) -> PageReading:
         self.pages.append(image)
-        lines = [LineReading((10, 20, 50, 300), "first line", 0.9), LineReading((70, 25, 110, 280), "second", 0.6)]
+        lines = [LineReading(Box(10, 20, 50, 300), "first line", 0.9),
+                 LineReading(Box(70, 25, 110, 280), "second", 0.6)]
         return PageReading("first line\nsecond", lines)
 
 
