@@ -37,6 +37,19 @@ def test_reads_a_page_into_lines(predictor, monkeypatch):
     assert reading.text == "w266\nw186" and reading.confidence == 0.5
 
 
+def test_a_page_past_the_size_cap_is_read_shrunk_and_boxed_in_its_own_pixels(predictor, monkeypatch):
+    from text_recognizer.images.page_size import MAX_PAGE_SIDE
+
+    page = np.full((2 * MAX_PAGE_SIDE, 400), 235, np.uint8)
+    page[200:240, 20:380] = 30
+    seen = []
+    monkeypatch.setattr(predictor, "detect", lambda image: seen.append(image.shape) or [(100, 10, 120, 190)])
+    monkeypatch.setattr(predictor.line_predictor, "predict", lambda crop: ("line", 0.5))
+    reading = predictor.predict(page)
+    assert seen == [(MAX_PAGE_SIDE, 200)]  # the detector saw the shrunk page only
+    assert reading.lines[0].box == (200, 20, 240, 380)  # the box in the page as it was sent
+
+
 def test_detected_boxes_are_in_page_pixels(predictor):
     page = np.full((300, 200), 240, np.uint8)
     page[50:70, 10:190] = 20

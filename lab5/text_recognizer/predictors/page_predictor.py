@@ -2,11 +2,14 @@
 
     python -m text_recognizer.predictors.page_predictor PAGE.png [--json]
 
-The page is read upright (EXIF orientation). The deployed line detector finds the lines on the
-page scaled down to its size; each line is cropped from the full-size page (its box scaled back,
-with a little margin) and read by the deployed handwriting line predictor. The text is the lines
-joined by newlines, in reading order. A page without writing gives empty text; a file that is
-not an image, truncated or enormous gets an `ImageError` that says so.
+The page is read upright (EXIF orientation), first shrunk to at most `MAX_PAGE_SIDE` pixels on
+its longest side (`images/page_size.py`), then flattened: a photo of paper is warped to the
+page it shows and its light evened out (`images/page_photo.py`; a scan passes unchanged). The
+deployed line detector finds the lines on that page scaled down to its size; each line is
+cropped from the flat page (its box scaled back, with a little margin) and read by the deployed
+handwriting line predictor. Line boxes are given in the pixels of the image as it was sent.
+The text is the lines joined by newlines, in reading order. A page without writing gives empty
+text; a file that is not an image, truncated or enormous gets an `ImageError` that says so.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from PIL import Image
 from text_recognizer.environment import configure_environment
 from text_recognizer.images.boxes import Box
 from text_recognizer.images.checks import ImageError
+from text_recognizer.images.page_photo import flatten_photo
+from text_recognizer.images.page_size import cap_size
 from text_recognizer.images.reading import read_grayscale_image
 from text_recognizer.paths import WEIGHTS_DIR
 from text_recognizer.predictors.readings import LineReading, PageReading
@@ -69,13 +74,17 @@ class PagePredictor:
         page = read_grayscale_image(image)
         if min(page.shape) < 8:
             raise ImageError(f"The page is {page.shape[1]}x{page.shape[0]} pixels: too small to hold lines.")
+        small, factor = cap_size(page)  # before any padding or float copy: the cost is bounded
+        flat = flatten_photo(small)
         lines = []
-        for box in map(Box._make, self.detect(page)):  # any 4-tuple (top, left, bottom, right) will do
+        for box in map(Box._make, self.detect(flat.image)):  # any 4-tuple (top, left, bottom, right) will do
             margin = round(LINE_MARGIN * box.height)
-            crop = page[max(0, box.top - margin) : box.bottom + margin, max(0, box.left - margin) : box.right + margin]
+            crop = flat.image[max(0, box.top - margin) : box.bottom + margin,
+                              max(0, box.left - margin) : box.right + margin]
             text, confidence = self.line_predictor.predict(crop)
             if text:
-                lines.append(LineReading(box, text, confidence))
+                sent = flat.to_photo(box).scaled(1 / factor).clipped(*page.shape)
+                lines.append(LineReading(sent, text, confidence))
         return PageReading("\n".join(line.text for line in lines), lines)
 
 

@@ -35,6 +35,8 @@ from text_recognizer.predictors.readings import LineReading
 PAGE_MODULE = "text_recognizer.predictors.page_predictor"
 LINE_ASPECT = 4.0
 """`kind=auto` reads an image at least this many times wider than high as one line."""
+WARM_UP_PAGE_SIDE = 512
+"""The side of the page `warm_up` reads."""
 logger = logging.getLogger(__name__)
 
 
@@ -129,8 +131,19 @@ class Recognizer:
         return self.page_predictor is not None
 
     def warm_up(self) -> None:
-        """Read one blank line, so that the first real request does not pay for tracing the model."""
+        """Read one blank line (and page), so that the first real request does not pay for tracing the models.
+
+        The app calls it when it starts (in each gunicorn worker, before it takes requests): a first
+        page request took 5 s more than the next ones when the page models were traced on it.
+        """
         self.line_predictor.predict(np.zeros((self.line_predictor.height, self.line_predictor.max_width), np.uint8))
+        if self.reads_pages:
+            page = np.full((WARM_UP_PAGE_SIDE, WARM_UP_PAGE_SIDE), 235, np.uint8)
+            page[100:130, 40:400] = 30  # one line, so that the line model runs too
+            try:
+                self.page_predictor.predict(page)
+            except Exception as error:  # noqa: BLE001 - a page model failing here fails on requests, answered 422
+                logger.warning("page warm-up failed: %s: %s", type(error).__name__, error)
 
     def resolve_kind(self, image: np.ndarray, kind: str) -> str:
         """"line" or "page" for a request's `kind` ("auto" looks at the image's shape)."""
