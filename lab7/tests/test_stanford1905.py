@@ -111,6 +111,19 @@ def test_downloads_verifies_and_cuts_the_lines(tmp_path, server):
     recorded = (raw / "checksums.json").read_text()
     assert hashlib.sha256((files / "Page2.xml").read_bytes()).hexdigest() in recorded
     assert "data/letters/Page1.jpg" in (output / "provenance.tsv").read_text()
+    unpinned = stanford1905.unpinned_checksums(spec, raw)  # what a maintainer pins in the spec
+    assert unpinned["data/letters/Page2.xml"] == hashlib.sha256((files / "Page2.xml").read_bytes()).hexdigest()
+    assert len(unpinned) == 4
+
+
+def test_the_command_says_what_it_wrote_and_what_to_pin(tmp_path, server, monkeypatch, capsys):
+    monkeypatch.setenv("TEXT_RECOGNIZER_DATA_DIR", str(tmp_path / "data"))
+    spec = write_spec(tmp_path / "spec.toml", server[0])
+    stanford1905.main(["--spec", str(spec), "--output", str(tmp_path / "out")])
+    printed = capsys.readouterr().out
+    assert "4 files have no SHA-256 in spec.toml" in printed and "data/letters/Page1.xml  " in printed
+    assert "3 lines and 1 pages of 2 writers" in printed and "make evaluate-real DATA=" in printed
+    assert (tmp_path / "data" / "raw" / "stanford1905" / COMMIT / "checksums.json").is_file()
 
 
 def test_a_checksum_mismatch_is_refused(tmp_path, server):

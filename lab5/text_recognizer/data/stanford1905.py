@@ -24,6 +24,7 @@ It is an evaluation set: never train or tune on it.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import shutil
 import tomllib
@@ -139,9 +140,9 @@ def parse_alto(path: str | Path) -> AltoPage:
             right, bottom = left + int(float(line.get("WIDTH", 0))), top + int(float(line.get("HEIGHT", 0)))
             polygon = ((left, top), (right, top), (right, bottom), (left, bottom))
         text = " ".join(s.get("CONTENT", "") for s in line.iterfind(".//{*}String")).strip()
-        tags = (line.get("TAGREFS") or "").split()
-        lines.append(AltoLine(line.get("ID", ""), " ".join(text.split()), labels.get(tags[0], "") if tags else "",
-                              polygon, _points(line.get("BASELINE", ""))))
+        line_type = next((labels[tag] for tag in (line.get("TAGREFS") or "").split() if labels.get(tag)), "")
+        lines.append(AltoLine(line.get("ID", ""), " ".join(text.split()), line_type, polygon,
+                              _points(line.get("BASELINE", ""))))
     file_name = root.findtext(".//{*}sourceImageInformation/{*}fileName", default="").strip()
     return AltoPage(file_name, int(float(page.get("WIDTH", 0))), int(float(page.get("HEIGHT", 0))), tuple(lines))
 
@@ -244,26 +245,48 @@ def build_folder(spec: Stanford1905Spec, fetched: list[FetchedPage], output: Pat
     return images
 
 
+def default_raw_dir(spec: Stanford1905Spec) -> Path:
+    """Where the downloaded files of `spec` are kept: data/raw/stanford1905/<commit>/."""
+    return paths.raw_dir("stanford1905") / spec.commit
+
+
 def prepare(output: Path | None = None, spec: Stanford1905Spec | None = None, raw: Path | None = None,
             *, retries: int = 4, backoff: float = 1.0) -> list[LabelledImage]:
     """Download, verify and cut the Stanford 1905 letters into `output` (default data/processed/stanford1905)."""
     spec = spec or load_spec()
-    raw = raw or paths.raw_dir("stanford1905") / spec.commit
+    raw = raw or default_raw_dir(spec)
     output = output or paths.processed_dir("stanford1905")
     return build_folder(spec, fetch_pages(spec, raw, retries=retries, backoff=backoff), output)
 
 
+def unpinned_checksums(spec: Stanford1905Spec, raw: Path) -> dict[str, str]:
+    """Repository path -> the SHA-256 recorded on first download, for each file the spec does not pin."""
+    record = raw / "checksums.json"
+    recorded = json.loads(record.read_text()) if record.is_file() else {}
+    unpinned = [(page.image, page.image_sha256) for page in spec.pages] + [(page.alto, page.alto_sha256)
+                                                                           for page in spec.pages]
+    return {path: recorded[Path(path).name] for path, pinned in unpinned if not pinned and Path(path).name in recorded}
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Command line: build the folder and say what it holds."""
+    """Command line: build the folder, say what it holds and which checksums are still to pin."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", type=Path, help="the folder to write (default data/processed/stanford1905)")
+    parser.add_argument("--spec", type=Path, default=SPEC_PATH, help="the download spec (default: the pinned one)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    output = args.output or paths.processed_dir("stanford1905")
     try:
-        images = prepare(args.output)
+        spec = load_spec(args.spec)
+        images = prepare(output, spec)
     except DataError as error:
         raise SystemExit(f"error: {error}") from None
-    output = args.output or paths.processed_dir("stanford1905")
+    unpinned = unpinned_checksums(spec, default_raw_dir(spec))
+    if unpinned:
+        print(f"{len(unpinned)} files have no SHA-256 in {args.spec.name} yet; these were recorded on first "
+              "download (check them against a second machine's download, then pin them in the spec):")
+        for path, checksum in unpinned.items():
+            print(f"  {path}  {checksum}")
     lines = sum(image.kind == "line" for image in images)
     print(f"{lines} lines and {len(images) - lines} pages of {len({i.writer for i in images})} writers in {output}.")
     print(f"Measure the course on them: make evaluate-real DATA={output}")
