@@ -58,3 +58,8 @@ def test_the_monitor_writes_the_dashboard_beside_the_record(record, tmp_path):
     assert dashboard.latest_dashboard(tmp_path / "bare") is None
     with pytest.raises(ValueError, match="at least 100 requests"):
         dashboard.dashboard_html({**record, "checks": []})
+
+
+def test_the_page_lays_out_at_a_phones_width(record, tmp_path):
+    for page in (dashboard.dashboard_html(record), dashboard.missing_dashboard_html(tmp_path)):
+        assert '<meta name="viewport" content="width=device-width' in page  # else phones render 980 px wide
