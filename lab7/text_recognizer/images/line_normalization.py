@@ -5,8 +5,8 @@
 
 Steps, as HTR systems normalise lines:
 
-1. grey -> white ink on black (a dark-on-light scan is inverted: `polarity.ink_is_dark`),
-   contrast stretched so that paper is 0 and ink 1;
+1. grey -> white ink on black (a dark-on-light scan is inverted: `polarity.ink_is_dark`), its
+   smooth background (uneven light) removed, contrast stretched so that paper is 0 and ink 1;
 2. ruled lines and underlines removed (strokes much longer than any letter);
 3. **baseline and height**: the line's core band (the rows of its x-height letters, found in the
    ink's row profile) is located, and the crop keeps an ascender zone above it and a descender
@@ -172,7 +172,7 @@ def normalize_line(image: np.ndarray, height: int, width: int | None = None) -> 
     box = ink_box(ink)
     if box is None:
         return np.zeros((height, width or height), np.uint8)
-    ink = ink[box.top:box.bottom, box.left:box.right]
+    ink = ink[box.top : box.bottom, box.left : box.right]
     ink = deslant(crop_to_band(remove_rules(ink)), estimate_slant(ink))
     box = ink_box(ink)
     if box is None:
