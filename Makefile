@@ -4,7 +4,7 @@ LAB     ?= 1
 TO      ?= /tmp/lab$(LAB)-release
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 evaluate-lab5 tune-lab5-decoder evaluate-lab7-drift \
+.PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 evaluate-lab5 tune-lab5-decoder evaluate-lab7-drift calibrate-lab7-confidence \
 	hub benchmark-hub grade grade-all leaderboard benchmark-autograder benchmark-lab4 benchmark-data-parallel benchmark-lab7
 
 help:  ## list the commands
@@ -74,6 +74,9 @@ evaluate-lab5: setup  ## Lab 5's deployed line and page readers beside Tesseract
 
 tune-lab5-decoder: setup  ## the line decoder's language-model weight and bonus, chosen on the validation writers -> reports/lab5_decoder_tuning.json
 	cd solutions && $(PY) -m text_recognizer.training.tune_decoder --output ../reports/lab5_decoder_tuning.json
+
+calibrate-lab7-confidence: setup  ## the line readers' confidence calibrated on validation lines; the low-confidence alarm's threshold -> reports/lab7_confidence.json (+ .png)
+	cd solutions && $(PY) -m text_recognizer.monitoring.calibrate_confidence --output ../reports/lab7_confidence.json
 
 evaluate-lab7-drift: setup  ## Lab 7's drift alarm: false alarms in-distribution, requests to the first alert per drift -> reports/lab7_drift.json
 	cd solutions && $(PY) -m text_recognizer.monitoring.evaluate_drift --output ../reports/lab7_drift.json \

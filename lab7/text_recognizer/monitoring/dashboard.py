@@ -166,6 +166,11 @@ def _summary_rows(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     thresholds = record.get("thresholds")
     if thresholds:
         rows.append(("alert rule", f"KS p-value < {thresholds['alpha']:g} / features and PSI >= {thresholds['psi']:g}"))
+    corrections = record.get("corrections")
+    if corrections:  # from the service's request log (monitor --request-log)
+        rows.append(("correction rate (users' corrections per line read)",
+                     f"{rate(corrections['correction_rate'])}: {corrections['corrections']} of "
+                     f"{corrections['lines_read']} lines"))
     return rows
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from text_recognizer import image_checks
 from text_recognizer.data.character_mapping import BLANK_INDEX
+from text_recognizer.models.confidence import line_confidence, load_calibration
 from text_recognizer.paths import WEIGHTS_DIR
 from text_recognizer.predictors.images import read_grayscale_image, to_white_on_black
 
@@ -93,6 +94,7 @@ class CompiledLinePredictor:
                                                     providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
         self.config_path = WEIGHTS_DIR / manifest["config"]
+        self.calibration = load_calibration(self.config_path, "greedy")
 
     def logits(self, lines: np.ndarray) -> np.ndarray:
         """Logits (batch, timesteps, classes) of uint8 lines (batch, height, max_width), white on black."""
@@ -101,7 +103,10 @@ class CompiledLinePredictor:
     def predict(self, image: Any) -> tuple[str, float]:
         """(text, confidence) of one line image: a path, bytes or an array, either polarity."""
         line = image_checks.fit_line_width(to_white_on_black(read_grayscale_image(image)), self.height, self.max_width)
-        return ctc_greedy(self.logits(line[None])[0], self.mapping)
+        logits = self.logits(line[None])[0]
+        text, _ = ctc_greedy(logits, self.mapping)
+        # The line's confidence as the Keras predictors give it (models/confidence.py), calibrated.
+        return text, self.calibration(line_confidence(logits, text, self.mapping, greedy=True))
 
 
 def load_compiled(model_dir: str | Path) -> Any:
