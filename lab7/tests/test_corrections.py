@@ -61,7 +61,7 @@ def test_a_correction_is_stored_as_a_crop_and_a_row_and_exported_as_labels(tmp_p
     (request(correction="   "), InvalidCorrection, "empty"),
     (request(correction="two\tfields"), InvalidCorrection, "tab"),
     (request(correction="two\nlines"), InvalidCorrection, "one line"),
-    (request(correction="x" * 301), CorrectionTooLarge, "at most 300"),
+    (request(correction="x" * 301), InvalidCorrection, "at most 300"),
     (request(reading=42), InvalidCorrection, "reading"),
     (request(image="not base64 at all!"), InvalidCorrection, "base64"),
     (request(image=base64.b64encode(b"my shopping list").decode()), InvalidCorrection, "PNG or JPEG"),

@@ -49,3 +49,16 @@ def test_window_means_of_normal_traffic_vary_less_than_single_requests():
     values = np.random.default_rng(0).uniform(0, 1, 1000)
     means = window_means(values, 100, 2000)
     assert means.shape == (2000,) and means.std() < values.std() / 5
+
+
+@pytest.mark.parametrize(("predictor", "strategy"), [("line_predictor.LinePredictor", "greedy"), (
+    "handwriting_line_predictor.HandwritingLinePredictor", "language_model")])
+def test_the_deployed_weights_have_a_calibration_fitted_for_them(predictor, strategy):
+    # A promoted model must be recalibrated (`make calibrate-lab7-confidence`): else its confidence is raw.
+    import importlib
+
+    from text_recognizer.models.confidence import load_calibration
+
+    module, name = predictor.rsplit(".", 1)
+    config = getattr(importlib.import_module(f"text_recognizer.predictors.{module}"), name).default_config
+    assert load_calibration(config, strategy).fitted

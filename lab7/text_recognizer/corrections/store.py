@@ -40,7 +40,7 @@ class InvalidCorrection(ValueError):
 
 
 class CorrectionTooLarge(InvalidCorrection):
-    """A correction whose crop or text is over the limits."""
+    """A correction whose crop is over the size limit."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,8 @@ def _text(payload: Mapping[str, Any], field: str, required: bool = True, limit: 
                                 f"{type(value).__name__ if value is not None else 'nothing'}.")
     value = unicodedata.normalize("NFC", value.strip())
     if len(value) > limit:
-        raise CorrectionTooLarge(f'"{field}" has {len(value)} characters; at most {limit} are accepted for one line.')
-    if any(unicodedata.category(char).startswith("C") for char in value):
+        raise InvalidCorrection(f'"{field}" has {len(value)} characters; at most {limit} are accepted for one line.')
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value):
         raise InvalidCorrection(f'"{field}" holds a tab, newline or other control character: send one line of text.')
     return value
 

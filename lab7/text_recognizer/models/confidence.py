@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,14 +147,18 @@ def load_calibration(config_path: str | Path, strategy: str) -> Calibration:
     """The calibration of the saved model `config_path` for decoding `strategy`.
 
     A model without a calibration file (a lab before Lab 7, a new training run) gets the identity,
-    so its predictors give the raw confidence. A file made for other weights is refused.
+    so its predictors give the raw confidence. So does one whose file was fitted for other weights
+    (a model promoted without recalibrating), with a warning: a stale map would mislead, and a
+    service that stops reading over it would be worse.
     """
     path = calibration_path(config_path)
     if not path.is_file():
         return Calibration()
     stored = json.loads(path.read_text())
     if stored.get("weights_sha256") != weights_sha256(config_path):
-        raise ValueError(f"{path.name} was fitted for other weights than {Path(config_path).name} names: "
-                         "recalibrate with `python -m text_recognizer.monitoring.calibrate_confidence`.")
+        logging.getLogger(__name__).warning(
+            "%s was fitted for other weights than %s names: the confidence is left uncalibrated; recalibrate "
+            "with `python -m text_recognizer.monitoring.calibrate_confidence`.", path.name, Path(config_path).name)
+        return Calibration()
     fit = stored.get("strategies", {}).get(strategy)
     return Calibration(tuple(fit["raw"]), tuple(fit["calibrated"])) if fit else Calibration()

@@ -255,6 +255,15 @@ def latest_dashboard(location: str | Path) -> Path | None:
     return pages[-1] if pages else None
 
 
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+MONITORING_OPERATION = {
+    "operationId": "monitoring",
+    "summary": "The newest monitoring dashboard: drift checks, alerts, correction rate",
+    "responses": {"200": {"description": "The dashboard (HTML)", "content": _HTML},
+                  "404": {"description": "No dashboard yet: a page saying how to make one", "content": _HTML}}}
+"""`GET /monitoring` in the API's OpenAPI description (the route comes with Lab 7)."""
+
+
 def default_dashboard_location() -> Path:
     """Where the API looks for dashboards: `TEXT_RECOGNIZER_MONITORING_DASHBOARD` (a file or a folder)
     or the monitor's default output folder, `<course root>/reports/monitoring`."""
