@@ -18,6 +18,7 @@ from text_recognizer.corrections.store import (
     S3CorrectionStore,
     parse_correction,
 )
+from text_recognizer.data.labelled_images import read_labels
 
 
 def png_base64(width: int = 60, height: int = 12, fmt: str = "PNG") -> str:
@@ -53,6 +54,9 @@ def test_a_correction_is_stored_as_a_crop_and_a_row_and_exported_as_labels(tmp_p
     assert rows[1:] == [[first.crop_name, "line", "user", "hello world"], [second.crop_name, "line", "user",
                                                                              "the cat sat"]]
     assert (tmp_path / "lines" / first.crop_name).read_bytes() == first.crop
+    # The folder is what `make evaluate-real DATA=...` reads.
+    assert [(image.name, image.text) for image in read_labels(tmp_path / "lines")] == [
+        (first.crop_name, "hello world"), (second.crop_name, "the cat sat")]
 
 
 @pytest.mark.parametrize(("payload", "error", "message"), [

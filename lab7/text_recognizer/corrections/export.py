@@ -20,9 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from text_recognizer.corrections.store import CROPS, DATABASE, LocalCorrectionStore
+from text_recognizer.data.labelled_images import LabelledImage, write_labels
 
-LABELS_FILE = "labels.tsv"
-HEADER = ("name", "kind", "writer", "text")
 WRITER = "user"
 """The writer column: corrections come from the service's users, whose hands are not known."""
 
@@ -45,7 +44,7 @@ def export_labels(store: str | Path, output: str | Path) -> Path:
     """Copy every stored crop to `output` and write `output/labels.tsv`; the path of labels.tsv."""
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
-    rows = ["\t".join(HEADER)]
+    lines = []
     for record in stored_records(store):
         crop = Path(store) / CROPS / record["crop_name"]
         if not crop.is_file():
@@ -53,10 +52,8 @@ def export_labels(store: str | Path, output: str | Path) -> Path:
                                     "store, crops/ included.")
         shutil.copyfile(crop, output / record["crop_name"])
         # The store refuses tabs and newlines in a correction, so a row stays one row.
-        rows.append("\t".join((record["crop_name"], "line", WRITER, record["correction"])))
-    path = output / LABELS_FILE
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return path
+        lines.append(LabelledImage(record["crop_name"], "line", WRITER, record["correction"]))
+    return write_labels(output, lines)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -69,8 +66,9 @@ def main(argv: list[str] | None = None) -> None:
         path = export_labels(args.store, args.output)
     except FileNotFoundError as error:
         sys.exit(str(error))
-    lines = len(path.read_text(encoding="utf-8").splitlines()) - 1
-    print(f"wrote {path}: {lines} corrected line(s)")
+    count = len(path.read_text(encoding="utf-8").splitlines()) - 1  # the header row aside
+    print(f"wrote {path}: {count} corrected line(s); measure a model on them with "
+          f"`make evaluate-real DATA={path.parent}`")
 
 
 if __name__ == "__main__":
