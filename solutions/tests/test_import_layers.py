@@ -2,8 +2,9 @@
 
 From the bottom: the foundation (paths, environment, lookup), then `images`, then `data` and
 `networks`, `models`, `predictors` (the recognizer façade among them), then `training`,
-`monitoring`, `corrections` and `reports`, then `api`, then `serverless` (which serves the api). A module may import its own
-layer and those below. Imports inside functions count too: a lazy import is still a dependency.
+`monitoring`, `corrections` and `reports`, then `api`, then `serverless` (which serves the api).
+A module may import its own layer and those below. Imports inside functions count too: a lazy
+import is still a dependency.
 """
 
 from __future__ import annotations
