@@ -74,7 +74,10 @@ def test_a_page_the_predictor_refuses_is_a_422(app):
 
 
 def test_a_phone_photo_is_read_right_side_up(client):
-    """A JPEG stored sideways with EXIF orientation 6, in perspective and shaded (`page_photos.py`)."""
+    """A JPEG stored sideways with EXIF orientation 6, in perspective and shaded (`page_photos.py`).
+
+    Its text must be within the CER that tests/images/test_page_photo.py states of the flat page's.
+    """
     from page_photos import CANVAS, phone_photo
     from PIL import Image
 
@@ -86,4 +89,4 @@ def test_a_phone_photo_is_read_right_side_up(client):
     photo = client.post("/v1/predict", data=phone_photo(page), content_type="image/jpeg").json
     flat = client.post("/v1/predict?kind=page", data=png_bytes(page), content_type="image/png").json
     assert photo["kind"] == "page" and (photo["image"]["height"], photo["image"]["width"]) == CANVAS
-    assert len(photo["lines"]) > 5 and character_error_rate([photo["text"]], [flat["text"]]) <= 0.2
+    assert len(photo["lines"]) > 5 and character_error_rate([photo["text"]], [flat["text"]]) <= 0.35

@@ -68,3 +68,8 @@ def test_the_page_reports_the_correction_rate_beside_the_drift(record):
     page = dashboard.dashboard_html({**record, "corrections": correction_rate(log)})
     assert "correction rate" in page and "12.5%: 1 of 8 lines" in page
     assert "correction rate" not in dashboard.dashboard_html(record)  # no request log given: no row
+
+
+def test_the_page_lays_out_at_a_phones_width(record, tmp_path):
+    for page in (dashboard.dashboard_html(record), dashboard.missing_dashboard_html(tmp_path)):
+        assert '<meta name="viewport" content="width=device-width' in page  # else phones render 980 px wide

@@ -188,8 +188,11 @@ def _alert_table(record: Mapping[str, Any]) -> str:
             f"<th>drifted features</th><th>drift score (max PSI)</th></tr></thead><tbody>{rows}</tbody></table>{more}")
 
 
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+"""Phones lay the page out at their own width (without it, at 980 px, shrunk)."""
 PAGE_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 72rem; color: #212121; }
+body { font-family: system-ui, sans-serif; margin: 1.5rem auto; padding: 0 0.75rem; max-width: 72rem;
+  color: #212121; }
 h1 { font-size: 1.5rem; margin-bottom: 0.2rem; } h2 { font-size: 1.15rem; margin-top: 1.6rem; }
 .subtitle { color: #555; margin-top: 0; }
 table { border-collapse: collapse; margin: 0.5rem 0; } td, th { padding: 0.2rem 0.8rem; text-align: left; }
@@ -199,6 +202,8 @@ table { border-collapse: collapse; margin: 0.5rem 0; } td, th { padding: 0.2rem 
 .legend span { margin-right: 1.4rem; } .swatch { display: inline-block; width: 1rem; height: 0.8rem;
   vertical-align: middle; margin-right: 0.3rem; }
 figure { margin: 0; } figure svg { width: 100%; height: auto; }
+#alerts { display: block; overflow-x: auto; max-width: 100%; }  /* a phone scrolls the table, not the page */
+@media (max-width: 600px) { td, th { padding: 0.2rem 0.4rem; } h1 { font-size: 1.25rem; } }
 """
 
 
@@ -221,7 +226,7 @@ def dashboard_html(record: Mapping[str, Any] | str | Path) -> str:
               "and each feature's drift check against the reference profile.</span></p>")
     return f"""<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Monitoring: {stream}</title><style>{PAGE_STYLE}</style></head>
+<head><meta charset="utf-8">{VIEWPORT}<title>Monitoring: {stream}</title><style>{PAGE_STYLE}</style></head>
 <body data-stream="{stream}" data-alerts="{alerts}">
 <h1>Monitoring the text recognizer: stream <code>{stream}</code> {status}</h1>
 <p class="subtitle">Requests replayed through sliding windows; each window is checked for drift against the deployed
@@ -280,7 +285,7 @@ def missing_dashboard_html(location: str | Path) -> str:
     where = html.escape(str(location))
     return f"""<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Monitoring: no dashboard yet</title><style>{PAGE_STYLE}</style></head>
+<head><meta charset="utf-8">{VIEWPORT}<title>Monitoring: no dashboard yet</title><style>{PAGE_STYLE}</style></head>
 <body data-alerts="none">
 <h1>No monitoring dashboard yet</h1>
 <p>The service shows the newest dashboard in <code>{where}</code>, and there is none. Replay a stream of

@@ -10,11 +10,35 @@ const canvas = document.getElementById("canvas");
 const textBox = document.getElementById("text");
 const linesBody = document.querySelector("#lines tbody");
 const modelLine = document.getElementById("model");
+const preview = document.getElementById("preview");
+const result = document.getElementById("result");
 let current = null;  // the image shown and its answer: what a correction crops its line from
 
 function setStatus(message, isError) {
   statusLine.textContent = message;
   statusLine.classList.toggle("error", Boolean(isError));
+}
+
+// Forget the previous answer: a new upload or an error must not leave its image, boxes or text.
+function clearResult() {
+  canvas.width = 0;
+  canvas.height = 0;
+  delete canvas.dataset.boxes;
+  delete canvas.dataset.labels;
+  textBox.textContent = "";
+  linesBody.replaceChildren();
+  modelLine.textContent = "";
+  delete document.body.dataset.state;
+  current = null;
+}
+
+// Where a box's label goes: right of the box where it fits, else inside its right end; always in the image.
+function labelPlace(box, width, fontSize, thickness) {
+  let x = box.x + box.width + 2 * thickness;
+  if (x + width > canvas.width) x = box.x + box.width - width - 2 * thickness;
+  x = Math.max(0, Math.min(x, canvas.width - width));
+  const y = Math.max(fontSize, Math.min(box.y + box.height / 2 + fontSize / 3, canvas.height - 2));
+  return { x, y };
 }
 
 // Draw the image, then one box per line with its number and confidence.
@@ -26,17 +50,26 @@ function drawAnswer(image, answer) {
   const side = Math.min(canvas.width, canvas.height);
   const thickness = Math.max(2, 2 * Math.round(side / 300));  // even: whole pixels, exact colours
   context.lineWidth = thickness;
-  context.font = `${Math.max(10, Math.round(side / 30))}px sans-serif`;
+  const fontSize = Math.max(10, Math.round(side / 30));
+  context.font = `${fontSize}px sans-serif`;
+  const labels = [];
   answer.lines.forEach((line, index) => {
     const box = line.box;
     // Green when the model expects at least 9 characters in 10 right (the confidence is calibrated).
-    context.strokeStyle = line.confidence >= 0.9 ? "#2e7d32" : "#e65100";
+    const colour = line.confidence >= 0.9 ? "#2e7d32" : "#e65100";
+    context.strokeStyle = colour;
     context.strokeRect(box.x, box.y, box.width, box.height);
-    context.fillStyle = context.strokeStyle;
-    context.fillText(`${index + 1}: ${line.confidence.toFixed(2)}`, box.x + box.width + 2 * thickness,
-                     box.y + box.height / 2 + 4);  // right of the box: the writing stays readable
+    const label = `${index + 1}: ${line.confidence.toFixed(2)}`;
+    const width = context.measureText(label).width;
+    const { x, y } = labelPlace(box, width, fontSize, thickness);
+    context.fillStyle = "rgba(255, 255, 255, 0.8)";  // a light backing: readable over ink
+    context.fillRect(x, y - fontSize, width, fontSize * 1.25);
+    context.fillStyle = colour;
+    context.fillText(label, x, y);
+    labels.push({ x, y: y - fontSize, width, height: fontSize * 1.25 });
   });
   canvas.dataset.boxes = String(answer.lines.length);
+  canvas.dataset.labels = JSON.stringify(labels);  // where the labels went (the browser test reads it)
 }
 
 // The line's pixels, cut from the uploaded image by its box, as a PNG data URL.
@@ -113,6 +146,7 @@ function showLines(answer) {
 
 async function recognize(file) {
   if (!file) return;
+  clearResult();
   setStatus(`Reading ${file.name}…`);
   const image = new Image();
   const url = URL.createObjectURL(file);
@@ -130,11 +164,14 @@ async function recognize(file) {
     }
     await loaded.catch(() => null);
     current = { image, answer };
+    preview.classList.toggle("line", answer.kind === "line");
     drawAnswer(image, answer);
     showLines(answer);
     setStatus(`Read ${answer.lines.length} line(s) in ${answer.time_ms} ms.`);
     document.body.dataset.state = "done";
+    result.scrollIntoView({ block: "start" });  // on a phone the answer is below the upload field
   } catch (error) {
+    clearResult();
     setStatus(`The request failed: ${error}`, true);
   } finally {
     URL.revokeObjectURL(url);
