@@ -5,7 +5,7 @@ DATA    ?= ../shared/realhw/stanford1905
 TO      ?= /tmp/lab$(LAB)-release
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 evaluate-lab5 train-lab5 evaluate-real tune-lab5-decoder evaluate-lab7-drift \
+.PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 evaluate-lab5 train-lab5 evaluate-real tune-lab5-decoder evaluate-lab7-drift calibrate-lab7-confidence \
 	hub benchmark-hub grade grade-all leaderboard benchmark-autograder benchmark-lab4 benchmark-data-parallel benchmark-lab7
 
 help:  ## list the commands
@@ -84,6 +84,9 @@ evaluate-real: setup  ## Lab 5's readers beside Tesseract on real handwriting: m
 
 tune-lab5-decoder: setup  ## the line decoder's language-model weight and bonus, chosen on the validation writers -> reports/lab5_decoder_tuning.json
 	cd solutions && $(PY) -m text_recognizer.training.tune_decoder --output ../reports/lab5_decoder_tuning.json
+
+calibrate-lab7-confidence: setup  ## the line readers' confidence calibrated on validation lines; the low-confidence alarm's threshold -> reports/lab7_confidence.json (+ .png)
+	cd solutions && $(PY) -m text_recognizer.monitoring.calibrate_confidence --output ../reports/lab7_confidence.json
 
 evaluate-lab7-drift: setup  ## Lab 7's drift alarm: false alarms in-distribution, requests to the first alert per drift -> reports/lab7_drift.json
 	cd solutions && $(PY) -m text_recognizer.monitoring.evaluate_drift --output ../reports/lab7_drift.json \

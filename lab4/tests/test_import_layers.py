@@ -1,10 +1,11 @@
 """No module of `text_recognizer` imports from a layer above its own (read with `ast`, nothing run).
 
 From the bottom: the foundation (paths, environment, lookup), then `images`, then `data` and
-`networks`, `models`, `predictors` (the recognizer façade among them), then `training` and
-`monitoring`, then `api`, then `serverless` (which serves the api), and on top `reports` (the
-scripts whose product is a `reports/*.json`, which may measure anything below). A module may import its own
-layer and those below. Imports inside functions count too: a lazy import is still a dependency.
+`networks`, `models`, `predictors` (the recognizer façade among them), then `training`,
+`monitoring` and `corrections`, then `api`, then `serverless` (which serves the api), and on top
+`reports` (the scripts whose product is a `reports/*.json`, which may measure anything below).
+A module may import its own layer and those below. Imports inside functions count too: a lazy
+import is still a dependency.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "text_recognizer"
 LAYERS = {"images": 1, "image_checks": 1, "data": 2, "networks": 2, "models": 3, "predictors": 4, "training": 5,
-          "monitoring": 5, "api": 6, "serverless": 7, "reports": 8}
+          "monitoring": 5, "corrections": 5, "api": 6, "serverless": 7, "reports": 8}
 """The layer of each subpackage; other top-level modules are layer 0 (`image_checks` is the old
 name of `images/checks.py`, kept for the code not yet moved to it)."""
 

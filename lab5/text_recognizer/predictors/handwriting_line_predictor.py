@@ -19,6 +19,7 @@ import numpy as np
 
 from text_recognizer.images.line_normalization import normalize_line
 from text_recognizer.images.reading import read_grayscale_image
+from text_recognizer.models.confidence import load_calibration
 from text_recognizer.paths import WEIGHTS_DIR
 from text_recognizer.predictors.base import Predictor
 
@@ -26,11 +27,16 @@ from text_recognizer.predictors.base import Predictor
 class HandwritingLinePredictor(Predictor):
     """Load the deployed handwriting line model once, then read line images.
 
-    `predict(image)` returns (text, confidence); a line without ink gives ("", 1.0).
+    `predict(image)` returns (text, confidence); a line without ink gives ("", 1.0). The
+    confidence is calibrated where the weights have a calibration beside them (`models/confidence.py`).
     """
 
     model_module, model_class = "text_recognizer.models.handwriting_line_model", "HandwritingLineModel"
     default_config = WEIGHTS_DIR / "handwriting_line_model_line_crnn.json"
+
+    def __init__(self, config_path: str | Path | None = None) -> None:
+        super().__init__(config_path)
+        self.calibration = load_calibration(config_path or self.default_config, self.model.reading_strategy)
 
     @property
     def height(self) -> int:
@@ -46,7 +52,8 @@ class HandwritingLinePredictor(Predictor):
         line = self.normalize(image)
         if not line.any():
             return "", 1.0
-        return self.model.predict_on_image(line, strategy=self.model.reading_strategy)
+        text, confidence = self.model.predict_on_image(line, strategy=self.model.reading_strategy)
+        return text, self.calibration(confidence)
 
 
 if __name__ == "__main__":

@@ -15,13 +15,14 @@ SERVER_START_SECONDS = 180
 
 
 @pytest.fixture(scope="session")
-def app():
+def app(tmp_path_factory):
     from text_recognizer.environment import configure_environment
 
     configure_environment()
     from text_recognizer.api.app import create_app
 
-    return create_app()
+    # Corrections posted by the tests go to a temporary store, never the course's data folder.
+    return create_app(config={"CORRECTIONS_DIR": str(tmp_path_factory.mktemp("corrections"))})
 
 
 @pytest.fixture()
@@ -30,12 +31,17 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
-def server():
+def server(tmp_path_factory):
     """gunicorn serving the app on 127.0.0.1 (one worker, two threads: CI has two cores)."""
     from text_recognizer.api.local_server import LocalServer, ServerError
 
     try:
-        with LocalServer(workers=1, threads=2, start_timeout=SERVER_START_SECONDS) as running:
-            yield running
+        with pytest.MonkeyPatch.context() as patch:
+            # The server stores corrections (the browser test's, the fuzzer's) in a temporary folder.
+            corrections = tmp_path_factory.mktemp("served_corrections")
+            patch.setenv("TEXT_RECOGNIZER_CORRECTIONS_DIR", str(corrections))
+            with LocalServer(workers=1, threads=2, start_timeout=SERVER_START_SECONDS) as running:
+                running.corrections_dir = corrections
+                yield running
     except ServerError as error:
         pytest.fail(str(error))

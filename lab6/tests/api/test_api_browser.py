@@ -95,3 +95,57 @@ def test_upload_a_page_and_see_a_box_per_line(server, browser, artefacts_dir):
     assert f"Read {expected} line" in browser.find_element(By.ID, "status").text
     assert browser.find_element(By.ID, "canvas").get_attribute("data-boxes") == str(expected)
     assert len(browser.find_elements(By.CSS_SELECTOR, "#lines tbody tr")) == expected
+
+
+def test_correct_a_line_on_the_page_and_find_it_stored_exported_and_counted(server, browser, artefacts_dir, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from text_recognizer.corrections.export import export_labels
+    from text_recognizer.corrections.store import LocalCorrectionStore
+    from text_recognizer.monitoring.corrections import correction_rate
+
+    name = sorted(line_labels())[1]
+    truth = line_labels()[name]
+    path = tmp_path / "line.png"
+    path.write_bytes(png_bytes(photo_of_line(name)))
+    browser.get(f"{server.url}/")
+    browser.find_element(By.ID, "image-input").send_keys(str(path))
+    WebDriverWait(browser, 60).until(lambda driver: driver.find_element(By.TAG_NAME, "body").get_attribute(
+        "data-state") == "done")
+    row = browser.find_element(By.CSS_SELECTOR, "#lines tbody tr")
+    reading = row.find_elements(By.TAG_NAME, "td")[1].text
+    field = row.find_element(By.CSS_SELECTOR, ".correction input")
+    assert field.get_attribute("value") == reading  # the reading, ready to be fixed
+    field.clear()
+    field.send_keys(truth)
+    row.find_element(By.CSS_SELECTOR, ".correction button").click()
+    WebDriverWait(browser, 30).until(lambda driver: row.get_attribute("data-correction")
+                                     or "error" in row.find_element(By.CLASS_NAME, "correction-status").get_attribute(
+                                         "class"))
+    browser.save_screenshot(str(artefacts_dir / "api_page_correction.png"))
+    assert row.find_element(By.CLASS_NAME, "correction-status").text == "Thank you: stored."
+
+    store = LocalCorrectionStore(server.corrections_dir)
+    (record,) = [r for r in store.records() if r["id"] == row.get_attribute("data-correction")]
+    assert record["reading"] == reading and record["correction"] == truth
+    assert record["model"].startswith("line_model_ctc_line_lstm_ctc@")
+    crop = Image.open(store.crop_path(record))  # the line's box, cut from the photo by the page
+    assert 28 <= crop.height < photo_of_line(name).shape[0] and crop.width > 100
+    labels = export_labels(server.corrections_dir, tmp_path / "corrected")
+    assert f"{record['crop_name']}\tline\tuser\t{truth}" in labels.read_text().splitlines()
+    rate = correction_rate(server.log_path.read_text(errors="replace").splitlines())
+    assert rate["corrections"] >= 1 and rate["lines_read"] >= rate["corrections"]
+
+
+def test_the_docs_page_shows_every_operation_offline(server, browser, artefacts_dir):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server.url}/docs")
+    WebDriverWait(browser, 30).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"))
+    shown = {element.text.strip() for element in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    browser.save_screenshot(str(artefacts_dir / "api_docs.png"))
+    assert {"/v1/predict", "/v1/corrections", "/health", "/docs", "/openapi.json"} <= shown, shown
+    scripts = browser.execute_script("return [...document.scripts].map(s => s.src)")
+    assert all(src.startswith(server.url) for src in scripts), scripts  # served here: no CDN

@@ -60,6 +60,16 @@ def test_the_monitor_writes_the_dashboard_beside_the_record(record, tmp_path):
         dashboard.dashboard_html({**record, "checks": []})
 
 
+def test_the_page_reports_the_correction_rate_beside_the_drift(record):
+    from text_recognizer.monitoring.corrections import correction_rate
+
+    log = [json.dumps({"event": "request", "path": "/v1/predict", "status": 200, "lines": 1})] * 8 + [
+        json.dumps({"event": "request", "path": "/v1/corrections", "status": 201})]
+    page = dashboard.dashboard_html({**record, "corrections": correction_rate(log)})
+    assert "correction rate" in page and "12.5%: 1 of 8 lines" in page
+    assert "correction rate" not in dashboard.dashboard_html(record)  # no request log given: no row
+
+
 def test_the_page_lays_out_at_a_phones_width(record, tmp_path):
     for page in (dashboard.dashboard_html(record), dashboard.missing_dashboard_html(tmp_path)):
         assert '<meta name="viewport" content="width=device-width' in page  # else phones render 980 px wide

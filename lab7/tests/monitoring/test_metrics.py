@@ -115,6 +115,20 @@ def test_health_checks_and_the_page_write_no_metrics(app, capsys):
     assert emitted(capsys) == []
 
 
+def test_a_stored_correction_counts_in_corrections(tmp_path, capsys):
+    import base64
+
+    corrected = create_app(Recognizer(ConstantLineReader()),
+                           config={"METRICS_SERVICE": "test", "CORRECTIONS_DIR": str(tmp_path)}).test_client()
+    capsys.readouterr()
+    crop = base64.b64encode(LINE.read_bytes()).decode()
+    assert corrected.post("/v1/corrections", json={"image": crop, "correction": "the cat"}).status_code == 201
+    assert corrected.post("/v1/corrections", json={"image": crop, "correction": ""}).status_code == 400
+    (document,) = emitted(capsys)  # the refused one stores nothing and counts nothing
+    assert assert_valid_emf(document)["Corrections"] == ("Count", [1.0])
+    assert document[metrics.DIMENSION] == "test"
+
+
 def test_the_handlers_own_errors_are_counted(capsys):
     from text_recognizer.serverless import handler
 

@@ -81,4 +81,6 @@ def install(app: Flask) -> None:
 
         if request.path == "/v1/predict":  # the predictions only: not health checks nor the page
             metrics.emit(metrics.request_metrics(record, service=app.config.get("METRICS_SERVICE", "api")))
+        elif request.path == "/v1/corrections" and response.status_code == 201:
+            metrics.emit(metrics.correction_metrics(service=app.config.get("METRICS_SERVICE", "api")))
         return response

@@ -6,7 +6,10 @@ alignment of the text to the timesteps. Class 0 (`_`) is the CTC **blank** and a
 padding, so real characters are numbered from 1 (see `data/character_mapping.py`).
 
     loss:      CtcLoss()                       padded labels (batch, max_length) + logits
-    decoding:  ctc_decode_logits(logits, ...)  logits -> [(text, confidence), ...]
+    decoding:  ctc_decode_logits(logits, ...)  logits -> [(text, path probability), ...]
+
+The model's own `decode_logits` (and so `predict_on_image`, `evaluate` and the predictors) gives
+each line the confidence of `models/confidence.py` instead, which does not shrink with length.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 
 from text_recognizer.data.character_mapping import BLANK_INDEX, indices_to_text
 from text_recognizer.models.base import Model
+from text_recognizer.models.confidence import line_confidence
 from text_recognizer.models.metrics import ValidationCharacterErrorRate, character_error_rate
 
 DECODE_STRATEGIES = ("greedy", "beam_search")
@@ -172,14 +176,25 @@ class LineModelCtc(Model):
         return results
 
     def decode_logits(self, logits: np.ndarray, strategy: str | None = None) -> list[tuple[str, float]]:
-        """(text, confidence) for each line of (batch, timesteps, classes) logits; see `ctc_decode_logits`."""
-        return ctc_decode_logits(logits, self.mapping, strategy or self.decode_strategy, self.beam_width)
+        """(text, confidence) for each line of (batch, timesteps, classes) logits.
+
+        The confidence is `models/confidence.line_confidence`: the mean per-character posterior
+        along the decoded path (not `ctc_decode_logits`'s path probability, which shrinks with length).
+        """
+        strategy = strategy or self.decode_strategy
+        texts = self.decode_texts(logits, strategy)
+        return [(text, line_confidence(line, text, self.mapping, greedy=strategy == "greedy"))
+                for line, text in zip(np.asarray(logits), texts, strict=True)]
+
+    def decode_texts(self, logits: np.ndarray, strategy: str) -> list[str]:
+        """The text of each line of (batch, timesteps, classes) logits, decoded by `strategy`."""
+        return [text for text, _ in ctc_decode_logits(logits, self.mapping, strategy, self.beam_width)]
 
     def predict_on_image(self, image: np.ndarray, strategy: str | None = None) -> tuple[str, float]:
         """Read one line image (white ink on black, any width up to the trained one).
 
         Returns:
-            (text, confidence); see `ctc_decode_logits` for what the confidence means.
+            (text, confidence); see `decode_logits` for what the confidence means.
         """
         line = self.check_image(image)
         # predict_on_batch runs the compiled (graph / jit) forward pass: calling the network

@@ -166,6 +166,11 @@ def _summary_rows(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     thresholds = record.get("thresholds")
     if thresholds:
         rows.append(("alert rule", f"KS p-value < {thresholds['alpha']:g} / features and PSI >= {thresholds['psi']:g}"))
+    corrections = record.get("corrections")
+    if corrections:  # from the service's request log (monitor --request-log)
+        rows.append(("correction rate (users' corrections per line read)",
+                     f"{rate(corrections['correction_rate'])}: {corrections['corrections']} of "
+                     f"{corrections['lines_read']} lines"))
     return rows
 
 
@@ -253,6 +258,15 @@ def latest_dashboard(location: str | Path) -> Path | None:
         return location
     pages = sorted(location.glob("*.html"), key=lambda page: page.stat().st_mtime) if location.is_dir() else []
     return pages[-1] if pages else None
+
+
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+MONITORING_OPERATION = {
+    "operationId": "monitoring",
+    "summary": "The newest monitoring dashboard: drift checks, alerts, correction rate",
+    "responses": {"200": {"description": "The dashboard (HTML)", "content": _HTML},
+                  "404": {"description": "No dashboard yet: a page saying how to make one", "content": _HTML}}}
+"""`GET /monitoring` in the API's OpenAPI description (the route comes with Lab 7)."""
 
 
 def default_dashboard_location() -> Path:

@@ -18,6 +18,7 @@ are written by `aws-lambda-powertools`' `EphemeralMetrics`:
 | `ImageWidth`, `ImageHeight` | None | pixels |
 | `LineCount`, `TextLength` | Count | lines read, characters of text |
 | `Errors` | Count | 1 for an answer with an error status (4xx, 5xx), else 0: its mean is the error rate |
+| `Corrections` | Count | 1 per correction stored (`POST /v1/corrections`, 201): per `LineCount`, the correction rate |
 | `DriftScore` | None | the largest PSI of a window of requests (`drift_metrics`; the monitor's `--metrics-log`) |
 | `DriftedFeatures` | Count | how many features of that window drifted |
 
@@ -74,6 +75,15 @@ def request_metrics(record: Mapping[str, Any], service: str = "api") -> dict[str
     for key in PROPERTIES:
         if key in record:
             metrics.add_metadata(key=key, value=record[key])
+    return _document(metrics)
+
+
+def correction_metrics(service: str = "api") -> dict[str, Any]:
+    """The EMF document of one stored correction: `Corrections` = 1. Its sum over a period divided
+    by the sum of `LineCount` is the users' correction rate (`monitoring/corrections.py` reads the
+    same from the request log)."""
+    metrics = EphemeralMetrics(namespace=NAMESPACE, service=service)
+    metrics.add_metric(name="Corrections", unit=MetricUnit.Count, value=1.0)
     return _document(metrics)
 
 

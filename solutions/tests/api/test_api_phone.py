@@ -3,7 +3,8 @@
 A person takes a photo of a page (the photo-like fixture: EXIF orientation 6, perspective, a
 shadow) and uploads it. The page must offer the camera, read the photo right side up, scroll the
 answer into view, keep every box label inside the image, fit the screen's width, and clear the
-answer when the next upload fails. The screenshot is kept in `tmp/artefacts/api_phone.png`.
+answer when the next upload fails; a line read on the phone can be corrected from the phone. The
+screenshots are kept in `tmp/artefacts/api_phone*.png`.
 """
 
 from __future__ import annotations
@@ -115,3 +116,33 @@ def test_an_error_clears_the_previous_answer(server, phone, tmp_path):
     assert phone.find_element(By.ID, "text").text == ""
     assert phone.find_elements(By.CSS_SELECTOR, "#lines tbody tr") == []
     assert phone.find_element(By.ID, "canvas").get_attribute("width") == "0"
+
+
+def test_a_line_is_corrected_from_a_phone(server, phone, artefacts_dir, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from text_recognizer.corrections.store import LocalCorrectionStore
+
+    line = tmp_path / "line.png"
+    line.write_bytes((SUPPORT_DIR / "emnist_lines" / "line_00.png").read_bytes())
+    phone.get(f"{server.url}/")
+    phone.find_element(By.ID, "image-input").send_keys(str(line))
+    assert "Read 1 line" in wait_for_answer(phone, 60)
+    row = phone.find_element(By.CSS_SELECTOR, "#lines tbody tr")
+    field = row.find_element(By.CSS_SELECTOR, ".correction input")
+    button = row.find_element(By.CSS_SELECTOR, ".correction button")
+    assert field.is_displayed() and button.is_displayed()
+    right = phone.execute_script("return arguments[0].getBoundingClientRect().right", button)
+    assert right <= WIDTH and field.rect["width"] > WIDTH / 2, "the field fits the screen, wide enough to type in"
+    assert phone.execute_script("return document.documentElement.scrollWidth") <= WIDTH, "no sideways page"
+    field.clear()
+    field.send_keys("the text typed on a phone")
+    button.click()
+    WebDriverWait(phone, 30).until(lambda driver: row.get_attribute("data-correction") or "error" in (
+        row.find_element(By.CLASS_NAME, "correction-status").get_attribute("class")))
+    phone.save_screenshot(str(artefacts_dir / "api_phone_correction.png"))
+    assert row.find_element(By.CLASS_NAME, "correction-status").text == "Thank you: stored."
+    records = LocalCorrectionStore(server.corrections_dir).records()
+    (record,) = [r for r in records if r["id"] == row.get_attribute("data-correction")]
+    assert record["correction"] == "the text typed on a phone"

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from container_lint import requirement_pins
 
+from text_recognizer.models.confidence import calibration_path
 from text_recognizer.monitoring import drift, metrics
 from text_recognizer.paths import course_root
+from text_recognizer.predictors.line_predictor import LinePredictor
 from text_recognizer.serverless import handler
 
 LAB_DIR = Path(__file__).resolve().parents[2]
@@ -88,6 +90,7 @@ def test_the_zip_holds_the_handler_and_the_compiled_model_but_no_keras_stack(pac
     assert "text_recognizer/serverless/handler.py" in names
     assert {f"{compiled_dir}/compiled.json", f"{compiled_dir}/line.onnx"} <= set(names)
     assert "text_recognizer/weights/line_model_ctc_line_lstm_ctc.json" in names
+    assert "text_recognizer/weights/line_model_ctc_line_lstm_ctc_calibration.json" in names  # calibrated confidence
     assert "text_recognizer/api/static/index.html" in names
     assert not [n for n in names if n.split("/")[0] in ("tensorflow", "keras", "tests", "notebooks")]
     assert not [n for n in names if "__pycache__" in n or n.startswith("text_recognizer/training/")]
@@ -96,9 +99,25 @@ def test_the_zip_holds_the_handler_and_the_compiled_model_but_no_keras_stack(pac
 def test_the_http_api_routes(packaged):
     template, _ = packaged
     routes = {r["Properties"]["RouteKey"] for r in resources(template, "AWS::ApiGatewayV2::Route").values()}
-    assert routes == {"POST /v1/predict", "GET /health", "GET /"}
+    assert routes == {"POST /v1/predict", "POST /v1/corrections", "GET /health", "GET /"}
     (integration,) = resources(template, "AWS::ApiGatewayV2::Integration").values()
     assert integration["Properties"]["PayloadFormatVersion"] == "2.0"  # what handler.handler reads first
+
+
+def test_corrections_go_to_a_private_versioned_bucket_the_function_may_only_add_to(packaged):
+    template, _ = packaged
+    bucket_name = "CorrectionsBucket"  # beside the deployment bucket osls adds
+    properties = resources(template, "AWS::S3::Bucket")[bucket_name]["Properties"]
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}  # nothing stored is lost
+    assert all(properties["PublicAccessBlockConfiguration"].values())
+    variables = template["Resources"]["PredictLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["TEXT_RECOGNIZER_CORRECTIONS_BUCKET"] == {"Ref": bucket_name}
+    assert variables["TEXT_RECOGNIZER_CORRECTIONS_PREFIX"] == "corrections/"
+    (role,) = resources(template, "AWS::IAM::Role").values()
+    statements = [st for policy in role["Properties"]["Policies"] for st in policy["PolicyDocument"]["Statement"]]
+    s3 = [st for st in statements if any(str(action).startswith("s3:") for action in st["Action"])]
+    assert [st["Action"] for st in s3] == [["s3:PutObject"]]
+    assert s3[0]["Resource"] == {"Fn::Join": ["", ["arn:aws:s3:::", {"Ref": bucket_name}, "/corrections/*"]]}
 
 
 def test_the_alarms_watch_the_metrics_the_function_writes(packaged):
@@ -114,6 +133,9 @@ def test_the_alarms_watch_the_metrics_the_function_writes(packaged):
         assert alarm["AlarmActions"] == [{"Ref": "AlertTopic"}]
     assert alarms["Confidence"]["ComparisonOperator"] == "LessThanThreshold"
     assert alarms["Confidence"]["Statistic"] == "Average" and 0 < alarms["Confidence"]["Threshold"] < 1
+    # The threshold is the one chosen on validation lines, stored with the deployed line model's calibration.
+    chosen = json.loads(calibration_path(LinePredictor.default_config).read_text())["strategies"]["greedy"]["alarm"]
+    assert alarms["Confidence"]["Threshold"] == chosen["threshold"]
     assert alarms["DriftScore"]["Threshold"] == drift.PSI_THRESHOLD
     assert alarms["Errors"]["Statistic"] == "Average" and alarms["Errors"]["Threshold"] == 0.05
     assert alarms["Latency"]["ExtendedStatistic"] == "p95" and alarms["Latency"]["Unit"] == "Milliseconds"

@@ -8,7 +8,9 @@
 | `GET /` | the web page: upload or drop a photo, see its text and the line boxes |
 | `GET /health` | `{"status": "ok", ...}` once the models are loaded |
 | `GET /openapi.json` | the OpenAPI description of the API |
+| `GET /docs` | the API's documentation page (Swagger UI from the swagger-ui-bundle package: no CDN) |
 | `POST /v1/predict` | JSON: text, lines (box, text, confidence), model, time (see predict_route.py) |
+| `POST /v1/corrections` | a user's correction of a line: stored, 201 with its id (see corrections_route.py) |
 ### BEGIN FROM LAB 7
 | `GET /monitoring` | the newest monitoring dashboard (HTML); 404 with a page saying how to make one |
 ### END FROM LAB 7
@@ -18,16 +20,18 @@ Every error answers JSON (`errors.py`): bad input gets a 4xx saying what was wro
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, request, send_from_directory
+from flask import Blueprint, Flask, Response, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
 from text_recognizer.api import request_log
+from text_recognizer.api.corrections_route import correction_response, model_version
 from text_recognizer.api.errors import ApiError, error_response, from_recognition_error
 from text_recognizer.api.predict_route import predict_response
 from text_recognizer.predictors.recognizer import RecognitionError, Recognizer
@@ -40,7 +44,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "MAX_FORM_MEMORY_SIZE": 1024 * 1024,  # bytes of a non-file form field
     "MAX_PIXELS": 25_000_000,  # pixels of one image (a 5000x5000 photo): more is refused (413)
     "WARM_UP": True,  # read one blank line at start-up, so the first request is not slow
+    # Where POST /v1/corrections stores: None is S3 when TEXT_RECOGNIZER_CORRECTIONS_BUCKET is set (Lambda),
+    # else the folder TEXT_RECOGNIZER_CORRECTIONS_DIR, else <data dir>/corrections; a path: that folder.
+    "CORRECTIONS_DIR": None,
 }
+SWAGGER_UI_PACKAGE = "swagger_ui_bundle"
+"""The pinned PyPI package (setup/requirements.in) whose Swagger UI files the docs page uses."""
 logger = logging.getLogger(__name__)
 
 
@@ -67,6 +76,7 @@ def create_app(recognizer: Recognizer | None = None, config: Mapping[str, Any] |
         recognizer.warm_up()
     app.extensions["recognizer"] = recognizer
     request_log.install(app)
+    _register_docs_files(app)
     _register_routes(app)
     _register_error_handlers(app)
     return app
@@ -75,6 +85,28 @@ def create_app(recognizer: Recognizer | None = None, config: Mapping[str, Any] |
 def recognizer_of(app: Flask) -> Recognizer:
     """The `Recognizer` that `create_app` loaded for `app`."""
     return app.extensions["recognizer"]
+
+
+def corrections_store(app: Flask) -> Any:
+    """The store of `POST /v1/corrections` (made on first use: creating the app touches no disk)."""
+    if "corrections" not in app.extensions:
+        from text_recognizer.corrections.store import LocalCorrectionStore, store_from_environment
+        from text_recognizer.paths import data_dir
+
+        folder = app.config["CORRECTIONS_DIR"]
+        app.extensions["corrections"] = (LocalCorrectionStore(folder) if folder is not None
+                                         else store_from_environment(data_dir() / "corrections"))
+    return app.extensions["corrections"]
+
+
+def _register_docs_files(app: Flask) -> None:
+    """Serve Swagger UI's files at /docs/swagger-ui/ from the installed package (where it is installed)."""
+    if importlib.util.find_spec(SWAGGER_UI_PACKAGE) is None:
+        return
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.register_blueprint(Blueprint("swagger_ui", __name__, static_folder=str(swagger_ui_path),
+                                     static_url_path="/docs/swagger-ui"))
 
 
 def _register_routes(app: Flask) -> None:
@@ -94,7 +126,22 @@ def _register_routes(app: Flask) -> None:
     @app.get("/openapi.json")
     def openapi() -> Response:
         """The OpenAPI 3 description of this API (the tests check the app against it)."""
-        return jsonify(json.loads(OPENAPI_PATH.read_text()))
+        spec = json.loads(OPENAPI_PATH.read_text())
+        ### BEGIN FROM LAB 7
+        from text_recognizer.monitoring.dashboard import MONITORING_OPERATION
+
+        spec["paths"]["/monitoring"] = {"get": MONITORING_OPERATION}
+        ### END FROM LAB 7
+        return jsonify(spec)
+
+    @app.get("/docs")
+    def docs() -> Response:
+        """The documentation page of /openapi.json (static/docs.html: Swagger UI, files served here)."""
+        if "swagger_ui" not in app.blueprints:
+            raise ApiError(501, "docs_unavailable",
+                           f"The docs page needs the {SWAGGER_UI_PACKAGE.replace('_', '-')} package: install it "
+                           "with `pip install swagger-ui-bundle==1.1.0`. The description itself is at /openapi.json.")
+        return send_from_directory(STATIC_DIR, "docs.html")
 
     ### BEGIN FROM LAB 7
     @app.get("/monitoring")
@@ -117,6 +164,13 @@ def _register_routes(app: Flask) -> None:
                          confidence=answer.get("confidence"), image_width=answer.get("image", {}).get("width"),
                          image_height=answer.get("image", {}).get("height"), lines=len(answer.get("lines", [])))
         return jsonify(answer)
+
+    @app.post("/v1/corrections")
+    def correct() -> tuple[Response, int]:
+        """Store a user's correction of a line: see `corrections_route.correction_response`."""
+        stored = correction_response(request, corrections_store(app), model_version(recognizer.models))
+        request_log.note(correction=stored["id"])
+        return jsonify(stored), 201
 
 
 def _register_error_handlers(app: Flask) -> None:

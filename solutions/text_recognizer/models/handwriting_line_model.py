@@ -44,14 +44,14 @@ class HandwritingLineModel(LineModelCtc):
     """How predictors decode (training's per-epoch validation stays greedy: `decode_strategy`)."""
     lm_alpha, lm_beta = LM_ALPHA, LM_BETA
 
-    def decode_logits(self, logits: np.ndarray, strategy: str | None = None) -> list[tuple[str, float]]:
+    def decode_texts(self, logits: np.ndarray, strategy: str) -> list[str]:
         """Decode as `LineModelCtc` does, plus strategy "language_model": `lm_beam_search`."""
-        if (strategy or self.decode_strategy) != LANGUAGE_MODEL:
-            return super().decode_logits(logits, strategy)
-        return [self.decode_with_language_model(line, self.lm_alpha, self.lm_beta) for line in np.asarray(logits)]
+        if strategy != LANGUAGE_MODEL:
+            return super().decode_texts(logits, strategy)
+        return [self.decode_with_language_model(line, self.lm_alpha, self.lm_beta)[0] for line in np.asarray(logits)]
 
     def decode_with_language_model(self, logits: np.ndarray, alpha: float, beta: float) -> tuple[str, float]:
-        """(text, confidence) of one line's (timesteps, classes) logits, by beam search with the LM."""
+        """(text, path probability) of one line's (timesteps, classes) logits, by beam search with the LM."""
         return lm_beam_search(logits, self.mapping, self.language_model(), alpha, beta, LM_BEAM_WIDTH)
 
     def language_model(self) -> CharNgramModel:

@@ -24,6 +24,7 @@ import numpy as np
 
 from text_recognizer.data.character_mapping import BLANK_INDEX
 from text_recognizer.models.char_language_model import CharNgramModel
+from text_recognizer.models.confidence import log_softmax
 
 NEG_INF = -math.inf
 
@@ -41,12 +42,6 @@ def _grow(beams: dict[str, list[float]], prefix: str, blank: float, char: float)
     """Add alignment probabilities (ending in a blank, ending in a character) to `prefix`'s."""
     entry = beams.setdefault(prefix, [NEG_INF, NEG_INF])
     entry[0], entry[1] = _add(entry[0], blank), _add(entry[1], char)
-
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """Per-timestep log-probabilities of (timesteps, classes) logits."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def lm_beam_search(
@@ -73,9 +68,10 @@ def lm_beam_search(
 
     Returns:
         The best text, and its CTC probability (summed over the alignments the beam kept), the
-        same kind of confidence as `ctc_decode_logits`'s beam search.
+        same kind of score as `ctc_decode_logits`'s beam search (the model's `decode_logits`
+        gives the line the confidence of `models/confidence.py` instead).
     """
-    log_probs = log_softmax(np.asarray(logits, dtype=np.float64))
+    log_probs = log_softmax(logits)
     # prefix -> [log P(alignments ending in blank), log P(alignments ending in its last char)]
     beams: dict[str, list[float]] = {"": [0.0, NEG_INF]}
     lm_scores: dict[str, float] = {"": 0.0}

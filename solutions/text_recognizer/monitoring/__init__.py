@@ -10,5 +10,7 @@ drift checks over sliding windows, and alerts.
 | `streams.py` | request streams: in-distribution and six kinds of drift |
 | `monitor.py` | replay a stream through sliding windows, raise alerts |
 | `dashboard.py` | draw a monitor run as an HTML page (metrics, drift scores, alerts), served at `/monitoring` |
+| `calibrate_confidence.py` | the line confidence calibrated on validation lines; the low-confidence alarm's threshold |
+| `corrections.py` | the correction rate: users' corrections per line read, from the request log |
 | `evaluate_drift.py` | false alarms and detection delay of the alarm, every stream (`make evaluate-lab7-drift`) |
 """

@@ -3,6 +3,7 @@
     python -m text_recognizer.monitoring.monitor --stream blur --length 900 --onset 300
     python -m text_recognizer.monitoring.monitor --stream in_distribution --length 3000 --quick
     python -m text_recognizer.monitoring.monitor --stream blur --metrics-log drift.emf   # + DriftScore as EMF
+    python -m text_recognizer.monitoring.monitor --request-log requests.log   # + the users' correction rate
 
 Every `step` requests, the last `window` requests are compared with the deployed model's reference
 profile (`drift.detect_drift`); a window whose check finds a drifted feature is an alert. The run
@@ -128,6 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-dashboard", action="store_true", help="write the run record only")
     parser.add_argument("--metrics-log", type=Path, default=None,
                         help="also write each window's DriftScore as CloudWatch EMF lines to this file")
+    parser.add_argument("--request-log", type=Path, default=None,
+                        help="the service's request log (JSON lines): report its correction rate beside the drift")
     args = parser.parse_args(argv)
     configure_environment()
     sizes = QUICK_POOL_SIZES if args.quick else POOL_SIZES
@@ -139,6 +142,11 @@ def main(argv: list[str] | None = None) -> None:
              for name in {"in_distribution", args.stream}}
     stream = streams.replay(pools, args.stream, args.length, args.onset, args.seed)
     record = run_record(stream, check_windows(reference, stream.columns), deployed)
+    if args.request_log is not None:
+        from text_recognizer.monitoring.corrections import correction_rate
+
+        with args.request_log.open(encoding="utf-8", errors="replace") as log:
+            record["corrections"] = correction_rate(log)
     written = write_run(record, args.output_dir, False if args.no_dashboard else (args.dashboard or True))
     if args.metrics_log is not None:
         from text_recognizer.monitoring.metrics import LAMBDA_SERVICE, write_drift_metrics
@@ -146,6 +154,8 @@ def main(argv: list[str] | None = None) -> None:
         # The deployed function's service dimension: the one serverless.yml's DriftScoreAlarm watches.
         written["metrics"] = write_drift_metrics(record["checks"], args.metrics_log, LAMBDA_SERVICE)
     print(json.dumps(record["summary"], indent=1))
+    if "corrections" in record:
+        print(f"corrections: {json.dumps(record['corrections'])}")
     print(f"run record: {written['record']}")
     if "metrics" in written:
         print(f"metrics:    {written['metrics']} (CloudWatch EMF: DriftScore per window)")

@@ -169,7 +169,10 @@ def pool_features(name: str, count: int, seed: int = STREAM_SEED, recognizer: An
     line model); cached under `data/processed/monitoring/` by stream, size, seed and model weights."""
     recognizer = recognizer if recognizer is not None else _default_recognizer()
     model = (getattr(recognizer, "models", {}) or {}).get("line", {})
-    key = json.dumps([name, count, seed, model.get("weights_sha256"), FEATURES], sort_keys=True)
+    # The confidence feature changes with the calibration too, not only with the weights.
+    calibration = getattr(getattr(recognizer, "line_predictor", None), "calibration", None)
+    calibrated = calibration.as_json() if calibration is not None else None
+    key = json.dumps([name, count, seed, model.get("weights_sha256"), FEATURES, calibrated], sort_keys=True)
     path = processed_dir("monitoring") / f"{name}_{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
     if cache and model.get("weights_sha256") and path.is_file():
         with np.load(path) as stored:

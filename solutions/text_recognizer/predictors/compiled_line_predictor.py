@@ -5,7 +5,9 @@
 
 TensorFlow alone is far above Lambda's 250 MB limit for unzipped code; onnxruntime and numpy fit.
 The CTC output is decoded with `greedy_decode`: the numpy form of Lab 3's
-`ctc_decode_logits(..., "greedy")` (which needs Keras), with the same text and confidence.
+`ctc_decode_logits(..., "greedy")` (which needs Keras), with the same text and path probability.
+`predict` gives the line the calibrated confidence the Keras `LinePredictor` gives
+(`models/confidence.py`, numpy only).
 """
 
 from __future__ import annotations
@@ -20,17 +22,11 @@ from text_recognizer.data.character_mapping import BLANK_INDEX
 from text_recognizer.images.checks import fit_line_width
 from text_recognizer.images.polarity import white_on_black
 from text_recognizer.images.reading import read_grayscale_image
+from text_recognizer.models.confidence import line_confidence, load_calibration, log_softmax
 from text_recognizer.paths import WEIGHTS_DIR
 
 MANIFEST = "compiled.json"
 """The file beside the ONNX model saying what it is (mapping, input shape, source weights)."""
-
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """log_softmax over the last axis, computed stably in float64."""
-    x = np.asarray(logits, np.float64)
-    x = x - x.max(axis=-1, keepdims=True)
-    return x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
 
 
 def greedy_decode(logits: np.ndarray, mapping: list[str]) -> tuple[str, float]:
@@ -69,12 +65,15 @@ class CompiledLinePredictor:
                                                     providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
         self.config_path = WEIGHTS_DIR / manifest["config"]
+        self.calibration = load_calibration(self.config_path, "greedy")
 
     def logits(self, lines: np.ndarray) -> np.ndarray:
         """Logits (batch, timesteps, classes) of uint8 lines (batch, height, max_width), white on black."""
         return self.session.run(None, {self.input_name: np.asarray(lines, np.float32) / 255.0})[0]
 
     def predict(self, image: Any) -> tuple[str, float]:
-        """(text, confidence) of one line image: a path, bytes or an array, either polarity."""
+        """(text, calibrated confidence) of one line image: a path, bytes or an array, either polarity."""
         line = fit_line_width(white_on_black(read_grayscale_image(image)), self.height, self.max_width)
-        return greedy_decode(self.logits(line[None])[0], self.mapping)
+        logits = self.logits(line[None])[0]
+        text, _ = greedy_decode(logits, self.mapping)
+        return text, self.calibration(line_confidence(logits, text, self.mapping, greedy=True))

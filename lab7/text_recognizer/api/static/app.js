@@ -12,6 +12,7 @@ const linesBody = document.querySelector("#lines tbody");
 const modelLine = document.getElementById("model");
 const preview = document.getElementById("preview");
 const result = document.getElementById("result");
+let current = null;  // the image shown and its answer: what a correction crops its line from
 
 function setStatus(message, isError) {
   statusLine.textContent = message;
@@ -28,6 +29,7 @@ function clearResult() {
   linesBody.replaceChildren();
   modelLine.textContent = "";
   delete document.body.dataset.state;
+  current = null;
 }
 
 // Where a box's label goes: right of the box where it fits, else inside its right end; always in the image.
@@ -53,7 +55,8 @@ function drawAnswer(image, answer) {
   const labels = [];
   answer.lines.forEach((line, index) => {
     const box = line.box;
-    const colour = line.confidence >= 0.5 ? "#2e7d32" : "#e65100";
+    // Green when the model expects at least 9 characters in 10 right (the confidence is calibrated).
+    const colour = line.confidence >= 0.9 ? "#2e7d32" : "#e65100";
     context.strokeStyle = colour;
     context.strokeRect(box.x, box.y, box.width, box.height);
     const label = `${index + 1}: ${line.confidence.toFixed(2)}`;
@@ -69,6 +72,62 @@ function drawAnswer(image, answer) {
   canvas.dataset.labels = JSON.stringify(labels);  // where the labels went (the browser test reads it)
 }
 
+// The line's pixels, cut from the uploaded image by its box, as a PNG data URL.
+function cropLine(image, box) {
+  const crop = document.createElement("canvas");
+  crop.width = Math.max(1, box.width);
+  crop.height = Math.max(1, box.height);
+  crop.getContext("2d").drawImage(image, box.x, box.y, box.width, box.height, 0, 0, crop.width, crop.height);
+  return crop.toDataURL("image/png");
+}
+
+function modelVersion(model) {
+  return `${model.name || "unknown"}@${(model.weights_sha256 || "unknown").slice(0, 16)}`;
+}
+
+// Send the user's text for line `index` to POST /v1/corrections; say in the row whether it was stored.
+async function sendCorrection(index, text, row) {
+  const line = current.answer.lines[index];
+  const status = row.querySelector(".correction-status");
+  status.classList.remove("error");
+  status.textContent = "Sending…";
+  try {
+    const response = await fetch("/v1/corrections", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ image: cropLine(current.image, line.box), reading: line.text, correction: text,
+                             model: modelVersion(current.answer.model || {}) }),
+    });
+    const answer = await response.json();
+    if (!response.ok) throw new Error(answer.error ? answer.error.message : response.statusText);
+    status.textContent = "Thank you: stored.";
+    row.dataset.correction = answer.id;
+  } catch (error) {
+    status.textContent = `Not stored: ${error.message}`;
+    status.classList.add("error");
+  }
+}
+
+function correctionCell(line, index, row) {
+  const cell = document.createElement("td");
+  const form = document.createElement("form");
+  form.className = "correction";
+  const field = document.createElement("input");
+  field.value = line.text;
+  field.maxLength = 300;
+  field.setAttribute("aria-label", `the true text of line ${index + 1}`);
+  const button = document.createElement("button");
+  button.type = "submit";
+  button.textContent = "Send correction";
+  const status = document.createElement("span");
+  status.className = "correction-status";
+  status.setAttribute("role", "status");
+  form.append(field, button, status);
+  form.addEventListener("submit", (event) => { event.preventDefault(); sendCorrection(index, field.value, row); });
+  cell.appendChild(form);
+  return cell;
+}
+
 function showLines(answer) {
   textBox.textContent = answer.text;
   linesBody.replaceChildren(...answer.lines.map((line, index) => {
@@ -78,6 +137,7 @@ function showLines(answer) {
       cell.textContent = String(value);
       row.appendChild(cell);
     }
+    row.appendChild(correctionCell(line, index, row));
     return row;
   }));
   const model = answer.model || {};
@@ -103,6 +163,7 @@ async function recognize(file) {
       return;
     }
     await loaded.catch(() => null);
+    current = { image, answer };
     preview.classList.toggle("line", answer.kind === "line");
     drawAnswer(image, answer);
     showLines(answer);
