@@ -259,7 +259,8 @@ def sandbox(grading: GradingContext):
     finally:
         session.close()
         _collector.sandbox = {
-            "starts": session.starts, "seconds": round(session.seconds, 2), "notes": session.notes[:200],
+            "starts": session.starts, "fresh_starts": session.fresh_starts,
+            "seconds": round(session.seconds, 2), "notes": session.notes[:200],
             "calls": session.calls[:500], "stdout_bytes": session.stdout.total,
             "stderr_bytes": session.stderr.total, "largest_record_bytes": session.largest_record,
             "received_bytes": session.received,
@@ -295,6 +296,8 @@ def _student_message(excinfo: pytest.ExceptionInfo) -> str:
 def pytest_runtest_protocol(item: pytest.Item, nextitem):
     if _warmup is not None:
         _warmup.session.label = item.nodeid.split("::", 1)[-1]
+        case = _collector.cases.get(item.nodeid)
+        _warmup.session.hidden = bool(case is not None and case.meta.hidden_message)
     return (yield)
 
 
