@@ -161,6 +161,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "graded(meta): a hidden test's results row (autograder.marks.graded)")
     config.addinivalue_line("markers", "notebook: a case of the lab notebook (left out when no notebook runs)")
+    config.addinivalue_line("markers", "hidden_data: the test sends hidden-set inputs to the student's code (the "
+                            "runner that saw them serves no later test without this mark)")
     path = config.getoption("--grading-context")
     if path:
         _collector.context = GradingContext.read(Path(path))
@@ -296,8 +298,7 @@ def _student_message(excinfo: pytest.ExceptionInfo) -> str:
 def pytest_runtest_protocol(item: pytest.Item, nextitem):
     if _warmup is not None:
         _warmup.session.label = item.nodeid.split("::", 1)[-1]
-        case = _collector.cases.get(item.nodeid)
-        _warmup.session.hidden = bool(case is not None and case.meta.hidden_message)
+        _warmup.session.hidden = item.get_closest_marker("hidden_data") is not None
     return (yield)
 
 

@@ -256,9 +256,10 @@ class SandboxSession:
         self.unstartable = ""
         #: Who is calling (the running hidden test), for the instructor's report.
         self.label = ""
-        #: Whether the running test shows hidden data to the student's code (set by the plugin).
-        #: A runner that saw hidden data serves no later call of another kind: the next one gets
-        #: a fresh runner (new process, new /tmp), so no later feedback can quote what it saw.
+        #: Whether the running test sends hidden-set inputs to the student's code (set by the
+        #: plugin from the test's `hidden_data` mark). A runner that saw hidden data serves no call
+        #: of a later test without that mark: the call gets a fresh runner (new process, new
+        #: /tmp), so no later feedback can quote what the code saw.
         self.hidden = False
         self.saw_hidden = False
         #: Runners started fresh after hidden data (not restarts after a crash).

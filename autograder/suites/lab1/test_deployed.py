@@ -95,6 +95,7 @@ def _reference_weights(grading, answers, confidences, reference_model, images) -
     return None
 
 
+@pytest.mark.hidden_data
 @graded("Deployed predictor: accuracy on the hidden set (public half)", 20, hidden_message=HIDDEN_MESSAGE,
         leaderboard=("Accuracy", "desc"))
 def test_hidden_set_accuracy(sandbox, grading, hidden, feedback, leaderboard, reference_model):

@@ -16,6 +16,9 @@ from autograder.marks import graded
 from autograder.sandbox.session import SandboxFile
 from autograder.suites.lab3.ctc_reference import character_error_rate
 
+#: Every test here sends hidden lines (a runner that saw them serves no later test).
+pytestmark = pytest.mark.hidden_data
+
 IMPORTS = ("text_recognizer.api.app",)
 CLIENT = ("api_client", {})
 MAX_CER = 0.35
