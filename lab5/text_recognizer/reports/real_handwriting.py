@@ -38,8 +38,9 @@ from tqdm.auto import tqdm
 
 from text_recognizer.data.errors import DataError
 from text_recognizer.data.labelled_images import LabelledImage, read_labels
+from text_recognizer.images.checks import ImageError
+from text_recognizer.images.reading import read_grayscale_image
 from text_recognizer.models.metrics import character_error_rate, edit_distance
-from text_recognizer.predictors.images import ImageError, read_grayscale_image
 from text_recognizer.training.evaluate_handwriting import (
     percentiles,
     tesseract_available,

@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image, ImageDraw
 
-from text_recognizer.data.line_images import (
+from text_recognizer.images.line_normalization import (
     crop_to_band,
     deslant,
     estimate_slant,
