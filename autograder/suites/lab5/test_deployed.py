@@ -24,8 +24,10 @@ from autograder.suites.reference_answers import same_as_reference
 PREDICTOR = "text_recognizer.predictors.page_predictor:PagePredictor().predict_text"
 IMPORTS = ("keras", "text_recognizer.predictors.page_predictor")
 CHUNK = 6
-#: Public-half page CER that earns full marks (nothing from the best constant answer's CER).
-CER_TARGET = 0.3
+#: Public-half page CER that earns full marks (nothing from the best constant answer's CER). The
+#: deployed reference reads the grader's pages at 0.392 (public half, after the wider Lab 5
+#: substitute and its weights): full marks leave room for honest variation, as in Lab 1.
+CER_TARGET = 0.45
 HIDDEN_MESSAGE = "Graded on hidden pages: beyond the figures above, no details are shown."
 
 
