@@ -322,6 +322,23 @@ def serve(
     create_app(db or state_dir / "leaderboard.sqlite", show_final=final).run(host=host, port=port)
 
 
+@app.command("new-term")
+def new_term_command(
+    label: Annotated[str, typer.Option("--label", help="A name for the term that ends, e.g. 2026-fall.")],
+    state_dir: StateDir = DEFAULT_STATE_DIR,
+) -> None:
+    """Draw a new secret for a new term (hidden sets and leaderboard start again; the old kept)."""
+    from autograder.paths import new_term
+
+    if not label.replace("-", "").replace("_", "").isalnum():
+        _fail("--label takes letters, digits, '-' and '_' only, e.g. 2026-fall.")
+    try:
+        kept = new_term(state_dir, label)
+    except FileExistsError as error:
+        _fail(str(error))
+    typer.echo(f"new secret drawn; the old one is {kept}. Export the Gradescope zips again for the new term.")
+
+
 @app.command("export-gradescope")
 def export_gradescope(
     lab: Lab,

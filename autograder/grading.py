@@ -276,11 +276,12 @@ def _grade_in_work(submission: Path, options: GradeOptions, report: dict[str, An
             # Kept for formgrader (instructor-only folder): the student's answers in the lab notebook.
             shutil.copy(prepared_path, out_dir / prepared_path.name)
             report["notebook_path"] = out_dir / prepared_path.name
-            if notebooks.NODE_MODULES.is_dir():
-                # The notebook builds its small dataset from the course's offline data packages.
-                inside = "/course/node_modules" if sandboxed else str(notebooks.NODE_MODULES)
-                context.extra_binds.append((str(notebooks.NODE_MODULES), inside))
-                context.extra_env["TEXT_RECOGNIZER_NODE_MODULES"] = inside
+    if context.rejected is None and notebooks.NODE_MODULES.is_dir():
+        # Every grading, notebook or not: the notebook builds its small dataset from the course's
+        # offline data packages, and Lab 5's page reader builds its language model from them.
+        inside = "/course/node_modules" if sandboxed else str(notebooks.NODE_MODULES)
+        context.extra_binds.append((str(notebooks.NODE_MODULES), inside))
+        context.extra_env["TEXT_RECOGNIZER_NODE_MODULES"] = inside
     # The suite builds its hidden data itself (`suites.prepare`, locked): not loaded here as well.
     budget = options.limits.total_seconds + (notebooks.NOTEBOOK_TIMEOUT if context.notebook else 0.0)
     rows = _run_suite(context, work, out_dir / "pytest.log", timeout=budget * options.limits.timeout_scale

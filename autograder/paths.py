@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -30,12 +31,39 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
+#: Bits of the secret drawn from the OS: every hidden set derives from it (with public code,
+#: fonts and text), so it must be too long to search, even given feedback from many gradings.
+SECRET_BITS = 256
+
+
 def secret_seed(state_dir: Path) -> int:
-    """This installation's secret seed (hidden sets, probe inputs), created on first use."""
+    """This installation's secret (hidden sets, probe inputs), drawn from OS randomness on first
+    use; `new_term` draws the next one."""
     ensure_private_dir(state_dir)
     path = state_dir / "secret_seed"
     if not path.exists():
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as file:
-            file.write(f"{secrets.randbits(62)}\n")
+            file.write(f"{secrets.randbits(SECRET_BITS)}\n")
     return int(path.read_text().strip())
+
+
+def new_term(state_dir: Path, label: str) -> Path:
+    """Draw a new secret for a new term: the old one is kept as `secret_seed.<label>` (with its
+    leaderboard database, for the old term's records) and every hidden set built from it is
+    removed, to be built again from the new secret. Returns where the old secret went."""
+    ensure_private_dir(state_dir)
+    path = state_dir / "secret_seed"
+    kept = state_dir / f"secret_seed.{label}"
+    if kept.exists():
+        raise FileExistsError(f"{kept} exists already: choose another label for the term that ends")
+    if path.exists():
+        path.rename(kept)
+    board = state_dir / "leaderboard.sqlite"
+    if board.exists():
+        board.rename(state_dir / f"leaderboard.{label}.sqlite")
+    for lab_state in state_dir.glob("lab*"):
+        if lab_state.is_dir() and lab_state.name[3:].isdigit():
+            shutil.rmtree(lab_state)
+    secret_seed(state_dir)
+    return kept

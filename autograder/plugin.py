@@ -161,6 +161,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "graded(meta): a hidden test's results row (autograder.marks.graded)")
     config.addinivalue_line("markers", "notebook: a case of the lab notebook (left out when no notebook runs)")
+    config.addinivalue_line("markers", "hidden_data: the test sends hidden-set inputs to the student's code (the "
+                            "runner that saw them serves no later test without this mark)")
     path = config.getoption("--grading-context")
     if path:
         _collector.context = GradingContext.read(Path(path))
@@ -259,7 +261,8 @@ def sandbox(grading: GradingContext):
     finally:
         session.close()
         _collector.sandbox = {
-            "starts": session.starts, "seconds": round(session.seconds, 2), "notes": session.notes[:200],
+            "starts": session.starts, "fresh_starts": session.fresh_starts,
+            "seconds": round(session.seconds, 2), "notes": session.notes[:200],
             "calls": session.calls[:500], "stdout_bytes": session.stdout.total,
             "stderr_bytes": session.stderr.total, "largest_record_bytes": session.largest_record,
             "received_bytes": session.received,
@@ -295,6 +298,7 @@ def _student_message(excinfo: pytest.ExceptionInfo) -> str:
 def pytest_runtest_protocol(item: pytest.Item, nextitem):
     if _warmup is not None:
         _warmup.session.label = item.nodeid.split("::", 1)[-1]
+        _warmup.session.hidden = item.get_closest_marker("hidden_data") is not None
     return (yield)
 
 

@@ -256,6 +256,15 @@ class SandboxSession:
         self.unstartable = ""
         #: Who is calling (the running hidden test), for the instructor's report.
         self.label = ""
+        #: Whether the running test sends hidden-set inputs to the student's code (set by the
+        #: plugin from the test's `hidden_data` mark). A runner that saw hidden data serves no call
+        #: of a later test without that mark: the call gets a fresh runner (new process, new
+        #: /tmp), so no later feedback can quote what the code saw.
+        self.hidden = False
+        self.saw_hidden = False
+        #: Runners started fresh after hidden data (not restarts after a crash).
+        self.fresh_starts = 0
+        self._fresh = False
         self._process: _Process | None = None
 
     # --- public -----------------------------------------------------------------------------
@@ -296,6 +305,10 @@ class SandboxSession:
         if imports is None:
             module = target.partition(":")[0]
             imports = () if module == "grader" or on is not None else (module,)
+        if self.saw_hidden and not self.hidden:
+            self._stop(grace=0.0)  # the runner that saw hidden data serves no later call
+            self._fresh, self.saw_hidden = True, False
+        self.saw_hidden |= self.hidden
         started = time.monotonic()
         reply = self._call(target, args, kwargs, observe, observe_args or {}, each, on, tuple(imports), timeout)
         reply.seconds = reply.seconds or time.monotonic() - started
@@ -550,8 +563,12 @@ class SandboxSession:
             raise _Ended("not_run", f"the sandbox was restarted {self.limits.max_restarts} times already")
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
-        self.starts += 1
-        banner = f"\n===== sandbox start {self.starts} =====\n".encode()
+        if self._fresh:
+            self.fresh_starts += 1
+            self._fresh = False
+        else:
+            self.starts += 1
+        banner = f"\n===== sandbox start {self.starts + self.fresh_starts} =====\n".encode()
         self.stdout.add(banner)
         self.stderr.add(banner)
         try:

@@ -63,6 +63,21 @@ def prepare(lab: int, state_dir: Path) -> None:
             hidden.load_or_build(state_dir, seed)
 
 
+def prepare_reference(lab: int, state_dir: Path) -> list | None:
+    """The reference model's answers on lab `lab`'s hidden set (its `hidden_set.reference_answers`,
+    cached in the state folder; see `reference_answers.py`); None for a lab without one."""
+    prepare(lab, state_dir)
+    if importlib.util.find_spec(f"autograder.suites.lab{lab}.hidden_set") is None:
+        return None
+    hidden = importlib.import_module(f"autograder.suites.lab{lab}.hidden_set")
+    if not hasattr(hidden, "reference_answers"):
+        return None
+    seed = secret_seed(state_dir)
+    with open(state_dir / f".lab{lab}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return hidden.reference_answers(state_dir, seed)
+
+
 def metric(lab: int) -> tuple[str, str] | None:
     """The lab's leaderboard metric (name, order), as its hidden test declares it; None without one."""
     from autograder.grading import collect

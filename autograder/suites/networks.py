@@ -6,8 +6,9 @@ weights and parameter count, its layer configs. The parent builds the *reference
 it on the same inputs: the reported output must be what those weights compute in the reference
 architecture. A submission can report anything it likes, but only an architecture equal to the
 reference one yields a matching output. Degenerate weights are refused before anything is
-believed: all-zero weights, and weights for which the reference network gives the same output
-for every one of the parent's (random, distinct) inputs, such as zero kernels with a bias.
+believed: non-finite weights or outputs (NaN, inf: `np.allclose` calls inf equal to inf), all-zero
+weights, and weights for which the reference network gives the same output for every one of the
+parent's (random, distinct) inputs, such as zero kernels with a bias.
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ def verify_network(record: object, build: Callable[[], object], inputs: np.ndarr
         return NetworkCheck(False, output_error or "the network's output is not a numeric array")
     if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
         return NetworkCheck(False, weights_error or "the weights were not reported as arrays")
+    if not all(np.all(np.isfinite(w)) for w in weights) or not np.all(np.isfinite(output)):
+        # Refused before any comparison: inf weights give inf outputs, which "match" inf.
+        return NetworkCheck(False, "the weights or the output hold NaN or infinity: train with finite values")
     if not weights or all(not np.any(w) for w in weights):
         return NetworkCheck(False, "every weight is zero: a freshly built network has random weights")
     try:
@@ -97,6 +101,8 @@ def verify_network(record: object, build: Callable[[], object], inputs: np.ndarr
                   reported_parameters=_entry(record, "count_params")[0],
                   is_keras_model=record.get("is_keras_model") is True,
                   layers=layers if isinstance(layers, list) else None)
+    if not np.all(np.isfinite(expected)):
+        return NetworkCheck(False, "these weights make the network compute NaN or infinity: train with finite values")
     if len(expected) > 1 and np.allclose(expected, expected[:1], rtol=1e-5, atol=1e-6):
         # Zero kernels with a bias, or any weights that ignore the input: one answer for all inputs.
         return NetworkCheck(False, "the network gives the same output for every input: its weights ignore "

@@ -23,6 +23,16 @@ def select_best_run(records, metric, mode="min"):
     return pick(records, key=lambda record: record["metrics"].get(metric, 0)) if records else None
 '''
 
+ALWAYS_VALUE_ERROR = {
+    "experiment_group.py": ("set_dotted(config, key, value)", "expand_group(group, seed=0)"),
+    "selection.py": ("select_best_run(records, metric, mode='min')",),
+    "devices.py": ("trial_resources(use_gpu, cpus=1)",),
+}
+
+
+def _always_raises(signatures: tuple[str, ...]) -> str:
+    return "".join(f"\n\ndef {signature}:\n    raise ValueError('no')\n" for signature in signatures)
+
 
 @pytest.fixture(scope="module")
 def graded(sandbox_ok, tmp_path_factory, grade_submission):
@@ -34,6 +44,12 @@ def graded(sandbox_ok, tmp_path_factory, grade_submission):
     selection = naive / "text_recognizer" / "training" / "selection.py"
     selection.write_text(append(NAIVE_SELECTION)(selection.read_text()))
     sources["naive"] = naive
+    raising = root / "raising"
+    shutil.copytree(sources["honest"], raising)
+    for name, signatures in ALWAYS_VALUE_ERROR.items():
+        module = raising / "text_recognizer" / "training" / name
+        module.write_text(append(_always_raises(signatures))(module.read_text()))
+    sources["raising"] = raising
     return graded_once(grade_submission, sources, lab=4, limits=LIMITS)
 
 
@@ -59,3 +75,12 @@ def test_lab4_naive_selection_loses_the_rules_it_ignores(graded):
     naive = graded("naive")
     assert naive.group_score("select_best_run: failed")[0] == 0
     assert naive.group_score("expand_group:") == graded("honest").group_score("expand_group:")
+
+
+def test_lab4_functions_that_always_raise_value_error_earn_nothing_for_it(graded):
+    """Error-path points come only beside right answers: raising ValueError on every call earns
+    none of set_dotted, expand_group, select_best_run and trial_resources (it earned 10 of 92)."""
+    raising = graded("raising")
+    earned = {t["name"]: t["score"] for t in raising.results["tests"]
+              if t["score"] and not t["name"].startswith(("trial_environment", "Notebook"))}
+    assert earned == {}

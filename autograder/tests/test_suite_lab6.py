@@ -9,8 +9,30 @@ import pytest
 
 from autograder.labs import write_lab
 from autograder.tests.conftest import TEST_LIMITS, assert_full_marks, assert_zero, graded_once
+from autograder.tests.hostile import append
 
 LIMITS = dataclasses.replace(TEST_LIMITS, timeout_scale=0.5)
+ROUTE = "text_recognizer/api/predict_route.py"
+#: Routes that never read an image (each earned points before: 17.5 and 45 of 100).
+DEGENERATE_ROUTES = {
+    "always_400": """
+def predict_response(request, recognizer, max_pixels):
+    raise ApiError(400, "bad_request", "no")
+""",
+    "invented_fields": """
+def predict_response(request, recognizer, max_pixels):
+    kind = request.args.get("kind") or "line"
+    if kind not in ("line", "page"):
+        raise ApiError(400, "unknown_kind", "unknown kind")
+    if kind == "page":
+        raise ApiError(501, "no_page_reader", "no page reader")
+    if not request.get_data():
+        raise ApiError(400, "empty_body", "empty body")
+    line = {"box": {"x": 0, "y": 0, "width": 1, "height": 1}, "text": "the", "confidence": 0.5}
+    return {"text": "the", "kind": "line", "lines": [line], "confidence": 0.5, "time_ms": 2.0,
+            "predict_ms": 1.0, "model": {"name": "line model"}, "image": {"width": 1, "height": 1}}
+""",
+}
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +40,10 @@ def graded(sandbox_ok, tmp_path_factory, grade_submission):
     root = tmp_path_factory.mktemp("lab6")
     sources = {"honest": write_lab(6, root / "honest", solved=True),
                "stub": write_lab(6, root / "stub", solved=False, prefer_committed=False)}
+    for name, code in DEGENERATE_ROUTES.items():
+        route = write_lab(6, root / name, solved=True) / ROUTE
+        route.write_text(append(code)(route.read_text()))
+        sources[name] = route.parents[2]
     return graded_once(grade_submission, sources, lab=6, limits=LIMITS)
 
 
@@ -27,3 +53,9 @@ def test_lab6_honest_solution_scores_full_marks(graded):
 
 def test_lab6_stubbed_lab_scores_zero(graded):
     assert_zero(graded("stub"))
+
+
+@pytest.mark.parametrize("name", list(DEGENERATE_ROUTES))
+def test_lab6_routes_that_never_read_an_image_score_zero(graded, name):
+    """Error, kind and provenance points count only beside hidden lines read right."""
+    assert_zero(graded(name))

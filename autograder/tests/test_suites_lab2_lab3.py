@@ -69,6 +69,15 @@ def ctc_decode_logits(logits, mapping, strategy="greedy", beam_width=10):
 """
 
 
+GREEDY_FOR_BEAM = """
+_decode_honestly = ctc_decode_logits
+
+
+def ctc_decode_logits(logits, mapping, strategy="greedy", beam_width=10):
+    return _decode_honestly(logits, mapping, "greedy", beam_width)
+"""
+
+
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):
     root = tmp_path_factory.mktemp("labs23")
@@ -78,22 +87,31 @@ def sources(tmp_path_factory):
         "lab3-honest": write_lab(3, root / "lab3-honest", solved=True),
         "lab3-stub": write_lab(3, root / "lab3-stub", solved=False, prefer_committed=False),
     }
-    hostile2 = root / "lab2-hostile"
-    shutil.copytree(made["lab2-honest"], hostile2)
-    lenet = hostile2 / "text_recognizer" / "networks" / "lenet.py"
-    lenet.write_text(prepend(EXIT_AT_IMPORT)(lenet.read_text()))
-    made["lab2-hostile"] = hostile2
-    hostile3 = root / "lab3-hostile"
-    shutil.copytree(made["lab3-honest"], hostile3)
-    ctc = hostile3 / "text_recognizer" / "models" / "line_model_ctc.py"
-    ctc.write_text(append(ALWAYS_EQUAL)(ctc.read_text()))
-    made["lab3-hostile"] = hostile3
+
+    def patched(name: str, base: str, module: str, patch) -> None:
+        """A copy of `made[base]` whose `module` (under text_recognizer/) is rewritten by `patch`."""
+        made[name] = root / name
+        shutil.copytree(made[base], made[name])
+        path = made[name] / "text_recognizer" / module
+        path.write_text(patch(path.read_text()))
+
+    patched("lab2-hostile", "lab2-honest", "networks/lenet.py", prepend(EXIT_AT_IMPORT))
+    patched("lab3-hostile", "lab3-honest", "models/line_model_ctc.py", append(ALWAYS_EQUAL))
     # A model of the student's own: the reference weights, nudged (so they are not the course's).
     own = root / "lab3-own"
     shutil.copytree(made["lab3-honest"], own)
     rng = np.random.default_rng(3)
     rewrite_weights(own / LINE_WEIGHTS, lambda array: array * (1 + 0.01 * rng.standard_normal(array.shape)))
     made["lab3-own"] = own
+    # The reference weights under another name, named by the saved config (one line changed).
+    renamed = root / "lab3-renamed"
+    shutil.copytree(made["lab3-honest"], renamed)
+    weights = renamed / LINE_WEIGHTS
+    weights.rename(weights.with_name("my_own_training.weights.h5"))
+    config = weights.with_name("line_model_ctc_line_lstm_ctc.json")
+    config.write_text(config.read_text().replace(weights.name, "my_own_training.weights.h5"))
+    made["lab3-renamed"] = renamed
+    patched("lab3-greedy-beam", "lab3-honest", "models/line_model_ctc.py", append(GREEDY_FOR_BEAM))
     return made
 
 
@@ -149,6 +167,21 @@ def test_lab3_model_of_ones_own_gets_its_leaderboard_entry(graded):
     assert [e["name"] for e in entries] == ["CER (public)"], _failures(own)
     assert entries[0]["order"] == "asc" and 0.0 <= entries[0]["value"] < 0.3
     assert own.report["private"]["hidden_lines"]["reference_weights"] is False
+
+
+def test_lab3_renamed_reference_weights_get_no_leaderboard_entry(graded):
+    """The reference model is known by its answers on the hidden lines, not by its file name."""
+    renamed = graded("lab3-renamed")
+    assert renamed.results["leaderboard"] == [], _failures(renamed)
+    assert renamed.report["private"]["hidden_lines"]["reference_weights"] is True
+    assert renamed.test("Deployed predictor: CER on the hidden lines")["score"] == 15
+
+
+def test_lab3_greedy_decoding_earns_no_beam_search_point(graded):
+    """Beam cases where beam search and greedy decoding differ: greedy for both earns no beam point."""
+    greedy = graded("lab3-greedy-beam")
+    assert greedy.group_score("ctc_decode_logits: beam search") == (0, 15)
+    assert greedy.group_score("ctc_decode_logits: greedy") == (15, 15)
 
 
 def test_lab3_stubbed_lab_scores_zero(graded):

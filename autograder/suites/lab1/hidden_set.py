@@ -93,7 +93,7 @@ def build(seed: int) -> HiddenSet:
         # The letter renderer seeds itself from (seed, split, writer, letter): a secret seed
         # gives samples nobody else has rendered.
         letters, letter_labels = substitute.render_letters(
-            "test", LETTERS_PER_CLASS_PER_FONT, seed=seed % (2**31), workers=1
+            "test", LETTERS_PER_CLASS_PER_FONT, seed=seed, workers=1
         )
         images = np.concatenate([digits, letters])
         labels = np.concatenate([digit_labels, letter_labels]).astype(np.int64)

@@ -11,7 +11,8 @@
 | Deployed predictor: hidden lines | 15 | CER on the public half of the hidden lines, read line by line through the student's predictor: full marks up to `CER_TARGET`, zero from the best constant answer's CER |
 
 The leaderboard ranks the hidden lines' CER (public half; the private half for the final ranking),
-lower is better. The parent's numpy CTC is `ctc_reference.py`; the hidden lines, `hidden_set.py`.
+lower is better; the course's reference model, known by its answers on the hidden lines
+(`reference_answers.py`), gets no entry. The parent's numpy CTC is `ctc_reference.py`; the hidden lines, `hidden_set.py`.
 """
 
 TITLE = "Lab 3: reading lines with an LSTM and CTC"

@@ -95,3 +95,54 @@ def decode_cases(rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
             "text_probability": float(np.exp(-ctc_neg_log_likelihood(line, best))),
         })
     return logits, cases
+
+
+#: Short lines on which beam search and greedy decoding disagree (`ambiguous_cases`).
+AMBIGUOUS_LINES, AMBIGUOUS_STEPS = 4, 4
+
+
+def exact_text_probabilities(line_logits: np.ndarray) -> dict[tuple[int, ...], tuple[float, float]]:
+    """Every text of a short line: (its exact CTC probability, its best single path's), by
+    enumerating every path (classes ** steps of them: keep lines short)."""
+    probabilities = np.exp(log_softmax(line_logits))
+    steps, classes = probabilities.shape
+    paths = np.stack(np.meshgrid(*[np.arange(classes)] * steps, indexing="ij"), axis=-1).reshape(-1, steps)
+    path_probabilities = np.prod(probabilities[np.arange(steps), paths], axis=-1)
+    texts: dict[tuple[int, ...], tuple[float, float]] = {}
+    for path, probability in zip(paths, path_probabilities, strict=True):
+        text = tuple(collapse(path))
+        total, best = texts.get(text, (0.0, 0.0))
+        texts[text] = (total + float(probability), max(best, float(probability)))
+    return texts
+
+
+def ambiguous_cases(rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
+    """Short lines where the best path is not the most probable text: greedy decoding reads the
+    best path's text, beam search the text summed over its alignments. Each step puts a little
+    more on the blank than on one letter, the rest spread thin: greedy reads nothing (or little),
+    the letter is the more probable text. Each case: the most probable text, its best path's
+    probability and its exact probability (what a beam's confidence lies between)."""
+    classes = len(DECODE_MAPPING)
+    logits = np.full((AMBIGUOUS_LINES, AMBIGUOUS_STEPS, classes), -4.0)
+    letters = rng.choice(np.arange(1, classes), size=AMBIGUOUS_LINES, replace=False)
+    for line, letter in enumerate(letters):
+        blank_share = rng.uniform(0.40, 0.45)
+        for step in range(AMBIGUOUS_STEPS):
+            probabilities = np.full(classes, 0.0)
+            probabilities[BLANK] = blank_share
+            probabilities[letter] = blank_share - rng.uniform(0.04, 0.08)
+            rest = [c for c in range(1, classes) if c != letter]
+            probabilities[rest] = (1 - probabilities[BLANK] - probabilities[letter]) / len(rest)
+            logits[line, step] = np.log(probabilities)
+    logits = logits.astype(np.float32)
+    cases = []
+    for line in logits:
+        texts = exact_text_probabilities(line)
+        text = max(texts, key=lambda key: texts[key][0])
+        greedy = tuple(collapse(np.argmax(line, axis=-1)))
+        if text == greedy:
+            raise AssertionError("an ambiguous case whose beam text is its greedy text: change its recipe")
+        total, best_path = texts[text]
+        cases.append({"text": "".join(DECODE_MAPPING[i] for i in text), "greedy_confidence": best_path,
+                      "text_probability": total})
+    return logits, cases

@@ -19,11 +19,14 @@ import numpy as np
 
 from autograder.paths import ensure_private_dir
 from autograder.reference import reference_module
+from autograder.suites import reference_answers as answers
 from autograder.suites.hidden_cache import load_or_build_texts
 
 VERSION = 1
 NUM_LINES = 200
 MAX_LENGTH = 32
+PREDICTOR = "text_recognizer.predictors.line_predictor:LinePredictor().predict"
+REFERENCE_WEIGHTS = ("line_model_ctc_line_lstm_ctc.json", "line_model_ctc_line_lstm_ctc.weights.h5")
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def build(seed: int) -> HiddenLines:
     lines_module = reference_module("text_recognizer.data.emnist_lines")
     mapping = reference_module("text_recognizer.data.character_mapping").MAPPING
     dataset = lines_module.EmnistLines(source="substitute", max_length=MAX_LENGTH, num_train=0, num_val=0,
-                                       num_test=NUM_LINES, seed=seed % (2**31))
+                                       num_test=NUM_LINES, seed=seed)
     with contextlib.redirect_stderr(io.StringIO()):
         arrays = dataset.build()
     images = arrays["x_test"].astype(np.uint8)
@@ -59,3 +62,10 @@ def build(seed: int) -> HiddenLines:
     public = np.zeros(len(texts), dtype=bool)
     public[: len(texts) // 2] = True
     return HiddenLines(images, texts, public)
+
+
+def reference_answers(state_dir: Path, seed: int) -> list[tuple[str, float]]:
+    """The deployed reference line model's (text, confidence) on every hidden line (cached)."""
+    hidden = load_or_build(state_dir, seed)
+    return answers.load_or_build(state_dir / "lab3" / "reference_answers.json", seed, PREDICTOR,
+                                 REFERENCE_WEIGHTS, hidden.images)

@@ -76,32 +76,40 @@ def test_ctc_loss(sandbox, seed, feedback):
 
 # --- ctc_decode_logits ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def decode_case(seed) -> tuple[np.ndarray, list[dict]]:
-    return ctc.decode_cases(np.random.default_rng([seed, 33]))
+def decode_case(seed) -> dict[str, tuple[np.ndarray, list[dict]]]:
+    """Peaked lines (greedy and beam search agree) and short ambiguous ones, where the most
+    probable text is not the best path's: beam search must find it, greedy decoding cannot."""
+    return {"peaked": ctc.decode_cases(np.random.default_rng([seed, 33])),
+            "ambiguous": ctc.ambiguous_cases(np.random.default_rng([seed, 34]))}
 
 
 @pytest.fixture(scope="module")
 def decoded(sandbox, decode_case) -> dict:
-    """The student's decodings, one sandbox call per strategy (made on first use)."""
-    logits, _ = decode_case
+    """The student's decodings, one sandbox call per strategy and set of lines (made on first use)."""
     cache: dict = {}
 
-    def get(strategy: str):
-        if strategy not in cache:
-            cache[strategy] = sandbox.call(f"{CTC}:ctc_decode_logits", logits, list(ctc.DECODE_MAPPING), strategy,
-                                           BEAM_WIDTH, observe="predictions", imports=IMPORTS)
-        return cache[strategy]
+    def get(strategy: str, lines: str):
+        if (strategy, lines) not in cache:
+            logits = decode_case[lines][0]
+            cache[strategy, lines] = sandbox.call(f"{CTC}:ctc_decode_logits", logits, list(ctc.DECODE_MAPPING),
+                                                  strategy, BEAM_WIDTH, observe="predictions", imports=IMPORTS)
+        return cache[strategy, lines]
 
     return get
 
 
 def _decode(strategy: str, decoded, decode_case, feedback, confidence: bool) -> None:
-    _, expected = decode_case
-    feedback.say(f"ctc_decode_logits(logits {decode_case[0].shape}, a grader mapping, {strategy!r}, {BEAM_WIDTH})")
-    calls = decoded(strategy).unwrap()
-    assert isinstance(calls, list) and len(calls) == len(expected), (
-        f"expected {len(expected)} (text, confidence) pairs, got {len(calls) if isinstance(calls, list) else calls!r}")
-    calls = [call if isinstance(call, dict) else {} for call in calls]
+    # Greedy decoding is graded on the peaked lines; beam search on those and the ambiguous ones.
+    sets = ("peaked",) if strategy == "greedy" else ("peaked", "ambiguous")
+    calls, expected = [], []
+    for lines in sets:
+        logits, cases = decode_case[lines]
+        feedback.say(f"ctc_decode_logits(logits {logits.shape}, a grader mapping, {strategy!r}, {BEAM_WIDTH})")
+        got = decoded(strategy, lines).unwrap()
+        assert isinstance(got, list) and len(got) == len(cases), (
+            f"expected {len(cases)} (text, confidence) pairs, got {len(got) if isinstance(got, list) else got!r}")
+        calls += [call if isinstance(call, dict) else {} for call in got]
+        expected += cases
     # The expected texts all differ: one answer for every line is a guess, worth nothing.
     guess = len({str(call.get("text")) for call in calls}) <= 1
     right = 0
@@ -121,7 +129,14 @@ def _decode(strategy: str, decoded, decode_case, feedback, confidence: bool) -> 
         feedback.say(f"{'ok  ' if ok else 'FAIL'} line {index}" + ("" if ok or guess else f": {problem}"))
     if guess:
         feedback.say("the same text for every line is a guess and earns nothing")
-    feedback.partial(right / len(expected), f"{right} of {len(expected)} lines right.")
+    # Beam search earns only when it finds the texts greedy decoding misses.
+    found = strategy == "greedy" or all(
+        call.get("text") == case["text"] for call, case in zip(calls[-ctc.AMBIGUOUS_LINES:],
+                                                               expected[-ctc.AMBIGUOUS_LINES:], strict=True))
+    if not found:
+        feedback.say("beam search did not find the most probable text of the ambiguous lines (greedy decoding "
+                     "reads their best path): no beam search point")
+    feedback.partial(found * right / len(expected), f"{right} of {len(expected)} lines right.")
     assert right == len(expected), "some lines are decoded wrong"
 
 

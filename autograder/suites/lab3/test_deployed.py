@@ -4,7 +4,8 @@ One text for every line is a guess: it earns nothing, even where its CER would. 
 hidden lines starts below the CER of the best constant answer the parent finds for them
 (`constant_baseline`), so that a near-constant answer earns nothing either. The support lines
 are graded as seeded copies (`perturb`): a table of the public files' hashes reads nothing.
-The leaderboard ranks the students' own models: the course's reference weights get no entry.
+The leaderboard ranks the students' own models: the course's reference model, known by its
+answers on the hidden lines (`reference_answers.py`), gets no entry, whatever its file is called.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import pytest
 from autograder.marks import graded
 from autograder.paths import SOLUTIONS_DIR
 from autograder.sandbox.session import SandboxFile
+from autograder.suites.constant_answers import constant_baseline, credit, is_guess
 from autograder.suites.lab3.ctc_reference import character_error_rate
 from autograder.suites.perturb import perturbed_files
-from autograder.suites.weights import deploys_reference_weights
+from autograder.suites import prepare_reference
+from autograder.suites.reference_answers import same_as_reference
 
 SUPPORT_LINES_DIR = SOLUTIONS_DIR / "tests" / "support" / "emnist_lines"
 SUPPORT_MAX_CER = 0.2
@@ -32,7 +35,6 @@ PREDICTOR = "text_recognizer.predictors.line_predictor:LinePredictor().predict"
 IMPORTS = ("keras", "text_recognizer.models.line_model_ctc", "text_recognizer.predictors.line_predictor")
 CHUNK = 50
 HIDDEN_MESSAGE = "Graded on hidden lines: beyond the figures above, no details are shown."
-WEIGHTS_FILE = "text_recognizer/weights/line_model_ctc_line_lstm_ctc.weights.h5"
 
 
 def support_lines() -> tuple[list[Path], list[str]]:
@@ -44,36 +46,18 @@ def support_lines() -> tuple[list[Path], list[str]]:
     return [SUPPORT_LINES_DIR / name for name in names], [labels[name] for name in names]
 
 
+def _confidence(call) -> float | None:
+    """The confidence of one `each` call's prediction, None when it failed or is not a float."""
+    value = call.get("value") if isinstance(call, dict) and call.get("ok") is True else None
+    confidence = value.get("confidence") if isinstance(value, dict) else None
+    return confidence if isinstance(confidence, float) else None
+
+
 def _text(call) -> str | None:
     """The text of one `each` call's prediction, None when it failed or is not a str."""
     value = call.get("value") if isinstance(call, dict) and call.get("ok") is True else None
     text = value.get("text") if isinstance(value, dict) else None
     return text if isinstance(text, str) else None
-
-
-def _guess(texts: list[str], targets: list[str]) -> bool:
-    """The same text for every line, where the lines' texts differ."""
-    return len(targets) > 1 and len(set(targets)) > 1 and len(set(texts)) == 1
-
-
-def constant_baseline(targets: list[str]) -> tuple[float, str]:
-    """The lowest CER the parent finds for one text answered for every line, and that text.
-
-    Candidates: no text; every target line itself (one of them is the medoid); the most common
-    character and word repeated to every length up to the longest line. A student's constant can
-    only be as good as these by luck; credit starts below the best of them.
-    """
-    import collections
-
-    letters = collections.Counter("".join(targets).replace(" ", ""))
-    words = collections.Counter(word for target in targets for word in target.split())
-    longest = max((len(t) for t in targets), default=0)
-    candidates = {""} | set(targets)
-    for unit in [c for c, _ in letters.most_common(3)] + [w + " " for w, _ in words.most_common(3)]:
-        for repeat in range(1, longest // max(len(unit), 1) + 1):
-            candidates.add((unit * repeat).strip())
-    scored = [(character_error_rate([c] * len(targets), targets), c) for c in sorted(candidates)]
-    return min(scored)
 
 
 @pytest.fixture(scope="session")
@@ -101,13 +85,14 @@ def test_support_lines(sandbox, feedback, seed):
             f"error: {str(call.get('error', ''))[:200]}" if isinstance(call, dict) and call.get("ok") is False
             else "no text")
         feedback.say(f"{'ok  ' if text == target else 'diff'} expected {target!r}, read {shown}")
-    assert not _guess(texts, targets), "the same text for every line is a guess and earns nothing"
+    assert not is_guess(texts, targets), "the same text for every line is a guess and earns nothing"
     assert cer < SUPPORT_MAX_CER, f"CER {cer:.3f} is not under {SUPPORT_MAX_CER}"
 
 
+@pytest.mark.hidden_data
 @graded("Deployed predictor: CER on the hidden lines (public half)", 15, hidden_message=HIDDEN_MESSAGE,
         leaderboard=("CER", "asc"))
-def test_hidden_lines(sandbox, grading, hidden, feedback, leaderboard, baseline):
+def test_hidden_lines(sandbox, state_dir, hidden, feedback, leaderboard, baseline):
     # Every line goes through the student's own LinePredictor.predict (so their predict_on_image
     # and decoding), one call per line, in chunks of calls (each chunk with its own deadline).
     count = len(hidden.texts)
@@ -121,22 +106,23 @@ def test_hidden_lines(sandbox, grading, hidden, feedback, leaderboard, baseline)
             raise AssertionError("no text per line")
         calls += chunk
     texts = [_text(call) or "" for call in calls]
+    confidences = [_confidence(call) for call in calls]
     failed = sum(_text(call) is None for call in calls)
     targets = hidden.texts
     public_rows, private_rows = np.flatnonzero(hidden.public), np.flatnonzero(~hidden.public)
     public = character_error_rate([texts[i] for i in public_rows], [targets[i] for i in public_rows])
     private = character_error_rate([texts[i] for i in private_rows], [targets[i] for i in private_rows])
-    guess = _guess(texts, targets)
-    reference = deploys_reference_weights(grading.submission, WEIGHTS_FILE)
+    guess = is_guess(texts, targets)
+    reference = same_as_reference(texts, confidences, prepare_reference(3, state_dir))
     if reference:
-        feedback.say("No leaderboard entry: the deployed weights are the course's reference weights. The "
-                     "leaderboard ranks the model you train yourself (run_experiment ... --deploy).")
+        feedback.say("No leaderboard entry: the deployed model answers the hidden lines as the course's reference "
+                     "model does. The leaderboard ranks the model you train yourself (run_experiment ... --deploy).")
     else:
         leaderboard.publish(public, private)
     feedback.instructor("hidden_lines", {"public_cer": public, "private_cer": private, "size": count,
                                          "failed_lines": failed, "guess": guess, "reference_weights": reference})
-    zero = max(baseline, CER_TARGET + 0.05)
-    fraction = 0.0 if guess else float(np.clip((zero - public) / (zero - CER_TARGET), 0.0, 1.0))
+    fraction, zero = credit(public, baseline, CER_TARGET)
+    fraction = 0.0 if guess else fraction
     feedback.instructor("constant_baseline", round(baseline, 4))
     feedback.partial(fraction, f"CER {public:.4f} on {len(public_rows)} hidden lines (full marks up to "
                                f"{CER_TARGET}, zero from {zero:.3f}, the CER of the best constant answer).")

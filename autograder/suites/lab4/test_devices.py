@@ -5,7 +5,7 @@ from __future__ import annotations
 from autograder.marks import graded
 from autograder.reference import reference_module
 from autograder.suites.lab4 import cases
-from autograder.suites.lab4.test_experiment_group import raised_value_error
+from autograder.suites.lab4.test_experiment_group import error_path_credit, raised_value_error
 
 MODULE = "text_recognizer.training.devices"
 IMPORTS = (MODULE,)
@@ -25,9 +25,9 @@ def test_trial_resources(sandbox, seed, feedback):
             shown = reply.value if reply.ok else reply.message()
             feedback.say(f"trial_resources({use_gpu}, {cpus}): expected {expected}, got {shown}")
     refused = sandbox.call(f"{MODULE}:trial_resources", False, 0, imports=IMPORTS, timeout=30)
-    if raised_value_error(refused):
-        right += 1
-    else:
+    raised = raised_value_error(refused)
+    right += error_path_credit(raised, right)
+    if not raised:
         feedback.say("trial_resources(False, 0) must raise ValueError: a trial needs a core")
     feedback.partial(right / (len(requests) + 1))
     assert right == len(requests) + 1, "some resource requests are wrong"

@@ -17,6 +17,12 @@ def raised_value_error(reply) -> bool:
     return reply.status == "error" and str((reply.error or {}).get("type", "")).endswith("ValueError")
 
 
+def error_path_credit(raised: bool, happy_right: int) -> int:
+    """The error case's point: only beside right happy-path answers in the same test (a function
+    that always raises ValueError has learnt nothing)."""
+    return int(raised and happy_right > 0)
+
+
 def expand(sandbox, groups: list[dict], seed: int = 0) -> list:
     """One `expand_group(group, seed)` call per group: a list of {ok, value | error}."""
     reply = sandbox.call(f"{MODULE}:expand_group", groups, seed, each=True, imports=IMPORTS, timeout=60)
@@ -50,7 +56,8 @@ def test_set_dotted(sandbox, seed, feedback):
     refused = sandbox.call(f"{MODULE}:set_dotted", error_case["config"], error_case["key"], error_case["value"],
                            imports=IMPORTS, timeout=30)
     raised = raised_value_error(refused)
-    right = sum(c.get("ok") is True and c.get("value") == e for c, e in zip(calls, expected)) + raised
+    happy = sum(c.get("ok") is True and c.get("value") == e for c, e in zip(calls, expected))
+    right = happy + error_path_credit(raised, happy)
     if not raised:
         feedback.say("a dotted path through a value that is not an object must raise ValueError")
     feedback.partial(right / (len(expected) + 1), f"{right} of {len(expected) + 1} cases right.")
@@ -137,6 +144,12 @@ def test_random_groups(sandbox, seed, feedback):
 
 @graded("expand_group: Bayesian groups raise ValueError", 4)
 def test_bayes_groups(sandbox, seed):
+    # Beside a list group expanded right: raising on everything earns nothing.
+    group = cases.list_groups(seed)[0]
+    expanded = expand(sandbox, [group])[0]
+    assert isinstance(expanded, dict) and expanded.get("ok") is True and \
+        expanded.get("value") == cases.groups_module().expand_group(group), \
+        "a list group must expand right beside the bayes group that raises"
     reply = sandbox.call(f"{MODULE}:expand_group", cases.bayes_group(seed), imports=IMPORTS, timeout=30)
     assert raised_value_error(reply), "a bayes group must raise ValueError (Optuna picks its trials)"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from autograder.marks import graded
 from autograder.suites.lab4 import cases
-from autograder.suites.lab4.test_experiment_group import raised_value_error
+from autograder.suites.lab4.test_experiment_group import error_path_credit, raised_value_error
 
 TARGET = "text_recognizer.training.selection:select_best_run"
 IMPORTS = ("text_recognizer.training.selection",)
@@ -23,7 +23,8 @@ def winners(sandbox, items: list[dict]) -> list:
 
 def _score(sandbox, items: list[dict], feedback, extra: tuple[int, int] = (0, 0)) -> None:
     got, expected = winners(sandbox, items), [cases.select(item) for item in items]
-    right = sum(g == e for g, e in zip(got, expected)) + extra[0]
+    happy = sum(g == e for g, e in zip(got, expected))
+    right = happy + error_path_credit(bool(extra[0]), happy)
     total = len(expected) + extra[1]
     if "error" in got:
         feedback.say("select_best_run raised on some of the records")

@@ -12,7 +12,7 @@
 | split_tall_boxes | 8 | touching lines with a "between" row: split there |
 | reading_order | 4 | shuffled boxes: sorted by centre, then left |
 | line_boxes | 6 | one-hot probabilities of a page layout: its lines |
-| Deployed page reader: hidden pages | 20 | pages by the grader's writers (never trained on): CER, leaderboard |
+| Deployed page reader: hidden pages | 20 | pages by the grader's writers (never trained on): CER (full marks up to 0.45, zero from the best constant answer's CER), leaderboard (none for the reference model, known by its answers) |
 | Notebook cells | 8 | the notebook's autograded cells (nbgrader) |
 
 The hidden pages are rendered with this installation's secret seed by the writers of

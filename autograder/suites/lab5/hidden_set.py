@@ -16,10 +16,14 @@ import numpy as np
 
 from autograder.paths import ensure_private_dir
 from autograder.reference import reference_module
+from autograder.suites import reference_answers as answers
 from autograder.suites.hidden_cache import load_or_build_texts
 
 VERSION = 1
 NUM_PAGES = 24
+PREDICTOR = "text_recognizer.predictors.page_predictor:PagePredictor().predict_text"
+REFERENCE_WEIGHTS = ("handwriting_line_model_line_crnn.json", "handwriting_line_model_line_crnn.weights.h5",
+                     "line_detector_model_line_detector.json", "line_detector_model_line_detector.weights.h5")
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,16 @@ def load_or_build(state_dir: Path, seed: int) -> HiddenPages:
 def build(seed: int) -> HiddenPages:
     """Render the pages (about a second each) with the reference package."""
     pages_module = reference_module("text_recognizer.data.iam_pages")
-    pages = pages_module.render_pages("grader", NUM_PAGES, seed=seed % (2**31))
+    pages = pages_module.render_pages("grader", NUM_PAGES, seed=seed)
     images = np.stack([page.image for page in pages]).astype(np.uint8)
     texts = ["\n".join(page.texts) for page in pages]
     public = np.zeros(len(texts), dtype=bool)
     public[: len(texts) // 2] = True
     return HiddenPages(images, texts, public)
+
+
+def reference_answers(state_dir: Path, seed: int) -> list[tuple[str, float]]:
+    """The deployed reference page reader's (text, confidence) on every hidden page (cached)."""
+    hidden = load_or_build(state_dir, seed)
+    return answers.load_or_build(state_dir / "lab5" / "reference_answers.json", seed, PREDICTOR,
+                                 REFERENCE_WEIGHTS, hidden.images)

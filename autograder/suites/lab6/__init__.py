@@ -9,10 +9,10 @@ the `http_response` observer reports status, headers and JSON. The parent decide
 | predict: raw image body | 15 | hidden lines as PNG bodies: 200, the answer's form, CER vs hidden texts |
 | predict: multipart upload | 15 | the same as `image` form fields, with a `kind` field |
 | predict: JSON base64 and data URL | 15 | the same as base64 and as data URLs |
-| predict: kind | 10 | line -> "line"; unknown -> 400; page -> 501 (200 with a page predictor) |
-| predict: bad input | 25 | 8 bad requests (empty, not an image, truncated, bomb, JSON, base64, type) |
+| predict: kind | 10 | line -> "line"; unknown -> 400; page -> 501 (200 with a page predictor); only beside 2 hidden lines read right |
+| predict: bad input | 25 | 8 bad requests (empty, not an image, truncated, bomb, JSON, base64, type), only beside 2 hidden lines read right |
 | predict: still answers after bad input | 10 | a hidden line after every bad request is still read |
-| predict: timing and provenance | 10 | `time_ms` >= `predict_ms` > 0, `model` named, `image` size |
+| predict: timing and provenance | 10 | `time_ms` >= `predict_ms` > 0, `model` named, `image` size, on 2 hidden lines read right |
 | Notebook: test-predict-route (nbgrader) | 3 | when the submission has `notebooks/lab6.ipynb` |
 
 The hidden lines are Lab 3's (`suites/lab3/hidden_set.py`, built with the secret seed): their

@@ -16,6 +16,9 @@ from autograder.marks import graded
 from autograder.sandbox.session import SandboxFile
 from autograder.suites.lab3.ctc_reference import character_error_rate
 
+#: Every test here sends hidden lines (a runner that saw them serves no later test).
+pytestmark = pytest.mark.hidden_data
+
 IMPORTS = ("text_recognizer.api.app",)
 CLIENT = ("api_client", {})
 MAX_CER = 0.35
@@ -97,6 +100,20 @@ def score_readings(feedback, responses: list[dict], targets: list[str], form: st
     assert cer < MAX_CER, f"{form}: CER {cer:.3f} is not under {MAX_CER}"
 
 
+def reads_right(responses: list[dict], targets: list[str]) -> bool:
+    """Every response is a 200 with a well-formed answer whose texts read `targets` (two or more
+    different lines) under MAX_CER: the happy path that error, kind and provenance credit sit beside."""
+    texts = [answer_json(r).get("text", "") for r in responses]
+    return (all(r.get("status") == 200 and well_formed(answer_json(r)) for r in responses)
+            and len(set(texts)) == len(set(targets)) > 1 and character_error_rate(texts, targets) < MAX_CER)
+
+
+def gate(feedback, read: bool) -> None:
+    """Say why a test earns nothing when the route did not read its hidden lines right."""
+    feedback.say(f"{'ok  ' if read else 'FAIL'} the hidden lines sent beside these requests are read right "
+                 "(needed for any point of this test)")
+
+
 @pytest.fixture(scope="module")
 def lines(hidden) -> tuple[list[bytes], list[str]]:
     rows = list(range(LINES_PER_FORM * 3))
@@ -136,7 +153,7 @@ def test_json_base64(sandbox, feedback, lines):
 
 @graded("predict: kind", 10, hidden_message=HIDDEN_MESSAGE)
 def test_kind(sandbox, feedback, lines):
-    images, _ = lines
+    images, texts = lines
     requests = Requests()
     requests.add(images[0], "image/png", path="/v1/predict?kind=line")
     requests.add(images[0], "image/png", path="/v1/predict?kind=everything")
@@ -144,17 +161,21 @@ def test_kind(sandbox, feedback, lines):
                  "application/json")
     requests.add(images[0], "image/png", path="/v1/predict?kind=page")
     requests.add(None, None, path="/health", method="GET")
-    line, unknown, unknown_json, page, health = send(sandbox, requests)
+    requests.add(images[1], "image/png", path="/v1/predict?kind=line")
+    line, unknown, unknown_json, page, health, second = send(sandbox, requests)
     reads_pages = answer_json(health).get("reads_pages") is True
+    read = reads_right([line, second], texts[:2])
+    gate(feedback, read)
     checks = {
-        "kind=line answers kind 'line'": line.get("status") == 200 and answer_json(line).get("kind") == "line",
+        "kind=line answers kind 'line'": all(answer_json(r).get("kind") == "line" for r in (line, second)),
         "an unknown kind in the query is a 400": unknown.get("status") == 400,
         "an unknown kind in the JSON body is a 400": unknown_json.get("status") == 400,
         "kind=page: 200 with a page predictor, else 501": page.get("status") == (200 if reads_pages else 501),
     }
     for name, ok in checks.items():
         feedback.say(f"{'ok  ' if ok else 'FAIL'} {name}")
-    feedback.partial(sum(checks.values()) / len(checks), "")
+    feedback.partial(read * sum(checks.values()) / len(checks), "")
+    assert read, "kind=line did not read the hidden lines right"
     assert all(checks.values()), "kind is not handled as the API describes"
 
 
@@ -175,19 +196,27 @@ def bad_requests(images: list[bytes]) -> list[tuple[str, bytes, str | None, int]
 
 @graded("predict: bad input", 25, hidden_message=HIDDEN_MESSAGE)
 def test_bad_input(sandbox, feedback, lines):
-    images, _ = lines
+    # Beside two hidden lines that must be read right: a route that answers 400 to everything
+    # has learnt nothing about bad input.
+    images, texts = lines
     cases = bad_requests(images)
     requests = Requests()
+    for i in (5, 6):
+        requests.add(images[i], "image/png")
     for _, body, content_type, _ in cases:
         requests.add(body, content_type)
+    responses = send(sandbox, requests)
+    read = reads_right(responses[:2], [texts[5], texts[6]])
+    gate(feedback, read)
     right = 0
-    for (what, _, _, status), response in zip(cases, send(sandbox, requests), strict=True):
+    for (what, _, _, status), response in zip(cases, responses[2:], strict=True):
         error = answer_json(response).get("error")
         ok = response.get("status") == status and isinstance(error, dict) and isinstance(error.get("message"), str)
         right += ok
         feedback.say(f"{'ok  ' if ok else 'FAIL'} {what}: expected {status} with a JSON error, got "
                      f"{response.get('status')}")
-    feedback.partial(right / len(cases), f"{right} of {len(cases)} bad requests answered as described.")
+    feedback.partial(read * right / len(cases), f"{right} of {len(cases)} bad requests answered as described.")
+    assert read, "the hidden lines sent beside the bad requests were not read right"
     assert right == len(cases), "some bad requests did not get the 4xx JSON error the API describes"
 
 
@@ -215,10 +244,14 @@ def test_still_answers_after_bad_input(sandbox, feedback, lines):
 
 @graded("predict: timing and provenance", 10, hidden_message=HIDDEN_MESSAGE)
 def test_timing_and_provenance(sandbox, feedback, lines, hidden):
-    images, _ = lines
+    # The fields count only on answers that read their lines right: invented fields earn nothing.
+    images, texts = lines
     requests = Requests()
     requests.add(images[3], "image/png")
-    (response,) = send(sandbox, requests)
+    requests.add(images[7], "image/png")
+    response, other = send(sandbox, requests)
+    read = reads_right([response, other], [texts[3], texts[7]])
+    gate(feedback, read)
     answer = answer_json(response)
     time_ms, predict_ms = answer.get("time_ms"), answer.get("predict_ms")
     height, width = hidden.images[3].shape
@@ -231,5 +264,6 @@ def test_timing_and_provenance(sandbox, feedback, lines, hidden):
     }
     for name, ok in checks.items():
         feedback.say(f"{'ok  ' if ok else 'FAIL'} {name}")
-    feedback.partial(sum(checks.values()) / len(checks), "")
+    feedback.partial(read * sum(checks.values()) / len(checks), "")
+    assert read, "the hidden lines were not read right"
     assert all(checks.values()), "the answer lacks the timing or provenance the API describes"

@@ -23,6 +23,9 @@ from autograder.marks import graded
 from autograder.reference import reference_module
 from autograder.sandbox.session import SandboxFile
 
+#: Every test here sends hidden lines (a runner that saw them serves no later test).
+pytestmark = pytest.mark.hidden_data
+
 FUNCTION = ("lambda_function", {})
 IMPORTS = ("text_recognizer.serverless.handler",)
 MAX_CER = 0.35

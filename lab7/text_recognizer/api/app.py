@@ -187,7 +187,12 @@ def _register_error_handlers(app: Flask) -> None:
             message = (f"The request is larger than the {limit // (1024 * 1024)} MiB this service accepts: "
                        "send a smaller image.")
         request_log.note(error=code)
-        return error_response(ApiError(status, code, message))
+        response, status = error_response(ApiError(status, code, message))
+        # A 405 names the methods the route takes (RFC 9110 requires `Allow`).
+        for name, value in error.get_headers():
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+        return response, status
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -118,6 +118,7 @@ def test_unknown_routes_and_methods_answer_json(client):
     assert missing.status_code == 404 and missing.json["error"]["status"] == 404
     wrong_method = client.get("/v1/predict")
     assert wrong_method.status_code == 405 and wrong_method.json["error"]["code"] == "method_not_allowed"
+    assert set(wrong_method.headers["Allow"].replace(" ", "").split(",")) >= {"POST"}
 
 
 def test_the_service_still_answers_after_every_bad_input(client):
