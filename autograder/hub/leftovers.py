@@ -60,3 +60,18 @@ def end_previous_group(record: Path) -> list[int]:
     else:
         record.unlink(missing_ok=True)  # run by hand, in a shell's group: never kill that group later
     return killed
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid` (children, their children, ...)."""
+    parents: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        fields = _stat(proc.name) if proc.name.isdigit() else None
+        if fields is not None and fields[0] != "Z":
+            parents.setdefault(int(fields[1]), []).append(int(proc.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found

@@ -5,20 +5,17 @@ the scores come back as feedback, in the gradebook and on the leaderboard page."
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sqlite3
 import subprocess
 import time
 import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 
 from autograder.hub.settings import SERVICE_NAME
-from autograder.tests.hub.conftest import INSTRUCTOR, STUDENTS, solve_lab1
+from autograder.tests.hub.conftest import INSTRUCTOR, STUDENTS, login, solve_lab1
 
 pytestmark = pytest.mark.xdist_group("hub")
 
@@ -49,14 +46,8 @@ def _home(user: str) -> Path:
 
 
 def _login(hub, user: str) -> urllib.request.OpenerDirector:
-    """A browser-like session logged in to the hub as `user` (dummy authenticator)."""
-    jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{hub.url}/hub/login", timeout=30).read().decode()
-    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
-    opener.open(f"{hub.url}/hub/login?next=", data=urlencode(
-        {"username": user, "password": hub.password, "_xsrf": xsrf}).encode(), timeout=30)
-    return opener
+    """A browser-like session logged in to the hub as `user` (the password the instructor set)."""
+    return login(hub, user, hub.passwords[user])
 
 
 def _kill_service_while_grading(hub, timeout: float = 300) -> tuple:
