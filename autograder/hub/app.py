@@ -1,4 +1,5 @@
-"""The course's JupyterHub: JupyterHub itself, waiting longer for a slow managed service.
+"""The course's JupyterHub: JupyterHub itself, waiting longer for a slow managed service to
+start, and less long for it to stop.
 
     python -m autograder.hub.app -f setup/hub/jupyterhub_config.py   # what `python -m autograder.hub start` runs
 
@@ -17,6 +18,9 @@ from jupyterhub.utils import AnyTimeoutError
 
 #: How long a managed service may take to answer before the hub gives up.
 SERVICE_START_SECONDS = 120
+#: A managed service's stop at shutdown: SIGINT, then SIGTERM, then SIGKILL after these seconds
+#: (JupyterHub's 10 + 5 + 5 per service, one service after the other, made shutdown take 30 s and more).
+SERVICE_STOP_SECONDS = (1, 1, 1)
 
 
 class CourseHub(JupyterHub):
@@ -25,6 +29,9 @@ class CourseHub(JupyterHub):
     async def start_service(self, service_name, service, ssl_context=None):
         started = time.monotonic()
         ready = await super().start_service(service_name, service, ssl_context)
+        if service.managed and service.spawner is not None:
+            spawner = service.spawner
+            spawner.interrupt_timeout, spawner.term_timeout, spawner.kill_timeout = SERVICE_STOP_SECONDS
         if ready or not service.managed or not service.url:
             return ready
         if await service.spawner.poll() is not None:

@@ -14,6 +14,7 @@ Sign-up is for names on the roster only; anyone else is told to ask the instruct
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from nativeauthenticator import NativeAuthenticator
@@ -82,6 +83,7 @@ def set_passwords(db_path: Path, passwords: dict[str, str], minimum_length: int)
         raise GraderError(f"the passwords of {', '.join(short)} are shorter than {minimum_length} characters: "
                           "choose longer ones (`openssl rand -base64 12` makes one)")
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its schema notes are not the instructor's business
     session = orm.new_session_factory(f"sqlite:///{db_path}")()
     try:
         UserInfo.__table__.create(session.get_bind(), checkfirst=True)

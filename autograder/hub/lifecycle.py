@@ -52,15 +52,29 @@ def stop(settings: HubSettings) -> str:
     STOP_SECONDS, SIGKILL to whatever of it is left. Returns what happened, in words."""
     pid = hub_pid(settings)
     if pid is None:
-        return f"no hub is running (no live pid in {settings.state / 'jupyterhub.pid'})"
+        # A hub that died (killed, or its start failed) leaves its proxy and grading service running.
+        killed = _kill_leftovers(settings, None)
+        return (f"no hub is running (no live pid in {settings.state / 'jupyterhub.pid'})"
+                + (f"; killed {len(killed)} processes a stopped hub left (proxy, grading service)" if killed else ""))
     start = time.monotonic()
     os.kill(pid, signal.SIGTERM)
-    while time.monotonic() - start < STOP_SECONDS and _alive(pid):
+    pid_file = settings.state / "jupyterhub.pid"
+    # JupyterHub removes its pid file as the last step of its clean-up (servers, services, proxy
+    # stopped); what it does after (cancelling its tasks) may take seconds and is not waited for.
+    while time.monotonic() - start < STOP_SECONDS and _alive(pid) and pid_file.exists():
         time.sleep(0.2)
+    cleaned_up = not pid_file.exists()
+    if cleaned_up:
+        for _ in range(5):
+            if not _alive(pid):
+                break
+            time.sleep(0.2)
     if not _alive(pid):
         return f"hub {pid} stopped in {time.monotonic() - start:.1f} s"
     killed = _kill_leftovers(settings, pid)
-    return (f"hub {pid} did not stop within {STOP_SECONDS:.0f} s: killed it and {len(killed)} processes it left "
+    if cleaned_up:
+        return f"hub {pid} stopped its servers, services and proxy in {time.monotonic() - start:.1f} s"
+    return (f"hub {pid} did not stop within {STOP_SECONDS:.0f} s: killed it and {len(killed) - 1} processes it left "
             f"({time.monotonic() - start:.1f} s)")
 
 
@@ -72,19 +86,23 @@ def _alive(pid: int) -> bool:
     return fields[0] != "Z"
 
 
-def _kill_leftovers(settings: HubSettings, pid: int) -> list[int]:
-    """SIGKILL the hub, its proxy, its grading service's group and the users' servers."""
-    from autograder.hub.leftovers import descendants
+def _kill_leftovers(settings: HubSettings, pid: int | None) -> list[int]:
+    """SIGKILL the hub (when `pid`) and the processes below it, its proxy and its grading service's
+    process group (from their pid files)."""
+    from autograder.hub.leftovers import descendants, group_members
 
-    targets = [pid, *descendants(pid)]
-    proxy = settings.state / "jupyterhub-proxy.pid"
-    if proxy.is_file():
+    targets = [pid, *descendants(pid)] if pid is not None else []
+    # Each only when the recorded pid is still that process (a pid file can outlive it, the pid reused).
+    for record, command, read in ((settings.state / "jupyterhub-proxy.pid", b"configurable-http-proxy", lambda n: [n]),
+                                  (settings.grading_dir / "service.pgid", b"autograder.hub.service", group_members)):
         try:
-            targets.append(int(proxy.read_text().strip()))
-        except ValueError:
-            pass
+            recorded = int(record.read_text().strip())
+            if command in Path(f"/proc/{recorded}/cmdline").read_bytes():
+                targets += read(recorded)
+        except (OSError, ValueError):
+            continue
     killed = []
-    for target in targets:
+    for target in dict.fromkeys(targets):
         try:
             os.kill(target, signal.SIGKILL)
             killed.append(target)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from autograder.hub.settings import SERVICE_NAME
+from autograder.paths import REPO_ROOT
 from autograder.tests.hub.conftest import INSTRUCTOR, STUDENTS, login, solve_lab1
 
 pytestmark = pytest.mark.xdist_group("hub")
@@ -112,6 +113,24 @@ def _check_server_cgroup(hub, user: str) -> None:
     assert not any(folder.exists() for folder in group.folders()), "the group outlived the server"
 
 
+def _check_terminal_environment(hub, user: str) -> None:
+    """A terminal of the user's server (bash with the server's environment, as JupyterLab starts it)
+    runs the course's python, finds the offline data and caches outside the lab folder."""
+    _wait_server(hub, user, ready=True)
+    environ = dict(item.split("=", 1) for item in
+                   Path(f"/proc/{_server_process(user)}/environ").read_text().split("\0") if "=" in item)
+    lab = _home(user) / "htr" / "lab1"
+    script = ("python -c 'import sys, text_recognizer.paths as p; "
+              "print(sys.executable, p.node_modules_dir(), p.data_dir(), sep=chr(10))'")
+    done = subprocess.run(["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in environ.items()),
+                           "/bin/bash", "-c", script], cwd=lab, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    python, node_modules, data = done.stdout.split()
+    assert python == str(REPO_ROOT / ".venv" / "bin" / "python"), python
+    assert node_modules == str(REPO_ROOT / "setup" / "node_modules") and Path(node_modules).is_dir(), node_modules
+    assert Path(data).is_relative_to(_home(user) / ".cache") and not Path(data).is_relative_to(lab), data
+
+
 def test_three_students_are_graded_through_the_hub(hub):
     # Ann's JupyterLab starts meanwhile (checked at the end: in its cgroup, with the hub's limits).
     hub.api(f"/users/{ANN}/server", method="POST")
@@ -183,5 +202,6 @@ def test_three_students_are_graded_through_the_hub(hub):
     anonymous = urllib.request.urlopen(f"{hub.url}/services/{SERVICE_NAME}/lab/1", timeout=30)
     assert "/hub/login" in anonymous.url, "the leaderboard page must be behind the hub's login"
 
+    _check_terminal_environment(hub, ANN)
     if hub.env["HTR_HUB_LIMITS"] == "enforce":  # "warn": this machine's cgroups are not writable
         _check_server_cgroup(hub, ANN)
