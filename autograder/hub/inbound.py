@@ -10,6 +10,7 @@ every write or permission change, and no user can set it back.
 from __future__ import annotations
 
 import os
+import time
 from datetime import timezone
 from pathlib import Path
 
@@ -28,6 +29,18 @@ def hand_in_time(folder: Path) -> float | None:
         return parse_utc(stamp.read_text()[:100].strip()).replace(tzinfo=timezone.utc).timestamp()
     except (ValueError, TypeError, OverflowError):
         return None
+
+
+def still_arriving(folder: Path) -> bool:
+    """Whether `nbgrader submit` may still be writing `folder`: its timestamp and secret are not both
+    there, or the folder is not yet private (exchange.py does that last), and it was made less than
+    HAND_IN_SECONDS ago. Such a folder is looked at again at the next scan, never taken half-written."""
+    try:
+        done = (folder / "timestamp.txt").is_file() and (folder / "submission_secret.txt").is_file() and \
+            not os.lstat(folder).st_mode & 0o077
+        return not done and time.time() - os.lstat(folder).st_ctime < HAND_IN_SECONDS
+    except OSError:
+        return True
 
 
 def changed_after_hand_in(folder: Path) -> str | None:

@@ -88,6 +88,8 @@ class GradingService:
                 continue
             student, lab = match["student"], int(match["lab"])
             owner = course.owner(entry)
+            if owner == student and inbound.still_arriving(entry):
+                continue
             problem = f"owned by {owner}, not by {student} (a submission in another's name)" if owner != student \
                 else inbound.changed_after_hand_in(entry)
             if problem:

@@ -81,8 +81,10 @@ def _hand_in(folder: Path, seconds_ago: float = 0) -> str:
 
     stamp = (datetime.now(timezone.utc) - timedelta(seconds=seconds_ago)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     folder.mkdir()
-    (folder / "timestamp.txt").write_text(stamp)
     (folder / "lab1.ipynb").write_text("{}")
+    (folder / "timestamp.txt").write_text(stamp)
+    (folder / "submission_secret.txt").write_text("s3cret")
+    folder.chmod(0o700)  # what exchange.py does last
     return stamp
 
 
@@ -98,10 +100,14 @@ def test_the_collector_queues_own_submissions_and_refuses_forged_names(tmp_path,
     late = service.inbound / f"{me}+lab1+{_hand_in(service.inbound / 'late', seconds_ago=3600)}+def"
     (service.inbound / "late").rename(late)
     (service.inbound / "not-a-submission").mkdir()
+    # Still being written by nbgrader submit (no secret yet, not private yet): left for the next scan.
+    arriving = service.inbound / f"{me}+lab1+{stamp}+ghi"
+    arriving.mkdir()
+    (arriving / "timestamp.txt").write_text(stamp)
     assert service.scan() == 1
     assert service.scan() == 0  # the same folder seen again is not queued again
     assert [j.student for j in service.queue.jobs()] == [me]
-    assert forged.name in service.refused
+    assert forged.name in service.refused and arriving.name not in service.refused
     assert "changed" in service.refused[late.name] and "after the hand-in" in service.refused[late.name]
     assert service.queue.jobs()[0].submitted_at == stamp.replace(" ", "T", 1)[:19] + "+00:00"
     # Taken for grading: root's alone, nothing in it writable or readable by anyone else.
