@@ -1,10 +1,11 @@
 # Short commands for students and instructors. `make help` lists them.
 PY      := $(CURDIR)/.venv/bin/python
 LAB     ?= 1
+DATA    ?= ../shared/realhw/stanford1905
 TO      ?= /tmp/lab$(LAB)-release
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 evaluate-lab5 tune-lab5-decoder evaluate-lab7-drift \
+.PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 evaluate-lab5 train-lab5 evaluate-real tune-lab5-decoder evaluate-lab7-drift \
 	hub hub-stop benchmark-hub grade grade-all leaderboard benchmark-autograder benchmark-lab4 benchmark-data-parallel benchmark-lab7
 
 help:  ## list the commands
@@ -74,6 +75,15 @@ evaluate-lab3: setup  ## train the LSTM-CTC line model (~20 min on 2 CPU cores),
 
 evaluate-lab5: setup  ## Lab 5's deployed line and page readers beside Tesseract 5 on the substitute's test writers -> reports/lab5_evaluation.json
 	cd solutions && $(PY) -m text_recognizer.training.evaluate_handwriting --output ../reports/lab5_evaluation.json
+
+train-lab5: setup  ## train Lab 5's line reader as the deployed reference was: 3 stages, each warm-started from the last (~2.5 h on 2 CPU cores), deployed -> reports/lab5_line_crnn_real_run.json
+	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab5_line_crnn.json --deploy
+	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab5_line_crnn_continue.json \
+		--epochs 6 --deploy
+	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab5_line_crnn_real.json \
+		--deploy --report ../reports/lab5_line_crnn_real_run.json
+evaluate-real: setup  ## Lab 5's readers beside Tesseract on real handwriting: make evaluate-real DATA=FOLDER -> reports/real_handwriting_<folder>.json, .png
+	cd solutions && $(PY) -m text_recognizer.reports.real_handwriting "$(abspath $(DATA))" --reports-dir ../reports
 
 tune-lab5-decoder: setup  ## the line decoder's language-model weight and bonus, chosen on the validation writers -> reports/lab5_decoder_tuning.json
 	cd solutions && $(PY) -m text_recognizer.training.tune_decoder --output ../reports/lab5_decoder_tuning.json

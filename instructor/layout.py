@@ -34,13 +34,13 @@ WORK_DIRS_ANYWHERE = (
     ".ruff_cache",
     ".hypothesis",  # Hypothesis' example database (the API's fuzz tests)
     "runs",
-    "reports",
     "wandb",
     "*.egg-info",
 )
-#: Work folders recognised only directly under the lab folder: `text_recognizer/data/` is
-#: course code, while `labN/data/` would be downloaded data.
-WORK_DIRS_TOP = ("data",)
+#: Work folders recognised only directly under the lab folder: `text_recognizer/data/` and
+#: `text_recognizer/reports/` are course code, while `labN/data/` would be downloaded data and
+#: `labN/reports/` the figures a student's runs wrote.
+WORK_DIRS_TOP = ("data", "reports")
 
 
 def default_root() -> Path:

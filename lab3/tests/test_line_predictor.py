@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from text_recognizer.images.checks import ImageError
 from text_recognizer.models.metrics import character_error_rate
-from text_recognizer.predictors import ImageError
 from text_recognizer.predictors.line_predictor import LinePredictor
 
 SUPPORT_DIR = Path(__file__).parent / "support" / "emnist_lines"

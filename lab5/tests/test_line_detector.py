@@ -6,7 +6,7 @@ import pytest
 from text_recognizer.data.iam_pages import IamPages, detector_input, render_pages, scaled_mask
 from text_recognizer.data.synthetic.handwriting_writers import writers
 from text_recognizer.data.synthetic.page_rendering import BETWEEN_LINES, LINE, PAGE_CLASSES, render_page
-from text_recognizer.image_checks import ImageError
+from text_recognizer.images.checks import ImageError
 from text_recognizer.models.line_detector_model import LineDetectorModel, target_boxes
 from text_recognizer.networks.line_detector import line_detector
 

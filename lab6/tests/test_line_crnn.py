@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from text_recognizer.data.character_mapping import MAPPING
-from text_recognizer.image_checks import ImageError
+from text_recognizer.images.checks import ImageError
 from text_recognizer.models.handwriting_line_model import HandwritingLineModel
 from text_recognizer.networks.line_crnn import line_crnn
 

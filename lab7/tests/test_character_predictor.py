@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from text_recognizer.predictors import CharacterPredictor, ImageError
+from text_recognizer.images.checks import ImageError
+from text_recognizer.predictors import CharacterPredictor
 
 SUPPORT_DIR = Path(__file__).parent / "support" / "emnist"
 

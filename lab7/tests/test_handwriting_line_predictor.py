@@ -5,12 +5,12 @@ import pytest
 from PIL import Image
 
 from text_recognizer.data.character_mapping import MAPPING
-from text_recognizer.data.line_images import normalize_line
 from text_recognizer.data.synthetic.handwriting_writers import writers
 from text_recognizer.data.synthetic.line_rendering import render_line
+from text_recognizer.images.checks import ImageError
+from text_recognizer.images.line_normalization import normalize_line
 from text_recognizer.models.handwriting_line_model import HandwritingLineModel
 from text_recognizer.predictors.handwriting_line_predictor import HandwritingLinePredictor
-from text_recognizer.predictors.images import ImageError
 
 
 @pytest.fixture(scope="module")

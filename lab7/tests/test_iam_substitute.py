@@ -1,4 +1,4 @@
-"""The offline IAM substitute: 47 font "writers" split by writer, varied lines, normalised crops."""
+"""The offline IAM substitute: 222 font "writers" split by writer, varied lines, normalised crops."""
 
 import numpy as np
 import pytest
@@ -6,9 +6,9 @@ from PIL import ImageFont
 
 from text_recognizer.data.character_mapping import indices_to_text
 from text_recognizer.data.errors import DataError
-from text_recognizer.data.iam_lines import IamLines
+from text_recognizer.data.iam_lines import IamLines, render_lines
 from text_recognizer.data.synthetic import handwriting_writers as hw
-from text_recognizer.data.synthetic.line_rendering import render_line, writer_hand
+from text_recognizer.data.synthetic.line_rendering import render_ink, render_line, writer_hand
 
 
 @pytest.fixture(autouse=True)
@@ -24,9 +24,9 @@ def tiny_lines(tmp_path_factory):
         return dataset, dataset.load()
 
 
-def test_at_least_40_writers_in_disjoint_splits():
+def test_at_least_150_writers_in_disjoint_splits():
     families = [w.family for w in hw.ALL_WRITERS]
-    assert len(families) == len(set(families)) >= 40
+    assert len(families) == len(set(families)) >= 150
     splits = {split: {w.family for w in hw.writers(split)} for split in hw.SPLIT_WRITERS}
     for a in splits:
         for b in splits:
@@ -89,7 +89,8 @@ def test_lines_split_by_writer_with_labels(tiny_lines):
         texts = [indices_to_text(row) for row in y]
         assert all(texts) and len(set(texts)) > count // 2
     assert [dataset.writer_of("test", i) for i in range(7)] == [w.family for w in hw.TEST_WRITERS]
-    assert dataset.writer_of("train", 31) == hw.TRAIN_WRITERS[0].family
+    assert dataset.writer_of("train", 30) == hw.TRAIN_WRITERS[30].family
+    assert dataset.writer_of("train", len(hw.TRAIN_WRITERS)) == hw.TRAIN_WRITERS[0].family
 
 
 def test_variable_width_lines(tiny_lines):
@@ -115,3 +116,36 @@ def test_bad_arguments_are_refused():
         IamLines(source="iam-online")
     with pytest.raises(ValueError, match="height"):
         IamLines(source="substitute", height=4)
+
+
+def test_lines_are_the_same_from_one_process_or_two():
+    texts = ["one line", "another line, 1905", "a third", "and a fourth one"]
+    writers = hw.writers("val")
+    one = render_lines(texts, writers, np.random.default_rng(3), 32, 256, 24, processes=1)
+    two = render_lines(texts, writers, np.random.default_rng(3), 32, 256, 24, processes=2)
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+
+
+def test_real_digits_write_the_digits():
+    square = np.zeros((1, 28, 28), np.uint8)
+    square[0, 4:24, 4:24] = 255  # a "digit" no font draws: a filled square
+    digits = [square] * 10
+    writer = hw.writers("val")[0]
+    with_squares = [render_ink("1905", writer, np.random.default_rng(seed), digits) for seed in range(6)]
+    # A filled square leaves far more ink than a font's thin digits.
+    fonts_only = [render_ink("1905", writer, np.random.default_rng(seed), None) for seed in range(6)]
+    assert np.mean([ink.mean() for ink in with_squares]) > 1.5 * np.mean([ink.mean() for ink in fonts_only])
+
+
+def test_neighbouring_lines_leave_ink_at_the_crop_edges():
+    writer = hw.writers("val")[1]
+    texts = ["Highly tall letters: bdfhklt", "gjpqy descending"]
+    edge_ink = []
+    for neighbours in ((), texts):
+        rows = []
+        for seed in range(8):
+            image = render_line("middle line", writer, np.random.default_rng(seed), 40, neighbours=neighbours)
+            ink = image < 128
+            rows.append(ink[:3].mean() + ink[-3:].mean())
+        edge_ink.append(np.mean(rows))
+    assert edge_ink[1] > edge_ink[0]

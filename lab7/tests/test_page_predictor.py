@@ -8,9 +8,9 @@ from PIL import Image
 
 from text_recognizer.data.character_mapping import MAPPING
 from text_recognizer.data.synthetic.page_rendering import PAGE_CLASSES
+from text_recognizer.images.checks import ImageError
 from text_recognizer.models.handwriting_line_model import HandwritingLineModel
 from text_recognizer.models.line_detector_model import LineDetectorModel
-from text_recognizer.predictors.images import ImageError
 from text_recognizer.predictors.page_predictor import PagePredictor, PageReading, draw_boxes
 
 
@@ -35,6 +35,19 @@ def test_reads_a_page_into_lines(predictor, monkeypatch):
     reading = predictor.predict(page)
     assert isinstance(reading, PageReading) and [line.box for line in reading.lines][0] == (40, 20, 60, 280)
     assert reading.text == "w266\nw186" and reading.confidence == 0.5
+
+
+def test_a_page_past_the_size_cap_is_read_shrunk_and_boxed_in_its_own_pixels(predictor, monkeypatch):
+    from text_recognizer.images.page_size import MAX_PAGE_SIDE
+
+    page = np.full((2 * MAX_PAGE_SIDE, 400), 235, np.uint8)
+    page[200:240, 20:380] = 30
+    seen = []
+    monkeypatch.setattr(predictor, "detect", lambda image: seen.append(image.shape) or [(100, 10, 120, 190)])
+    monkeypatch.setattr(predictor.line_predictor, "predict", lambda crop: ("line", 0.5))
+    reading = predictor.predict(page)
+    assert seen == [(MAX_PAGE_SIDE, 200)]  # the detector saw the shrunk page only
+    assert reading.lines[0].box == (200, 20, 240, 380)  # the box in the page as it was sent
 
 
 def test_detected_boxes_are_in_page_pixels(predictor):
@@ -63,9 +76,9 @@ def test_bad_files_get_clear_errors(predictor, tmp_path):
 
 
 def test_enormous_page_is_refused(predictor, monkeypatch):
-    from text_recognizer.predictors import images
+    from text_recognizer.images import reading
 
-    monkeypatch.setattr(images, "MAX_PIXELS", 1000)
+    monkeypatch.setattr(reading, "MAX_PIXELS", 1000)
     buffer = io.BytesIO()
     Image.fromarray(np.zeros((100, 100), np.uint8)).save(buffer, format="PNG")
     with pytest.raises(ImageError, match="scale it down"):

@@ -46,7 +46,8 @@ def write_fixture(root):
         page = np.full((600, 800), 250, np.uint8)
         for n, text in enumerate(texts):
             y = TOP + n * 2 * LINE_HEIGHT
-            page[y + 20 : y + 40, LEFT : LEFT + 20 * len(text)] = 20  # a bar of "ink" per line
+            ink = page[y + 20 : y + 40, LEFT : LEFT + 20 * len(text)]
+            ink[:, np.arange(ink.shape[1]) % 8 < 3] = 20  # pen strokes of "ink" along each line
             rows.append(f"{form_id}-{n:02d} ok 154 5 {LEFT} {y} 400 {LINE_HEIGHT} {text.replace(' ', '|')}")
         Image.fromarray(page).save(root / "forms" / f"{form_id}.png")
         (root / "xml" / f"{form_id}.xml").write_text(_xml(form_id, writer, texts), encoding="latin-1")

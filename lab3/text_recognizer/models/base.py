@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 import keras
 import numpy as np
 
-from text_recognizer import image_checks
 from text_recognizer.data.batches import to_float, to_float_inputs
+from text_recognizer.images import checks as image_checks
 from text_recognizer.lookup import UnknownNameError
 from text_recognizer.networks import get_network
 

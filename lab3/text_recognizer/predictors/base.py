@@ -19,7 +19,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from text_recognizer.environment import configure_environment
-from text_recognizer.predictors.images import ImageError, read_grayscale_image, to_white_on_black
+from text_recognizer.images.checks import ImageError
+from text_recognizer.images.polarity import white_on_black
+from text_recognizer.images.reading import read_grayscale_image
 
 
 class Predictor:
@@ -45,7 +47,7 @@ class Predictor:
 
         Dark-on-light images (ink on paper) are inverted to the white-on-black of the training data.
         """
-        return self.model.predict_on_image(to_white_on_black(read_grayscale_image(image)))
+        return self.model.predict_on_image(white_on_black(read_grayscale_image(image)))
 
     @classmethod
     def main(cls, argv: list[str] | None = None) -> None:

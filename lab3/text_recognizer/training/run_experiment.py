@@ -80,6 +80,7 @@ def train_and_evaluate(
     print(f"  train {len(dataset.y_train):,}  val {len(dataset.y_val):,}  test {len(dataset.y_test):,}")
 
     train_args = dict(config.train_args)
+    run_dir = run_dir or paths.runs_dir() / f"{config.name}-{datetime.now():%Y%m%d-%H%M%S}"
     # The model is built, compiled and trained on the devices the run gets.
     with training_devices(config, train_args) as devices:
         model = get_model_class(config.model)(dataset.mapping, dataset.input_shape, config.network, config.network_args)
@@ -98,6 +99,9 @@ def train_and_evaluate(
             ))
         if train_args["learning_rate_schedule"] == "cosine":
             callbacks.append(cosine_learning_rate(train_args["learning_rate"], train_args["epochs"]))
+        # A long training that dies (a closed laptop, a lost session) resumes at its last epoch
+        # when the same command runs again with the same --run-dir.
+        callbacks.append(keras.callbacks.BackupAndRestore(str(run_dir / "backup")))
         start = time.perf_counter()
         history = model.fit(
             dataset,
@@ -131,7 +135,6 @@ def train_and_evaluate(
         # Single-label models: which classes get mistaken for which.
         report["most_confused"] = most_confused_pairs(dataset.y_test, y_pred, dataset.mapping, top=10)
 
-    run_dir = run_dir or paths.runs_dir() / f"{config.name}-{datetime.now():%Y%m%d-%H%M%S}"
     weights_path, config_path = model.save(run_dir / model.name, extra={"report": report})
     report.update(run_dir=str(run_dir), weights=str(weights_path), model_config=str(config_path),
                   training_curves=str(run_dir / "training_curves.png"))

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 from scipy import ndimage
 
-from text_recognizer import image_checks
+from text_recognizer.images import checks as image_checks
 from text_recognizer.models.base import Model
 from text_recognizer.models.line_boxes import LINE, Box, line_boxes, match_boxes, reading_order
 

@@ -4,7 +4,7 @@
 
 Unlike Lab 3's `LinePredictor` (28-pixel synthetic lines only), this one takes the line images
 people have: any height and width, a photo or a scan, dark ink on light paper or light on dark.
-`data/line_images.normalize_line` brings each one to the model's form (white on black, contrast
+`images/line_normalization.normalize_line` brings each one to the model's form (white on black, contrast
 stretched, cropped to the ink, scaled to the model's height keeping the aspect ratio); the CRNN
 reads any width, so a long line is read whole. Decoding is a CTC beam search guided by a
 character language model of English (`models/lm_beam_search.py`), which settles what the ink
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from text_recognizer.data.line_images import normalize_line
+from text_recognizer.images.line_normalization import normalize_line
+from text_recognizer.images.reading import read_grayscale_image
 from text_recognizer.paths import WEIGHTS_DIR
 from text_recognizer.predictors.base import Predictor
-from text_recognizer.predictors.images import read_grayscale_image
 
 
 class HandwritingLinePredictor(Predictor):

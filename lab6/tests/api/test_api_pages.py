@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from api_inputs import png_bytes
+from api_inputs import SUPPORT_DIR, png_bytes
 
 from text_recognizer.api.app import create_app, recognizer_of
-from text_recognizer.api.recognition import Recognizer
-from text_recognizer.predictors.page_predictor import LineReading, PageReading
+from text_recognizer.images.boxes import Box
+from text_recognizer.predictors.readings import LineReading, PageReading
+from text_recognizer.predictors.recognizer import Recognizer
 
 pytestmark = pytest.mark.xdist_group("lab6_app")
 
@@ -27,7 +28,8 @@ class StandInPagePredictor:
 
     def predict(self, image: np.ndarray) -> PageReading:
         self.pages.append(image)
-        lines = [LineReading((10, 20, 50, 300), "first line", 0.9), LineReading((70, 25, 110, 280), "second", 0.6)]
+        lines = [LineReading(Box(10, 20, 50, 300), "first line", 0.9),
+                 LineReading(Box(70, 25, 110, 280), "second", 0.6)]
         return PageReading("first line\nsecond", lines)
 
 
@@ -69,3 +71,19 @@ def test_a_page_the_predictor_refuses_is_a_422(app):
     response = client.post("/v1/predict?kind=page", data=png_bytes(np.zeros((3, 3), np.uint8)),
                            content_type="image/png")
     assert response.status_code == 422 and "too small" in response.json["error"]["message"]
+
+
+def test_a_phone_photo_is_read_right_side_up(client):
+    """A JPEG stored sideways with EXIF orientation 6, in perspective and shaded (`page_photos.py`)."""
+    from page_photos import CANVAS, phone_photo
+    from PIL import Image
+
+    from text_recognizer.models.metrics import character_error_rate
+
+    if not recognizer_of(client.application).reads_pages:
+        pytest.skip("this installation reads no pages")
+    page = np.asarray(Image.open(SUPPORT_DIR / "iam_pages" / "page_00.png"))
+    photo = client.post("/v1/predict", data=phone_photo(page), content_type="image/jpeg").json
+    flat = client.post("/v1/predict?kind=page", data=png_bytes(page), content_type="image/png").json
+    assert photo["kind"] == "page" and (photo["image"]["height"], photo["image"]["width"]) == CANVAS
+    assert len(photo["lines"]) > 5 and character_error_rate([photo["text"]], [flat["text"]]) <= 0.2

@@ -1,6 +1,6 @@
 """The body of `POST /v1/predict`: the request's image in, the recognizer's answer out.
 
-This is Lab 6's exercise. The helpers it needs are written (`decoding.py`, `recognition.py`);
+This is Lab 6's exercise. The helpers it needs are written (`decoding.py`, `predictors/recognizer.py`);
 what is left is the route itself: choose how the image was sent, decode it, read it, answer.
 """
 
@@ -13,7 +13,7 @@ from flask import Request
 
 from text_recognizer.api import decoding
 from text_recognizer.api.errors import ApiError
-from text_recognizer.api.recognition import Recognizer
+from text_recognizer.predictors.recognizer import Recognizer
 
 
 def predict_response(request: Request, recognizer: Recognizer, max_pixels: int) -> dict[str, Any]:
@@ -29,6 +29,7 @@ def predict_response(request: Request, recognizer: Recognizer, max_pixels: int) 
     4. `recognizer.recognize(image, kind)`, with `"time_ms"` added: the milliseconds from the
        start of this function to the answer, rounded to 0.01.
 
-    Every bad input raises `ApiError` (the helpers do it for you); nothing else may escape.
+    Every bad input raises `ApiError` or the recognizer's `RecognitionError` (the helpers do it
+    for you, and the app answers both as JSON 4xx/501); nothing else may escape.
     """
     raise NotImplementedError("Lab 6 exercise: implement predict_response: Answer one `POST /v1/predict` request: a JSON-ready dict (the app turns it into JSON). See notebooks/lab6.ipynb.")

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-Box = tuple[int, int, int, int]
+from text_recognizer.images.boxes import Box
+
 LINE, BETWEEN_LINES = 1, 2
 
 

@@ -2,11 +2,14 @@
 
     python -m text_recognizer.predictors.page_predictor PAGE.png [--json]
 
-The deployed line detector finds the lines on the page scaled down to its size; each line is
-cropped from the full-size page (its box scaled back, with a little margin) and read by the
-deployed handwriting line predictor. The text is the lines joined by newlines, in reading order.
-A page without writing gives empty text; a file that is not an image, truncated or enormous
-gets an `ImageError` that says so.
+The page is read upright (EXIF orientation), first shrunk to at most `MAX_PAGE_SIDE` pixels on
+its longest side (`images/page_size.py`), then flattened: a photo of paper is warped to the
+page it shows and its light evened out (`images/page_photo.py`; a scan passes unchanged). The
+deployed line detector finds the lines on that page scaled down to its size; each line is
+cropped from the flat page (its box scaled back, with a little margin) and read by the deployed
+handwriting line predictor. Line boxes are given in the pixels of the image as it was sent.
+The text is the lines joined by newlines, in reading order. A page without writing gives empty
+text; a file that is not an image, truncated or enormous gets an `ImageError` that says so.
 """
 
 from __future__ import annotations
@@ -14,40 +17,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from text_recognizer.environment import configure_environment
+from text_recognizer.images.boxes import Box
+from text_recognizer.images.checks import ImageError
+from text_recognizer.images.page_photo import flatten_photo
+from text_recognizer.images.page_size import cap_size
+from text_recognizer.images.reading import read_grayscale_image
 from text_recognizer.paths import WEIGHTS_DIR
-from text_recognizer.predictors.images import ImageError, read_grayscale_image
+from text_recognizer.predictors.readings import LineReading, PageReading
 
 DETECTOR_CONFIG = WEIGHTS_DIR / "line_detector_model_line_detector.json"
 LINE_MARGIN = 0.15  # crop each line with this fraction of its height above and below
-
-
-@dataclass(frozen=True)
-class LineReading:
-    """One line of a page: its box (top, left, bottom, right) in page pixels, text and confidence."""
-
-    box: tuple[int, int, int, int]
-    text: str
-    confidence: float
-
-
-@dataclass(frozen=True)
-class PageReading:
-    """What the page predictor read: the text (lines joined by newlines) and every line."""
-
-    text: str
-    lines: list[LineReading] = field(default_factory=list)
-
-    @property
-    def confidence(self) -> float:
-        """The mean confidence of the lines (1.0 for a page without lines)."""
-        return float(np.mean([line.confidence for line in self.lines])) if self.lines else 1.0
 
 
 class PagePredictor:
@@ -70,7 +55,7 @@ class PagePredictor:
         """The side of the square page the detector was trained on."""
         return int(self.detector.input_shape[0])
 
-    def detect(self, page: np.ndarray) -> list[tuple[int, int, int, int]]:
+    def detect(self, page: np.ndarray) -> list[Box]:
         """Line boxes (in `page`'s pixels, reading order) of a grey page image."""
         from text_recognizer.data.iam_pages import detector_input
 
@@ -81,22 +66,25 @@ class PagePredictor:
         small = detector_input(square, self.detector_size)
         boxes, _ = self.detector.predict_on_image(small)
         scale = side / self.detector_size
-        return [(int(top * scale), int(left * scale), min(height, round(bottom * scale)),
-                 min(width, round(right * scale)))
-                for top, left, bottom, right in boxes if top * scale < height and left * scale < width]
+        return [Box(*box).scaled(scale).clipped(height, width)
+                for box in boxes if box[0] * scale < height and box[1] * scale < width]
 
     def predict(self, image: str | Path | bytes | np.ndarray) -> PageReading:
         """Read a page: a path, encoded bytes or an array (either polarity)."""
         page = read_grayscale_image(image)
         if min(page.shape) < 8:
             raise ImageError(f"The page is {page.shape[1]}x{page.shape[0]} pixels: too small to hold lines.")
+        small, factor = cap_size(page)  # before any padding or float copy: the cost is bounded
+        flat = flatten_photo(small)
         lines = []
-        for top, left, bottom, right in self.detect(page):
-            margin = round(LINE_MARGIN * (bottom - top))
-            crop = page[max(0, top - margin) : bottom + margin, max(0, left - margin) : right + margin]
+        for box in map(Box._make, self.detect(flat.image)):  # any 4-tuple (top, left, bottom, right) will do
+            margin = round(LINE_MARGIN * box.height)
+            crop = flat.image[max(0, box.top - margin) : box.bottom + margin,
+                              max(0, box.left - margin) : box.right + margin]
             text, confidence = self.line_predictor.predict(crop)
             if text:
-                lines.append(LineReading((top, left, bottom, right), text, confidence))
+                sent = flat.to_photo(box).scaled(1 / factor).clipped(*page.shape)
+                lines.append(LineReading(sent, text, confidence))
         return PageReading("\n".join(line.text for line in lines), lines)
 
 
@@ -106,7 +94,7 @@ class PagePredictor:
         return reading.text, reading.confidence
 
 
-def draw_boxes(page: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> Image.Image:
+def draw_boxes(page: np.ndarray, boxes: list[Box]) -> Image.Image:
     """The page in colour with each line box drawn in red (for notebooks and reports)."""
     from PIL import ImageDraw
 
@@ -135,11 +123,11 @@ def main(argv: list[str] | None = None) -> None:
             continue
         if args.json:
             print(json.dumps({"page": path, "text": reading.text, "confidence": reading.confidence,
-                              "lines": [asdict(line) for line in reading.lines]}))
+                              "lines": [line.as_json() for line in reading.lines]}))
         else:
             print(f"{path}: {len(reading.lines)} lines, confidence {reading.confidence:.3f}")
             for line in reading.lines:
-                print(f"  {line.box}\t{line.text!r}\t{line.confidence:.3f}")
+                print(f"  {tuple(line.box)}\t{line.text!r}\t{line.confidence:.3f}")
     sys.exit(status)
 
 

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from text_recognizer.api.app import create_app
-from text_recognizer.api.recognition import Recognizer
 from text_recognizer.monitoring import metrics
+from text_recognizer.predictors.recognizer import Recognizer
 
 LINE = Path(__file__).resolve().parents[1] / "support" / "emnist_lines" / "line_00.png"
 UNITS = ["Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",

@@ -82,7 +82,7 @@ def run(workers: int, threads: int, requests_per_level: int, repeats: int) -> di
     from PIL import Image
 
     from text_recognizer.api.local_server import LocalServer
-    from text_recognizer.api.recognition import Recognizer
+    from text_recognizer.predictors.recognizer import Recognizer
 
     line_bytes = SUPPORT_LINE.read_bytes()
     line = np.asarray(Image.open(SUPPORT_LINE).convert("L"))

@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Response, jsonify
 
+from text_recognizer.predictors.recognizer import PageReadingUnavailable, RecognitionError
+
 
 class ApiError(Exception):
     """A request the API refuses: an HTTP status, a short machine-readable code and a message.
@@ -35,3 +37,9 @@ class ApiError(Exception):
 def error_response(error: ApiError) -> tuple[Response, int]:
     """A Flask response (JSON body, the error's status) for `error`."""
     return jsonify(error.body()), error.status
+
+
+def from_recognition_error(error: RecognitionError) -> ApiError:
+    """The HTTP form of the recognizer's refusal: 501 for what is not installed, else 422."""
+    status = 501 if isinstance(error, PageReadingUnavailable) else 422
+    return ApiError(status, error.code, error.message)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import json
 import logging
 import os
 import socket
@@ -41,7 +42,7 @@ class DownloadSpec:
 
     url: str
     filename: str
-    sha256: str
+    sha256: str  # "" only where no checksum is published: the caller records and checks it
     size: int | None = None  # bytes; only used for the progress bar when the server omits it
 
     @classmethod
@@ -82,7 +83,9 @@ def download(
 ) -> Path:
     """Download `spec` into `dest_dir` and return the verified file's path.
 
-    A file already in place with the right SHA-256 is not downloaded again. After a network error
+    A file already in place with the right SHA-256 is not downloaded again. A spec whose sha256
+    is "" (a source that publishes none) is downloaded unverified: the caller must record and
+    check its checksum (`verify_checksum`). After a network error
     the download waits (backoff, 2 x backoff, 4 x backoff ... seconds) and resumes, up to
     `retries` times. Raises `DownloadError` (with what to do next) when it cannot finish.
     """
@@ -92,7 +95,7 @@ def download(
     part = dest_dir / f"{spec.filename}.part"
 
     if path.exists():
-        if file_sha256(path) == spec.sha256:
+        if not spec.sha256 or file_sha256(path) == spec.sha256:
             logger.info("%s is already downloaded and verified.", path)
             return path
         bad = _move_aside(path)
@@ -127,7 +130,7 @@ def download(
         raise _failure(spec, path, part, last_error, received_any)
 
     actual = file_sha256(part)
-    if actual != spec.sha256:
+    if spec.sha256 and actual != spec.sha256:
         bad = _move_aside(part, final_name=path)
         raise DownloadError(
             f"The file downloaded from {spec.url} has SHA-256 {actual}, but the spec expects "
@@ -138,6 +141,28 @@ def download(
     os.replace(part, path)  # atomic: the final name only ever holds a verified file
     logger.info("Downloaded and verified %s.", path)
     return path
+
+
+def verify_checksum(path: Path, pinned: str, record: Path) -> str:
+    """Check `path`'s SHA-256 against `pinned`, else against (or, on first use, into) the `record` JSON.
+
+    For sources that publish no checksums (IAM, GitHub files): the first verified download
+    records each file's SHA-256, every later use must match it. A mismatch moves the file aside.
+    """
+    actual = file_sha256(path)
+    recorded = json.loads(record.read_text()) if record.is_file() else {}
+    expected = pinned or recorded.get(path.name)
+    if expected and actual != expected:
+        bad = _move_aside(path)
+        raise DownloadError(
+            f"{path.name} has SHA-256 {actual}, expected {expected}. It was moved aside to {bad}: "
+            f"download it again (or, if its source really changed the file, delete its entry in {record})."
+        )
+    if not expected:
+        recorded[path.name] = actual
+        record.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
+        logger.info("Recorded the SHA-256 of %s: %s", path.name, actual)
+    return actual
 
 
 def _fetch(spec: DownloadSpec, part: Path, timeout: float) -> None:
@@ -177,7 +202,8 @@ def _move_aside(path: Path, final_name: Path | None = None) -> Path:
 
 
 def _by_hand(spec: DownloadSpec, path: Path) -> str:
-    return f"download {spec.url} yourself and put it at {path} (its SHA-256 must be {spec.sha256})."
+    checksum = f" (its SHA-256 must be {spec.sha256})" if spec.sha256 else ""
+    return f"download {spec.url} yourself and put it at {path}{checksum}."
 
 
 def _failure(

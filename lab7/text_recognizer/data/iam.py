@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import json
 import logging
 import os
@@ -44,6 +43,7 @@ from tqdm.auto import tqdm
 
 from .. import paths
 from .character_mapping import MAPPING
+from .download import verify_checksum
 from .errors import DataError, DownloadError
 
 logger = logging.getLogger(__name__)
@@ -268,26 +268,6 @@ def download_with_login(url: str, path: Path, credentials: tuple[str, str], time
         raise DownloadError(f"The download of {url} stopped early: run the same command again to resume.")
     os.replace(part, path)
     return path
-
-
-def verify_checksum(path: Path, pinned: str, record: Path) -> str:
-    """Check `path`'s SHA-256 against `pinned`, else against (or into) the `record` JSON file."""
-    with open(path, "rb") as file:
-        actual = hashlib.file_digest(file, "sha256").hexdigest()
-    recorded = json.loads(record.read_text()) if record.is_file() else {}
-    expected = pinned or recorded.get(path.name)
-    if expected and actual != expected:
-        bad = path.with_name(path.name + ".bad")
-        os.replace(path, bad)
-        raise DownloadError(
-            f"{path.name} has SHA-256 {actual}, expected {expected}. It was moved aside to {bad}: "
-            "download it again (or delete the entry in checksums.json if IAM changed the file)."
-        )
-    if not expected:
-        recorded[path.name] = actual
-        record.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
-        logger.info("Recorded the SHA-256 of %s: %s", path.name, actual)
-    return actual
 
 
 def extract_archives(archives: list[Path], root: Path) -> None:

@@ -1,7 +1,7 @@
 """Handwritten text lines: the IAM Handwriting Database's, or the offline IAM substitute's.
 
     lines = IamLines()            # "auto": IAM if `python -m text_recognizer.data.iam` prepared it
-    lines.x_train                 # uint8 (N, 32, 512): white ink on black, normalised (line_images.py)
+    lines.x_train                 # uint8 (N, 32, 512): white ink on black, normalised (images/line_normalization.py)
     lines.y_train                 # int (N, max_length): class indices padded with 0 ("_")
     lines.writer_of("test", 3)    # which writer wrote test line 3 (for CER per writer)
 
@@ -11,7 +11,7 @@ split by writer like IAM: train lines are written by the train writers only, val
 the validation writers, test lines by the test writers; the text of each split comes from its own
 Brown documents. Line `i` of a split is written by writer `i % number of writers`, so every
 writer has about the same number of lines. Every line, IAM's or the substitute's, goes through
-`line_images.normalize_line`: the predictor does the same to the lines people give it.
+`images/line_normalization.normalize_line`: the predictor does the same to the lines people give it.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ import logging
 import numpy as np
 from tqdm.auto import tqdm
 
+from text_recognizer.images.line_normalization import normalize_line
+
 from .base import SPLITS, Dataset
 from .character_mapping import BLANK_INDEX, text_to_indices
 from .errors import DataError
-from .line_images import normalize_line
 from .synthetic.handwriting_writers import Writer, writers
 from .synthetic.line_rendering import render_line
 from .synthetic.sentences import TextSampler, brown_sentences

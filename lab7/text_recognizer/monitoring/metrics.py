@@ -39,6 +39,8 @@ from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 NAMESPACE = "TextRecognizer"
 DIMENSION = "service"
+LAMBDA_SERVICE = "lambda"
+"""The `service` of the Lambda function's metrics: what serverless.yml's alarms watch."""
 """The one dimension (powertools' own name for it): which deployment answered."""
 REQUEST_METRICS: dict[str, tuple[str, MetricUnit]] = {
     "latency_ms": ("Latency", MetricUnit.Milliseconds),

@@ -141,11 +141,10 @@ def main(argv: list[str] | None = None) -> None:
     record = run_record(stream, check_windows(reference, stream.columns), deployed)
     written = write_run(record, args.output_dir, False if args.no_dashboard else (args.dashboard or True))
     if args.metrics_log is not None:
-        from text_recognizer.monitoring.metrics import write_drift_metrics
-        from text_recognizer.serverless.handler import METRICS_SERVICE
+        from text_recognizer.monitoring.metrics import LAMBDA_SERVICE, write_drift_metrics
 
         # The deployed function's service dimension: the one serverless.yml's DriftScoreAlarm watches.
-        written["metrics"] = write_drift_metrics(record["checks"], args.metrics_log, METRICS_SERVICE)
+        written["metrics"] = write_drift_metrics(record["checks"], args.metrics_log, LAMBDA_SERVICE)
     print(json.dumps(record["summary"], indent=1))
     print(f"run record: {written['record']}")
     if "metrics" in written:

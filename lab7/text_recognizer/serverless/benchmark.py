@@ -183,7 +183,7 @@ def child(spawned_at: float, rounds: int) -> dict[str, Any]:
     app = handler.application()
     ready, ready_wall = time.perf_counter(), time.time()
     events = line_events()
-    from text_recognizer.predictors.images import read_grayscale_image
+    from text_recognizer.images.reading import read_grayscale_image
 
     lines = [read_grayscale_image(p) for p in sorted(SUPPORT_LINES.glob("line_*.png"))]
     predictor = app.extensions["recognizer"].line_predictor

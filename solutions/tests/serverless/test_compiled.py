@@ -7,21 +7,22 @@ from pathlib import Path
 
 import numpy as np
 
-from text_recognizer.predictors.images import read_grayscale_image, to_white_on_black
+from text_recognizer.images.polarity import white_on_black
+from text_recognizer.images.reading import read_grayscale_image
 from text_recognizer.serverless import compiled
 
 SUPPORT = Path(__file__).resolve().parents[1] / "support" / "emnist_lines"
 
 
 def test_same_text_and_logits_within_tolerance(compiled_dir):
-    lines = np.stack([to_white_on_black(read_grayscale_image(p)) for p in sorted(SUPPORT.glob("line_*.png"))])
+    lines = np.stack([white_on_black(read_grayscale_image(p)) for p in sorted(SUPPORT.glob("line_*.png"))])
     report = compiled.compare_with_keras(compiled_dir, lines)
     assert report["same_text"] == report["num_lines"] == len(lines) > 0
     assert report["within_tolerance"], report
 
 
 def test_compiled_recognizer_answers_like_the_api(compiled_dir):
-    from text_recognizer.api.recognition import Recognizer
+    from text_recognizer.predictors.recognizer import Recognizer
 
     image = read_grayscale_image(sorted(SUPPORT.glob("line_*.png"))[0])
     ours = compiled.load_compiled(compiled_dir).recognize(image, "line")

@@ -28,9 +28,9 @@ from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
 from text_recognizer.api import request_log
-from text_recognizer.api.errors import ApiError, error_response
+from text_recognizer.api.errors import ApiError, error_response, from_recognition_error
 from text_recognizer.api.predict_route import predict_response
-from text_recognizer.api.recognition import Recognizer
+from text_recognizer.predictors.recognizer import RecognitionError, Recognizer
 
 API_DIR = Path(__file__).resolve().parent
 STATIC_DIR = API_DIR / "static"
@@ -124,6 +124,10 @@ def _register_error_handlers(app: Flask) -> None:
     def api_error(error: ApiError):
         request_log.note(error=error.code)
         return error_response(error)
+
+    @app.errorhandler(RecognitionError)
+    def recognition_error(error: RecognitionError):
+        return api_error(from_recognition_error(error))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -23,7 +23,8 @@ from flask import Request
 from PIL import Image
 
 from text_recognizer.api.errors import ApiError
-from text_recognizer.predictors.images import ImageError, read_grayscale_image
+from text_recognizer.images.checks import ImageError
+from text_recognizer.images.reading import read_grayscale_image
 
 KINDS = ("line", "page", "auto")
 """What a client may ask for: one line, a whole page, or let the service decide (default)."""
@@ -133,9 +134,15 @@ def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
                        f"The image is {width}x{height} pixels, more than the {max_pixels:,} this service reads: "
                        "scale it down first.")
     try:
-        return read_grayscale_image(data)
+        image = read_grayscale_image(data)
     except ImageError as error:
         raise ApiError(422, "unreadable_image", str(error)) from None
     except Exception as error:  # noqa: BLE001 - decoders raise many types on corrupt data
         raise ApiError(422, "unreadable_image",
                        f"The image could not be decoded (corrupt or truncated: {type(error).__name__}).") from None
+    ### BEGIN FROM LAB 7
+    from text_recognizer.api.request_log import note_image
+
+    note_image(image)  # monitoring watches the image as sent, before any normalizing
+    ### END FROM LAB 7
+    return image

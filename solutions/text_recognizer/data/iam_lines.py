@@ -1,7 +1,7 @@
 """Handwritten text lines: the IAM Handwriting Database's, or the offline IAM substitute's.
 
     lines = IamLines()            # "auto": IAM if `python -m text_recognizer.data.iam` prepared it
-    lines.x_train                 # uint8 (N, 32, 512): white ink on black, normalised (line_images.py)
+    lines.x_train                 # uint8 (N, 32, 512): white ink on black, normalised (images/line_normalization.py)
     lines.y_train                 # int (N, max_length): class indices padded with 0 ("_")
     lines.writer_of("test", 3)    # which writer wrote test line 3 (for CER per writer)
 
@@ -11,7 +11,7 @@ split by writer like IAM: train lines are written by the train writers only, val
 the validation writers, test lines by the test writers; the text of each split comes from its own
 Brown documents. Line `i` of a split is written by writer `i % number of writers`, so every
 writer has about the same number of lines. Every line, IAM's or the substitute's, goes through
-`line_images.normalize_line`: the predictor does the same to the lines people give it.
+`images/line_normalization.normalize_line`: the predictor does the same to the lines people give it.
 """
 
 from __future__ import annotations
@@ -19,14 +19,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
+import os
+from collections.abc import Sequence
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from text_recognizer.images.line_normalization import normalize_line
+
 from .base import SPLITS, Dataset
 from .character_mapping import BLANK_INDEX, text_to_indices
 from .errors import DataError
-from .line_images import normalize_line
+from .synthetic.emnist_substitute import mnist_digits
 from .synthetic.handwriting_writers import Writer, writers
 from .synthetic.line_rendering import render_line
 from .synthetic.sentences import TextSampler, brown_sentences
@@ -52,7 +57,7 @@ class IamLines(Dataset):
     """
 
     name = "iam_lines"
-    CACHE_VERSION = 1
+    CACHE_VERSION = 2  # 2: glyph variation, neighbouring lines, rules, MNIST digits; HTR normalisation
 
     def __init__(
         self,
@@ -133,7 +138,8 @@ class IamLines(Dataset):
         texts = TextSampler(brown_sentences(split), self.max_length)
         count = self.split_size(split)
         return render_lines([texts.sample(rng) for _ in range(count)], writers(split), rng,
-                            self.height, self.width, self.max_length, desc=f"{split} lines")
+                            self.height, self.width, self.max_length, desc=f"{split} lines",
+                            digits=digits_by_class("train" if split == "train" else "test"))
 
     def _iam_split(self, split: str) -> tuple[np.ndarray, np.ndarray]:
         from .iam import IamDatabase
@@ -153,13 +159,58 @@ def render_lines(
     width: int,
     max_length: int,
     desc: str = "lines",
+    digits: Sequence[np.ndarray] | None = None,
+    processes: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Render `texts[i]` by writer `line_writers[i % len]`: normalised images and padded labels."""
+    """Render `texts[i]` by writer `line_writers[i % len]`: normalised images and padded labels.
+
+    The other texts are the neighbouring lines a crop cuts into; `digits`: real handwritten
+    digits by class (`digits_by_class`) that write most of the texts' digits. Each line has its
+    own seed drawn from `rng`, so the lines are the same whether one process renders them or
+    several do (`processes`; default: one per core for large sets).
+    """
+    seeds = rng.integers(2**63, size=len(texts))
+    tasks = [(text, line_writers[i % len(line_writers)], int(seed)) for i, (text, seed) in enumerate(zip(texts, seeds))]
     x = np.zeros((len(texts), height, width), np.uint8)
-    for i, text in enumerate(tqdm(texts, desc=desc, leave=False, mininterval=5)):
-        image = render_line(text, line_writers[i % len(line_writers)], rng, rng.uniform(*TEXT_HEIGHT))
-        x[i] = normalize_line(image, height, width)
+    workers = processes or min(os.cpu_count() or 1, max(1, len(texts) // 200))
+    context = (texts, digits, height, width)
+    if workers == 1:
+        _set_render_context(*context)
+        lines = map(_render_one, tasks)
+        pool = None
+    else:
+        pool = multiprocessing.get_context("fork").Pool(workers, _set_render_context, context)
+        lines = pool.imap(_render_one, tasks, chunksize=32)
+    try:
+        for i, line in enumerate(tqdm(lines, total=len(tasks), desc=desc, leave=False, mininterval=5)):
+            x[i] = line
+    finally:
+        if pool is not None:
+            pool.terminate()
     return x, labels_of(texts, max_length)
+
+
+_RENDER_CONTEXT: tuple = ()
+
+
+def _set_render_context(texts: list[str], digits: Sequence[np.ndarray] | None, height: int, width: int) -> None:
+    global _RENDER_CONTEXT
+    _RENDER_CONTEXT = (texts, digits, height, width)
+
+
+def _render_one(task: tuple[str, Writer, int]) -> np.ndarray:
+    """One normalised line, from its own seed (runs in a worker process)."""
+    texts, digits, height, width = _RENDER_CONTEXT
+    text, writer, seed = task
+    rng = np.random.default_rng(seed)
+    image = render_line(text, writer, rng, rng.uniform(*TEXT_HEIGHT), neighbours=texts, digits=digits)
+    return normalize_line(image, height, width)
+
+
+def digits_by_class(split: str) -> list[np.ndarray]:
+    """Real MNIST digits of a split ("train" or "test"), grouped: element d holds the images of d."""
+    images, classes = mnist_digits(split)
+    return [images[classes == digit + 1] for digit in range(10)]
 
 
 def labels_of(texts: list[str], max_length: int) -> np.ndarray:

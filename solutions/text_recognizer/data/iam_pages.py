@@ -2,7 +2,7 @@
 
     pages = IamPages()                # the IAM substitute's pages (IAM forms: see below)
     pages.x_train                     # uint8 (N, 128, 128): pages scaled to the detector's size,
-                                      #   white ink on black (`line_images.white_on_black`)
+                                      #   white ink on black (`images/line_normalization.ink_levels`)
     pages.y_train                     # uint8 (N, 128, 128): 0 background, 1 line, 2 between lines
     pages.pages("test", 5)            # full-size `Page`s (image, boxes, texts) for page-level CER
 
@@ -19,8 +19,9 @@ import numpy as np
 from PIL import Image
 from tqdm.auto import tqdm
 
+from text_recognizer.images.line_normalization import ink_levels, stretch_contrast
+
 from .base import SPLITS, Dataset
-from .line_images import stretch_contrast, white_on_black
 from .synthetic.handwriting_writers import writers
 from .synthetic.page_rendering import PAGE_CLASSES, Page, page_mask, render_page
 from .synthetic.sentences import TextSampler, brown_sentences
@@ -102,7 +103,7 @@ def render_pages(split: str, count: int, seed: int = 0, lazy: bool = False):
 
 def detector_input(page: np.ndarray, size: int) -> np.ndarray:
     """A page as the detector reads it: white ink on black, contrast stretched, resized to (size, size)."""
-    ink = stretch_contrast(white_on_black(page))
+    ink = stretch_contrast(ink_levels(page))
     return np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize((size, size), Image.Resampling.BILINEAR))
 
 

@@ -12,7 +12,7 @@ decode, not in its loss (CTC, inherited):
   use it (`reading_strategy`), training's per-epoch validation stays greedy (fast).
 
 Lines are brought to the model's form (height, white on black, contrast) by
-`data/line_images.normalize_line`, which the dataset and `HandwritingLinePredictor` both use.
+`images/line_normalization.normalize_line`, which the dataset and `HandwritingLinePredictor` both use.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class HandwritingLineModel(LineModelCtc):
         if array.ndim != 2 or array.shape[0] != height:
             raise image_checks.ImageError(
                 f"Expected one grey line image {height} pixels high, got shape {array.shape}. "
-                "Normalise it first with text_recognizer.data.line_images.normalize_line(image, "
+                "Normalise it first with text_recognizer.images.line_normalization.normalize_line(image, "
                 f"{height}), or use HandwritingLinePredictor, which does."
             )
         width = max(height, -(-array.shape[1] // WIDTH_MULTIPLE) * WIDTH_MULTIPLE)

@@ -87,10 +87,10 @@ def emnist_lines(count: int, seed: int, sentences: list[str] | None = None) -> t
 
 def other_writers(count: int, seed: int) -> list[np.ndarray]:
     """Lines written by the IAM substitute's test writers, normalized to the model's 28 x 896 form."""
-    from text_recognizer.data.line_images import normalize_line
     from text_recognizer.data.synthetic.handwriting_writers import writers
     from text_recognizer.data.synthetic.line_rendering import render_line
     from text_recognizer.data.synthetic.sentences import TextSampler, brown_sentences
+    from text_recognizer.images.line_normalization import normalize_line
 
     rng = np.random.default_rng([seed, 11])
     hands, texts = writers("test"), TextSampler(brown_sentences("val"), MAX_LENGTH)
@@ -144,9 +144,9 @@ def render_stream(name: str, count: int, seed: int = STREAM_SEED) -> list[np.nda
 
 # --- features of a pool, cached -------------------------------------------------------------------
 def line_recognizer() -> Any:
-    """The API's recognizer with the deployed line model only (no page model: streams are lines)."""
-    from text_recognizer.api.recognition import Recognizer, model_provenance
+    """The recognizer with the deployed line model only (no page model: streams are lines)."""
     from text_recognizer.predictors.line_predictor import LinePredictor
+    from text_recognizer.predictors.recognizer import Recognizer, model_provenance
 
     return Recognizer(LinePredictor(), models={"line": model_provenance(LinePredictor.default_config)})
 

@@ -26,7 +26,7 @@ from text_recognizer.monitoring import metrics
 
 TEXT_TYPES = ("application/json", "text/", "application/javascript", "image/svg+xml")
 """Response types sent as text; anything else goes back base64-encoded (`isBase64Encoded`)."""
-METRICS_SERVICE = "lambda"
+METRICS_SERVICE = metrics.LAMBDA_SERVICE
 """The `service` dimension of the function's CloudWatch metrics (what serverless.yml's alarms watch)."""
 
 

@@ -1,0 +1,56 @@
+"""A hostile page: a 1250x20000 PNG (tens of kilobytes) must not cost a worker more than 300 MB.
+
+Before the page was shrunk first (`images/page_size.py`), it was padded to a 20000x20000 square
+and processed in float32: a worker grew by 3.8 GB. The test runs the app in a fresh process, reads
+one normal page (so that the models' first-call costs are paid), then the tall page, and compares
+the process's peak memory after it with its memory before it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LAB_DIR = Path(__file__).resolve().parents[2]
+BUDGET_MB = 300
+MEASURE = r"""
+import io, json, resource, os
+import numpy as np
+from PIL import Image
+from text_recognizer.environment import configure_environment
+configure_environment()
+from text_recognizer.api.app import create_app
+
+def png(image):
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+client = create_app().test_client()
+normal = np.asarray(Image.open("tests/support/iam_pages/page_00.png"))
+first = client.post("/v1/predict?kind=page", data=png(normal), content_type="image/png")
+tall = np.full((20000, 1250), 240, np.uint8)
+for top in range(500, 19000, 1500):
+    tall[top:top + 60, 100:1100] = 30
+data = png(tall)
+with open("/proc/self/statm") as statm:
+    before = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+answer = client.post("/v1/predict?kind=page", data=data, content_type="image/png")
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"normal_status": first.status_code, "status": answer.status_code, "png_kb": len(data) / 1024,
+                  "growth_mb": (peak - before) / 2**20, "lines": len(answer.json.get("lines", []))}))
+"""
+
+
+@pytest.mark.xdist_group("lab6_big_page")
+def test_a_tall_page_costs_a_worker_under_300_mb():
+    run = subprocess.run([sys.executable, "-c", MEASURE], cwd=LAB_DIR, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    print(result)
+    assert result["normal_status"] == 200 and result["status"] == 200, result
+    assert result["growth_mb"] < BUDGET_MB, result
