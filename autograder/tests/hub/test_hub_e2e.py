@@ -127,7 +127,8 @@ def _check_terminal_environment(hub, user: str) -> None:
     assert done.returncode == 0, done.stderr
     python, node_modules, data = done.stdout.split()
     assert python == str(REPO_ROOT / ".venv" / "bin" / "python"), python
-    assert node_modules == str(REPO_ROOT / "setup" / "node_modules") and Path(node_modules).is_dir(), node_modules
+    assert Path(node_modules) == (REPO_ROOT / "setup" / "node_modules").resolve() and Path(node_modules).is_dir(), \
+        node_modules
     assert Path(data).is_relative_to(_home(user) / ".cache") and not Path(data).is_relative_to(lab), data
 
 
