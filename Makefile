@@ -6,7 +6,7 @@ TO      ?= /tmp/lab$(LAB)-release
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-gpu main test labs check-labs diff-lab release lint evaluate-lab1 evaluate-lab2 evaluate-lab3 evaluate-lab5 train-lab5 evaluate-real tune-lab5-decoder evaluate-lab7-drift calibrate-lab7-confidence \
-	hub benchmark-hub grade grade-all leaderboard benchmark-autograder benchmark-lab4 benchmark-data-parallel benchmark-lab7
+	hub hub-stop benchmark-hub grade grade-all leaderboard benchmark-autograder benchmark-lab4 benchmark-data-parallel benchmark-lab7
 
 help:  ## list the commands
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -49,8 +49,11 @@ diff-lab: setup  ## show lab $(LAB)'s exercises: make diff-lab LAB=2
 release: setup  ## student bundle for lab $(LAB): make release LAB=1 TO=/tmp/lab1
 	$(PY) -m instructor release $(LAB) --to $(TO)
 
-hub: setup  ## start the course hub (JupyterHub, proxy, grading service) as root: README, instructor guide
+hub: setup  ## start the course hub (JupyterHub, proxy, grading service, formgrader) as root: README, instructor guide
 	$(PY) -m autograder.hub start
+
+hub-stop:  ## stop the running course hub (within 10 s)
+	$(PY) -m autograder.hub stop
 
 benchmark-hub: setup  ## 20 students submit Lab 1 within a minute on a loopback hub; writes reports/hub_load.json
 	$(PY) -m autograder.hub.benchmark --students 20 --output reports/hub_load.json

@@ -316,10 +316,9 @@ def _run_suite(context: GradingContext, work: Path, log_path: Path, timeout: flo
     if not rows.get("tests") and not error:
         error = "the hidden suite collected no tests"
     if error:
-        tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-        rows["suite_error"] = f"{error}. {tail}"
-        if not rows.get("tests"):
-            raise GraderError(f"{error} (see {log_path})")
+        # The grader's failure, not the submission's (a crashed or timed-out suite process, nothing
+        # collected): never scored from the rows written so far; the hub retries it.
+        raise GraderError(f"{error} (see {log_path})")
     return rows
 
 

@@ -1,6 +1,7 @@
 """The hub's load benchmark (`make benchmark-hub`): N students submit Lab 1 within a minute.
 
-A loopback hub (loopback.py) with N student accounts; each fetches Lab 1, then all submit at
+A loopback hub (loopback.py) with N student accounts; each logs in through the course's native
+authenticator (its password set by the instructor) and fetches Lab 1, then all submit at
 random moments of one minute (the lab as released: its grading is the full hidden suite and
 notebook, the score 0). Measured: every submission graded exactly once (one finished job per
 submission, nothing failed or left), the time from `nbgrader submit` returning to the feedback
@@ -59,7 +60,13 @@ def run(students: int, window: float, seed: int = 0) -> dict:
     """The benchmark (module docstring); returns the report."""
     names = [f"htr-load{i:02d}" for i in range(1, students + 1)]
     with loopback_hub("htr-loadprof", names) as hub:
+        logins: list[float] = []
         for name in names:
+            # Each student logs in through the course's authenticator (bcrypt-checked password), as
+            # in the browser; to the hub's home page, without starting a JupyterLab server each.
+            began = time.monotonic()
+            hub.login(name, next_url="/hub/home")
+            logins.append(time.monotonic() - began)
             done = hub.run_as(name, "nbgrader", "fetch_assignment", "lab1")
             if done.returncode != 0:
                 raise RuntimeError(f"{name} could not fetch lab1: {done.stderr[-1000:]}")
@@ -113,6 +120,9 @@ def run(students: int, window: float, seed: int = 0) -> dict:
             "graded_jobs": len(jobs),
             "graded_exactly_once": all(len(v) == 1 and v[0]["state"] == "done" and v[0]["attempts"] == 1
                                        for v in per_student.values()),
+            "failed_jobs": len([j for j in jobs if j["state"] == "failed"]),
+            "retried_jobs": len([j for j in jobs if j["attempts"] > 1]),
+            "login_s": {"p50": round(float(np.percentile(logins, 50)), 2), "max": round(max(logins), 2)},
             "lost": [n for n, v in per_student.items() if not v],
             "scores": sorted({j["score"] for j in jobs}),
             "submission_to_feedback_s": {

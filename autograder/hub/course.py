@@ -24,11 +24,20 @@ from autograder.paths import REPO_ROOT, SOLUTIONS_DIR
 
 #: The hub's nbgrader configuration (exchange, multiple-classes arrangement), for every user.
 JUPYTER_CONFIG_DIR = REPO_ROOT / "setup" / "hub" / "jupyter"
+#: The students' JupyterLab, before the above: nbgrader's instructor tools switched off.
+STUDENT_CONFIG_DIR = REPO_ROOT / "setup" / "hub" / "jupyter-student"
+
+
+def lab_environment(repo: Path = REPO_ROOT) -> dict[str, str]:
+    """What a lab needs on the hub (text_recognizer/paths.py): the course's offline data packages,
+    and the data cache in the user's ~/.cache rather than in the lab folder (never submitted)."""
+    return {"TEXT_RECOGNIZER_NODE_MODULES": str(repo / "setup" / "node_modules"),
+            "TEXT_RECOGNIZER_DATA_DIR": "~/.cache/text-recognizer/data"}
 
 
 def nbgrader_env(settings: HubSettings, home: Path | None = None) -> dict[str, str]:
     """The environment nbgrader needs to find the hub's configuration (and the course)."""
-    env = {"JUPYTER_CONFIG_PATH": str(JUPYTER_CONFIG_DIR), **settings.env(),
+    env = {"JUPYTER_CONFIG_PATH": str(JUPYTER_CONFIG_DIR), **settings.env(), **lab_environment(),
            "PATH": f"{settings.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin"}
     if home is not None:
         env["HOME"] = str(home)
@@ -68,6 +77,7 @@ def course_dir(settings: HubSettings) -> Path:
     home = Path(pwd.getpwnam(instructor).pw_dir)
     folder = settings.course_dir or home / settings.course
     folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)  # the source notebooks (solutions, hidden tests) and the gradebook: the instructor's
     (folder / "nbgrader_config.py").write_text(
         "# The course folder of the hub's course (written by `python -m autograder.hub release`).\n"
         f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {settings.course!r}\n"
@@ -75,6 +85,41 @@ def course_dir(settings: HubSettings) -> Path:
     )
     subprocess.run(["chown", "-R", f"{instructor}:", str(folder)], check=True)
     return folder
+
+
+def return_to_instructor(settings: HubSettings, folder: Path, student: str) -> None:
+    """What the grading service (root) wrote into the course folder (the gradebook, the student's
+    autograded notebooks) belongs to the instructor again, for formgrader to read and write."""
+    roster = Roster.read(settings.roster_path)
+    if not roster.instructors:
+        return
+    paths = [folder / "gradebook.db", folder / "autograded", folder / "autograded" / student]
+    for path in [p for p in paths if p.exists()] + list((folder / "autograded" / student).rglob("*")):
+        shutil.chown(path, roster.instructors[0], roster.instructors[0])
+
+
+def file_submission(settings: HubSettings, folder: Path, student: str, lab: int) -> Path | None:
+    """Copy a graded submission where `nbgrader collect` would put it, `<course>/submitted/<student>/labN/`
+    (formgrader counts and lists submissions there), unless a later one of the student is there
+    already; owned by the instructor. Returns where it went (None: not copied)."""
+    from autograder.hub.inbound import hand_in_time
+
+    roster = Roster.read(settings.roster_path)
+    gradebook = settings.gradebook()
+    if not roster.instructors or gradebook is None or not gradebook.parent.is_dir():
+        return None
+    target = gradebook.parent / "submitted" / student / f"lab{lab}"
+    mine, theirs = hand_in_time(folder) or 0.0, hand_in_time(target) if target.is_dir() else None
+    if theirs is not None and theirs > mine:
+        return None
+    staging = target.with_name(f".lab{lab}.incoming")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(folder, staging, symlinks=True, ignore=shutil.ignore_patterns("submission_secret.txt"))
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    subprocess.run(["chown", "-R", f"{roster.instructors[0]}:", str(gradebook.parent / "submitted" / student)],
+                   check=True)
+    return target
 
 
 def release_lab(settings: HubSettings, lab: int) -> Path:

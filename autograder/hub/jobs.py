@@ -2,10 +2,12 @@
 
 One row per submission folder of the exchange's inbound (its name, `student+labN+time+random`,
 is the key): a folder seen twice is queued once. A job goes queued -> running -> done. A
-service that stops while grading (a crash, a restart, a submission that kills the grader) finds
-the job `running` when it starts again and queues it again; after MAX_ATTEMPTS starts it is
-`failed`, and its student gets feedback that says so. `finish` marks a job done only once, so
-its results (gradebook, leaderboard, feedback) are written once.
+grading that fails on the grader's side (its suite process crashed or timed out, nothing was
+collected, a Ray task was lost) is not a score: the job is queued again after a backoff
+(`requeue`). A service that stops while grading (a crash, a restart, a submission that kills the
+grader) finds the job `running` when it starts again and queues it again. After MAX_ATTEMPTS
+starts the job is `failed`, and its student gets feedback that says so. `finish` marks a job
+done only once, so its results (gradebook, leaderboard, feedback) are written once.
 """
 
 from __future__ import annotations
@@ -35,9 +37,12 @@ CREATE TABLE IF NOT EXISTS jobs (
     score REAL,
     max_score REAL,
     results TEXT,
-    note TEXT
+    note TEXT,
+    not_before REAL
 );
 """
+#: Seconds before the first retry of a failed grading; each further retry waits twice as long.
+RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class Job:
     max_score: float | None
     results: str | None
     note: str | None
+    not_before: float | None = None
 
 
 class JobQueue:
@@ -68,6 +74,9 @@ class JobQueue:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(self.path, timeout=30) as db:
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+            if "not_before" not in columns:  # a queue made before retries had a backoff
+                db.execute("ALTER TABLE jobs ADD COLUMN not_before REAL")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -91,6 +100,11 @@ class JobQueue:
                 (key, student, lab, submitted_at, path, time.time()))
             return cursor.rowcount == 1
 
+    def keys(self) -> set[str]:
+        """The keys of every job ever queued."""
+        with self._connect() as db:
+            return {row["key"] for row in db.execute("SELECT key FROM jobs")}
+
     def recover(self) -> list[Job]:
         """At start: jobs left running by a stopped service are queued again; those that have
         had MAX_ATTEMPTS starts are failed instead, and returned (their students must be told)."""
@@ -104,9 +118,10 @@ class JobQueue:
         return failed
 
     def claim(self) -> Job | None:
-        """The oldest queued job, now running (None when the queue is empty)."""
+        """The oldest queued job whose backoff is over, now running (None when there is none)."""
         with self._connect() as db:
-            row = db.execute("SELECT key FROM jobs WHERE state = 'queued' ORDER BY received, key LIMIT 1").fetchone()
+            row = db.execute("SELECT key FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?) "
+                             "ORDER BY received, key LIMIT 1", (time.time(),)).fetchone()
             if row is None:
                 return None
             db.execute("UPDATE jobs SET state = 'running', attempts = attempts + 1, started = ? WHERE key = ?",
@@ -122,13 +137,15 @@ class JobQueue:
                 "WHERE key = ? AND state = 'running'", (state, time.time(), score, max_score, results, note, key))
             return cursor.rowcount == 1
 
-    def requeue(self, key: str, note: str) -> str:
-        """A running job whose grading did not come back (a lost Ray task, an unreachable cluster):
-        queued again, or failed after MAX_ATTEMPTS; returns its new state."""
+    def requeue(self, key: str, note: str, backoff: float = RETRY_SECONDS) -> str:
+        """A running job whose grading failed on the grader's side (module docstring): queued again,
+        to start no sooner than `backoff` x 2^(attempts-1) seconds from now, or failed after
+        MAX_ATTEMPTS; returns its new state."""
         with self._connect() as db:
             db.execute("UPDATE jobs SET state = CASE WHEN attempts < ? THEN 'queued' ELSE 'failed' END, note = ?, "
-                       "finished = CASE WHEN attempts < ? THEN NULL ELSE ? END WHERE key = ? AND state = 'running'",
-                       (MAX_ATTEMPTS, note, MAX_ATTEMPTS, time.time(), key))
+                       "finished = CASE WHEN attempts < ? THEN NULL ELSE ? END, "
+                       "not_before = ? + ? * (1 << (attempts - 1)) WHERE key = ? AND state = 'running'",
+                       (MAX_ATTEMPTS, note, MAX_ATTEMPTS, time.time(), time.time(), backoff, key))
             row = db.execute("SELECT state FROM jobs WHERE key = ?", (key,)).fetchone()
             return row["state"] if row else "unknown"
 

@@ -24,7 +24,7 @@ def _stat(pid: int | str) -> list[str] | None:
         return None
 
 
-def _members(pgid: int) -> list[int]:
+def group_members(pgid: int) -> list[int]:
     """The live (not zombie) processes of process group `pgid`."""
     found = []
     for proc in Path("/proc").iterdir():
@@ -48,7 +48,7 @@ def end_previous_group(record: Path) -> list[int]:
         leader = _stat(pgid) if pgid > 0 else None
         leader_alive = leader is not None and leader[0] != "Z"
         if pgid > 0 and not leader_alive and pgid != os.getpgid(0):
-            killed = _members(pgid)
+            killed = group_members(pgid)
             if killed:
                 try:
                     os.killpg(pgid, signal.SIGKILL)
@@ -60,3 +60,18 @@ def end_previous_group(record: Path) -> list[int]:
     else:
         record.unlink(missing_ok=True)  # run by hand, in a shell's group: never kill that group later
     return killed
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid` (children, their children, ...)."""
+    parents: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        fields = _stat(proc.name) if proc.name.isdigit() else None
+        if fields is not None and fields[0] != "Z":
+            parents.setdefault(int(fields[1]), []).append(int(proc.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found

@@ -3,14 +3,17 @@
     with loopback_hub("htr-prof", ["htr-ann", "htr-ben"]) as hub:
         hub.run_as("htr-ann", "nbgrader", "fetch_assignment", "lab1")
 
-JupyterHub with configurable-http-proxy, the dummy authenticator (a random shared password), the
-accounts created (and removed afterwards), Lab 1 released, and the grading service run by the hub.
+JupyterHub with configurable-http-proxy and the course's native authenticator (as a real course
+runs it: passwords set with `add-users --password-file`, random ones here, except for the
+`sign_up` users, who choose theirs at /hub/signup), the accounts created (and removed afterwards),
+Lab 1 released, the grading service and formgrader run by the hub.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -57,13 +60,14 @@ def problem() -> str | None:
 
 @dataclass
 class LoopbackHub:
-    """A running hub: its address, settings, instructor token and shared password."""
+    """A running hub: its address, settings, an admin service token, each user's password (those
+    set by the instructor)."""
 
     url: str
     env: dict[str, str]
     base: Path
     token: str
-    password: str
+    passwords: dict[str, str]
     process: subprocess.Popen
 
     def api(self, path: str, method: str = "GET") -> dict | list:
@@ -97,6 +101,35 @@ class LoopbackHub:
             time.sleep(1)
         raise TimeoutError(f"the grading service did not grade {students} within {timeout:.0f} s: {status}")
 
+    def login(self, user: str, password: str | None = None, next_url: str = "") -> urllib.request.OpenerDirector:
+        """A browser-like HTTP session logged in as `user` through the hub's authenticator (its
+        password: the one the instructor set, unless given); RuntimeError when the hub refuses it.
+        `next_url` "/hub/home" logs in without starting the user's server."""
+        from http.cookiejar import CookieJar
+        from urllib.parse import quote, urlencode
+
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        page = opener.open(f"{self.url}/hub/login", timeout=60).read().decode()
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
+        form = {"username": user, "password": self.passwords[user] if password is None else password, "_xsrf": xsrf}
+        done = opener.open(f"{self.url}/hub/login?next={quote(next_url)}", data=urlencode(form).encode(), timeout=120)
+        if "/hub/login" in done.url:
+            raise RuntimeError(f"{user} could not log in (back at {done.url})")
+        return opener
+
+    def wait_job(self, key: str, timeout: float = 600) -> dict:
+        """Job `key` of the queue once it is done or failed; TimeoutError after `timeout` s."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                job = next((j for j in self.grading_status()["jobs"] if j["key"] == key), None)
+            except OSError:  # the service is restarting
+                job = None
+            if job is not None and job["state"] in ("done", "failed"):
+                return job
+            time.sleep(1)
+        raise TimeoutError(f"job {key} not finished within {timeout:.0f} s: {self.grading_status()}")
+
     def run_as(self, user: str, *command: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         """A command as OS user `user` with the hub's nbgrader set-up (what their terminal has)."""
         from autograder.hub import course, settings
@@ -127,34 +160,30 @@ class LoopbackHub:
 
 def remove_accounts(names: list[str]) -> None:
     """Remove the test accounts, their homes and the ACL entries the hub gave them."""
-    import pwd
-
-    from autograder.hub.accounts import revoke_search
+    from autograder.hub.accounts import remove_account
 
     python = Path(os.path.realpath(REPO_ROOT / ".venv" / "bin" / "python"))
     for name in names:
-        try:
-            pwd.getpwnam(name)
-        except KeyError:
-            continue
-        revoke_search(name, python)
-        subprocess.run(["userdel", "--remove", name], capture_output=True, check=False)
+        remove_account(name, python)
 
 
 @contextmanager
-def loopback_hub(instructor: str, students: list[str], workers: int = 2, lab: int = 1) -> Iterator[LoopbackHub]:
+def loopback_hub(instructor: str, students: list[str], workers: int = 2, lab: int = 1,
+                 sign_up: tuple[str, ...] = (), formgrader: bool = True) -> Iterator[LoopbackHub]:
     """Start the hub (module docstring); everything, accounts included, is removed afterwards."""
     names = [instructor, *students]
     remove_accounts(names)  # left by a run that was killed
     base = Path(tempfile.mkdtemp(prefix="htr-hub-test-"))
     base.chmod(0o755)  # the students reach the exchange inside it
-    port, api_port, service_port, proxy_port = free_ports(4)
-    token, password = secrets.token_hex(24), secrets.token_hex(8)
+    port, api_port, service_port, proxy_port, formgrader_port = free_ports(5)
+    token = secrets.token_hex(24)
+    passwords = {name: secrets.token_urlsafe(12) for name in names if name not in sign_up}
     env = {
         "HTR_HUB_STATE": str(base / "state"), "HTR_HUB_EXCHANGE": str(base / "exchange"), "HTR_HUB_COURSE": "htr",
         "HTR_HUB_PORT": str(port), "HTR_HUB_API_PORT": str(api_port), "HTR_HUB_SERVICE_PORT": str(service_port),
-        "HTR_HUB_PROXY_API_PORT": str(proxy_port), "HTR_HUB_AUTH": "dummy", "HTR_HUB_DUMMY_PASSWORD": password,
-        "HTR_HUB_ADMIN_TOKEN": token, "HTR_HUB_FORMGRADER": "0", "HTR_HUB_POLL": "1", "HTR_HUB_WORKERS": str(workers),
+        "HTR_HUB_PROXY_API_PORT": str(proxy_port), "HTR_HUB_FORMGRADER_PORT": str(formgrader_port),
+        "HTR_HUB_AUTH": "native", "HTR_HUB_ADMIN_TOKEN": token, "HTR_HUB_FORMGRADER": "1" if formgrader else "0",
+        "HTR_HUB_POLL": "1", "HTR_HUB_WORKERS": str(workers), "HTR_HUB_RETRY_SECONDS": "2",
         # The students' servers in cgroups of this hub's own; a machine without writable cgroups
         # (a CI container) runs them unlimited, with the hub's warning.
         "HTR_HUB_CGROUP": base.name, "HTR_HUB_LIMITS": "enforce" if cgroups.problem() is None else "warn",
@@ -162,15 +191,21 @@ def loopback_hub(instructor: str, students: list[str], workers: int = 2, lab: in
     full_env = {**os.environ, **env}
     process = None
     log = open(base / "hub.log", "w")  # noqa: SIM115 - open for the hub's lifetime
+    files = {}
+    for group, members in (("instructors", [instructor]), ("students", students)):
+        files[group] = base / f"{group}-passwords.txt"
+        files[group].write_text("".join(f"{name}:{passwords[name]}\n" for name in members if name in passwords))
+        files[group].chmod(0o600)
     try:
-        for step in (["add-users", "--instructor", instructor], ["add-users", *students], ["release", str(lab)]):
+        for step in (["add-users", "--instructor", instructor, "--password-file", str(files["instructors"])],
+                     ["add-users", *students, "--password-file", str(files["students"])], ["release", str(lab)]):
             done = subprocess.run([PY, "-m", "autograder.hub", *step], env=full_env, cwd=REPO_ROOT,
                                   capture_output=True, text=True, timeout=600, check=False)
             if done.returncode != 0:
                 raise RuntimeError(f"hub set-up step {step} failed:\n{done.stdout}\n{done.stderr}")
         process = subprocess.Popen([PY, "-m", "autograder.hub", "start"], env=full_env, cwd=REPO_ROOT, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-        hub = LoopbackHub(f"http://127.0.0.1:{port}", env, base, token, password, process)
+        hub = LoopbackHub(f"http://127.0.0.1:{port}", env, base, token, passwords, process)
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -183,7 +218,7 @@ def loopback_hub(instructor: str, students: list[str], workers: int = 2, lab: in
         yield hub
     finally:
         if process is not None:
-            _stop(process)
+            _stop(process, full_env)
         log.close()
         remove_accounts(names)
         if env["HTR_HUB_LIMITS"] == "enforce":
@@ -191,15 +226,15 @@ def loopback_hub(instructor: str, students: list[str], workers: int = 2, lab: in
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """JupyterHub stops its servers and services on SIGTERM; what is left of its group is killed."""
+def _stop(process: subprocess.Popen, env: dict[str, str]) -> None:
+    """`python -m autograder.hub stop`, as an instructor stops it; what is left of its group is killed."""
+    done = subprocess.run([PY, "-m", "autograder.hub", "stop"], env=env, cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=60, check=False)
+    print(f"hub stop: {done.stdout.strip()} {done.stderr.strip()}")
     try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
+        process.wait(10)
     except subprocess.TimeoutExpired:
         pass
-    except ProcessLookupError:
-        return
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:

@@ -26,18 +26,20 @@ import json
 import logging
 import os
 import re
+import signal
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
 from autograder.grading import GradeOptions, grade, notebook_cells, record_on_leaderboard
-from autograder.hub import course
+from autograder.hub import course, inbound
+from autograder.hub.exchange import LEFT_OUT
 from autograder.hub.gpus import list_gpus
-from autograder.hub.jobs import Job, JobQueue
+from autograder.hub.jobs import MAX_ATTEMPTS, Job, JobQueue
 from autograder.hub.leftovers import end_previous_group
 from autograder.hub.ray_grading import RayGrader, RayGradingLost
-from autograder.hub.settings import SERVICE_NAME, HubSettings, load
+from autograder.hub.settings import SERVICE_NAME, HubSettings, Roster, load
 from autograder.leaderboard import Leaderboard, render_html
 from autograder.paths import default_state_dir
 from autograder.suites import available_labs
@@ -48,6 +50,13 @@ log = logging.getLogger("autograder.hub.service")
 _INBOUND = re.compile(r"^(?P<student>[^+]+)\+(?P<assignment>lab(?P<lab>\d+))\+(?P<time>[^+]+)\+[^+]+$")
 #: The first sandbox slot of the service (other graders on the machine take the slots below).
 FIRST_SLOT = 4
+#: Outcomes of `grading.grade` that are the grader's failures, never the submission's: the suite
+#: process crashed, timed out or collected nothing (`error`), or no sandbox (`refused`).
+GRADER_FAILURES = ("error", "refused")
+
+
+class GradingFailed(Exception):
+    """A grading that failed on the grader's side: the job is retried, not scored."""
 
 
 class GradingService:
@@ -66,25 +75,32 @@ class GradingService:
 
     # --- collecting ---------------------------------------------------------------------------
     def scan(self) -> int:
-        """Queue every new submission folder of the inbound; returns how many were queued."""
+        """Queue and take every new submission folder of the inbound; returns how many were queued."""
         if not self.inbound.is_dir():
             return 0
         added = 0
         labs = set(available_labs())
+        known = self.queue.keys()
         for entry in sorted(self.inbound.iterdir()):
             match = _INBOUND.match(entry.name)
-            if match is None or entry.name in self.refused or not entry.is_dir() or entry.is_symlink():
+            if match is None or entry.name in known or entry.name in self.refused or not entry.is_dir() or \
+                    entry.is_symlink():
                 continue
             student, lab = match["student"], int(match["lab"])
             owner = course.owner(entry)
-            if owner != student:
-                self.refused[entry.name] = f"owned by {owner}, not by {student}"
-                log.warning("refused %s: the folder is %s (a submission in another's name)", entry.name,
-                            self.refused[entry.name])
+            if owner == student and inbound.still_arriving(entry):
+                continue
+            problem = f"owned by {owner}, not by {student} (a submission in another's name)" if owner != student \
+                else inbound.changed_after_hand_in(entry)
+            if problem:
+                self.refused[entry.name] = problem
+                log.warning("refused %s: %s", entry.name, problem)
                 continue
             if lab not in labs:
                 continue
-            added += self.queue.add(entry.name, student, lab, _iso(match["time"]), str(entry))
+            if self.queue.add(entry.name, student, lab, _iso(match["time"]), str(entry)):
+                added += 1
+                inbound.take(entry)
         return added
 
     # --- grading -----------------------------------------------------------------------------
@@ -104,9 +120,13 @@ class GradingService:
         notebook = None
         if self.ray is None:
             outcome = grade(Path(job.path), options)
+            if outcome.status in GRADER_FAILURES:
+                raise GradingFailed(f"{outcome.status}: {outcome.message}")
         else:
             # Graded on the cluster; the leaderboard and the notebook's gradebook cells are written here.
             outcome = self.ray.grade(Path(job.path), job.lab, job.student, job.submitted_at, out)
+            if outcome.status in GRADER_FAILURES:
+                raise GradingFailed(f"{outcome.status}: {outcome.message}")
             record_on_leaderboard(self.leaderboard_db, outcome, job.submitted_at)
             if outcome.status == "graded":
                 cells = notebook_cells(json.loads(results.read_text()).get("tests", []))
@@ -117,6 +137,9 @@ class GradingService:
             # Every submission in the gradebook, also one without notebook scores (crashed, rejected).
             record_autograded(options.gradebook, job.lab, job.student, cells, submitted_at=job.submitted_at,
                               notebook=notebook)
+        if gradebook is not None:
+            course.file_submission(self.settings, Path(job.path), job.student, job.lab)
+            course.return_to_instructor(self.settings, gradebook.parent, job.student)
         data = json.loads(results.read_text())
         self.write_feedback(job, data)
         self.queue.finish(job.key, "done", outcome.score, outcome.max_score, str(results), outcome.status)
@@ -138,7 +161,9 @@ class GradingService:
         secret = secret_path.read_text()[:4096]
         self.feedback_dir.mkdir(parents=True, exist_ok=True)
         self.feedback_dir.chmod(0o711)  # students read their own page by its hash, list nothing
-        page = feedback_html(job, results, self.leaderboard_place(job))
+        left_out = folder / LEFT_OUT
+        note = left_out.read_text(errors="replace")[:4000] if left_out.is_file() and not left_out.is_symlink() else ""
+        page = feedback_html(job, results, self.leaderboard_place(job), note)
         written = []
         for notebook in sorted(folder.glob("*.ipynb")):
             target = self.feedback_dir / f"{notebook_hash(secret=secret, notebook_id=notebook.stem)}.html"
@@ -170,11 +195,12 @@ class GradingService:
             log.info("grading %s (attempt %d, slot %d)", job.key, job.attempts, slot)
             try:
                 self.grade_job(job, slot, gpu)
-            except RayGradingLost as error:
-                state = self.queue.requeue(job.key, str(error))
-                log.warning("%s: %s; the job is %s", job.key, error, state)
-                if state == "failed":
-                    self.write_feedback(job, _failed_results(job))
+            except (GradingFailed, RayGradingLost) as error:
+                # The grader's failure, not the submission's: no score is kept; graded again later.
+                self._forget(str(self.results_dir / job.key / "results.json"))
+                state = self.queue.requeue(job.key, str(error), self.settings.retry_seconds)
+                log.warning("%s: grading failed (%s); the job is %s", job.key, error, state)
+                self.write_feedback(job, _failed_results(job) if state == "failed" else _retry_results(job))
             except Exception:  # noqa: BLE001 - one broken write-back never stops the service
                 log.exception("writing back %s failed; it is marked failed (resubmit, or see this log)", job.key)
                 self.queue.finish(job.key, "failed", None, None, None, "write-back failed (see the service log)")
@@ -208,15 +234,27 @@ class GradingService:
             thread.start()
         return threads
 
-    def status(self) -> dict:
-        jobs = self.queue.jobs()
+    def status(self, student: str | None = None) -> dict:
+        """The queue as JSON: every job, or `student`'s only (what a student may see)."""
+        jobs = [job for job in self.queue.jobs() if student is None or job.student == student]
         counts: dict[str, int] = {}
         for job in jobs:
             counts[job.state] = counts.get(job.state, 0) + 1
-        return {"counts": counts, "refused": self.refused,
+        refused = self.refused if student is None else {k: v for k, v in self.refused.items()
+                                                        if k.startswith(f"{student}+")}
+        return {"counts": counts, "refused": refused,
                 "jobs": [{"key": j.key, "student": j.student, "lab": j.lab, "state": j.state, "attempts": j.attempts,
                           "score": j.score, "max_score": j.max_score, "received": j.received,
                           "started": j.started, "finished": j.finished} for j in jobs]}
+
+
+def _state_in_words(job: Job) -> str:
+    """A job's state as its student reads it on /services/grader/."""
+    if job.state == "queued" and job.attempts:
+        return f"grading failed on the grader's side, we will retry (attempt {job.attempts + 1} of {MAX_ATTEMPTS})"
+    if job.state == "failed":
+        return "grading failed; your instructor was told and will grade it"
+    return job.state
 
 
 def _iso(nbgrader_time: str) -> str:
@@ -230,19 +268,27 @@ def _iso(nbgrader_time: str) -> str:
 
 
 def _failed_results(job: Job) -> dict:
-    return {"score": 0.0, "tests": [], "output": (
-        "The grader stopped each time it graded this submission; your instructor was told. "
-        "Submit again, or ask your instructor.")}
+    return {"score": None, "tests": [], "output": (
+        f"Grading failed {MAX_ATTEMPTS} times on the grader's side (not because of your work); your instructor "
+        "was told and will grade it. You may also submit again.")}
 
 
-def feedback_html(job: Job, results: dict, place: str) -> str:
-    """The student's feedback page: score, each visible test with its feedback, leaderboard place."""
+def _retry_results(job: Job) -> dict:
+    return {"score": None, "tests": [], "output": (
+        "Grading failed on the grader's side (not because of your work): we will retry. Fetch the feedback "
+        "again in a few minutes.")}
+
+
+def feedback_html(job: Job, results: dict, place: str, left_out: str = "") -> str:
+    """The student's feedback page: score, each visible test with its feedback, leaderboard place,
+    and what the submission left out (caches, oversized files)."""
     tests = [t for t in results.get("tests", []) if t.get("visibility", "visible") != "hidden"]
     total = sum(float(t.get("max_score", 0)) for t in results.get("tests", []))
     rows = "".join(
         f"<tr><td>{html.escape(str(t.get('name', '')))}</td><td>{float(t.get('score', 0)):g} / "
         f"{float(t.get('max_score', 0)):g}</td><td><pre>{html.escape(str(t.get('output', '')))}</pre></td></tr>"
         for t in tests)
+    score = "not graded yet" if results.get("score") is None else f"{float(results['score']):g} / {total:g}"
     board = "".join(f"<li>{html.escape(str(e.get('name')))}: {e.get('value')}</li>"
                     for e in results.get("leaderboard", []))
     return (
@@ -251,8 +297,9 @@ def feedback_html(job: Job, results: dict, place: str) -> str:
         "td,th{border:1px solid #ccc;padding:4px;vertical-align:top}pre{white-space:pre-wrap;margin:0}</style>"
         f"</head><body><h1>Lab {job.lab}: your feedback</h1>"
         f"<p>Submitted at {html.escape(job.submitted_at)} by {html.escape(job.student)}.</p>"
-        f"<p id='score'><b>Score: {float(results.get('score', 0)):g} / {total:g}</b></p>"
+        f"<p id='score'><b>Score: {score}</b></p>"
         f"<p id='leaderboard'>Leaderboard: {html.escape(place)}</p><ul>{board}</ul>"
+        + (f"<pre id='left-out'>{html.escape(left_out)}</pre>" if left_out else "") +
         f"<pre>{html.escape(str(results.get('output', '')))}</pre>"
         f"<table><tr><th>test</th><th>points</th><th>feedback</th></tr>{rows}</table></body></html>\n"
     )
@@ -278,7 +325,7 @@ def make_app(service: GradingService):
             labs = board.labs() if board else []
             mine = [j for j in service.queue.jobs() if j.student == user]
             items = "".join(
-                f"<li>Lab {j.lab}, {html.escape(j.submitted_at)}: {j.state}"
+                f"<li>Lab {j.lab}, {html.escape(j.submitted_at)}: {_state_in_words(j)}"
                 + (f", {j.score:g} / {j.max_score:g}" if j.score is not None else "") + "</li>" for j in mine)
             links = "".join(f"<li><a href='{prefix}lab/{lab}'>Lab {lab}</a></li>" for lab in labs)
             self.write(f"<!doctype html><html><head><meta charset='utf-8'><title>Grader</title></head><body>"
@@ -299,8 +346,12 @@ def make_app(service: GradingService):
     class Status(Page):
         @authenticated
         def get(self) -> None:
+            # The whole queue for instructors and the hub's services (scripts); a student's own jobs otherwise.
+            user = self.get_current_user()
+            instructors = Roster.read(service.settings.roster_path).instructors
+            sees_all = user.get("kind") == "service" or user["name"] in instructors
             self.set_header("Content-Type", "application/json")
-            self.write(json.dumps(service.status()))
+            self.write(json.dumps(service.status(None if sees_all else user["name"])))
 
     hub_auth = HubOAuth(api_token=os.environ.get("JUPYTERHUB_API_TOKEN", ""), cache_max_age=60)
     return Application(
@@ -310,6 +361,17 @@ def make_app(service: GradingService):
     )
 
 
+def _stop_now(signum: int, _frame) -> None:
+    """Stop at once, with the gradings in progress: their jobs stay `running` in the queue and are
+    graded again at the next start (jobs.py). As leader of its process group (started by the hub),
+    the service ends its gradings' processes with it."""
+    log.info("stopping (signal %d); the gradings in progress are graded again at the next start", signum)
+    logging.shutdown()
+    if os.getpgid(0) == os.getpid():
+        os.killpg(os.getpid(), signal.SIGKILL)
+    os._exit(0)
+
+
 def main() -> None:
     """Run the service (as the hub starts it)."""
     from urllib.parse import urlparse
@@ -317,6 +379,8 @@ def main() -> None:
     from tornado.ioloop import IOLoop
 
     logging.basicConfig(level=logging.INFO, format="[grader %(asctime)s %(levelname)s] %(message)s")
+    signal.signal(signal.SIGINT, _stop_now)  # JupyterHub stops a managed service with SIGINT, then SIGTERM
+    signal.signal(signal.SIGTERM, _stop_now)
     settings = load()
     service = GradingService(settings)
     service.start()

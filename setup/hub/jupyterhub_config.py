@@ -2,6 +2,7 @@
 # accounts spawned by the local process spawner, nbgrader's exchange, formgrader for instructors
 # and the grading service. Started by `make hub` (python -m autograder.hub start); every setting
 # comes from autograder/hub/settings.py (HTR_HUB_* environment variables).
+import os
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ sys.path.insert(0, str(REPO))
 
 from autograder.hub import settings as hub_settings  # noqa: E402
 from autograder.hub.accounts import prepare_account  # noqa: E402
-from autograder.hub.course import JUPYTER_CONFIG_DIR  # noqa: E402
+from autograder.hub.course import JUPYTER_CONFIG_DIR, STUDENT_CONFIG_DIR, lab_environment  # noqa: E402
 from autograder.hub.gpus import assign_gpu, list_gpus  # noqa: E402
 
 c = get_config()  # noqa: F821
@@ -28,22 +29,22 @@ c.ConfigurableHTTPProxy.command = [str(REPO / "setup" / "node_modules" / ".bin" 
 c.JupyterHub.db_url = f"sqlite:///{S.state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(S.state / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(S.state / "jupyterhub.pid")
+c.ConfigurableHTTPProxy.pid_file = str(S.state / "jupyterhub-proxy.pid")
 c.JupyterHub.cleanup_servers = True
 
 # --- who may log in ------------------------------------------------------------------------------
 if S.auth == "dummy":
     # Tests only: any allowed user with the shared password.
-    import os
-
     c.JupyterHub.authenticator_class = "dummy"
     c.DummyAuthenticator.password = os.environ.get("HTR_HUB_DUMMY_PASSWORD", "")
     if not c.DummyAuthenticator.password:
         raise SystemExit("HTR_HUB_AUTH=dummy needs HTR_HUB_DUMMY_PASSWORD (the dummy authenticator is for tests)")
 else:
-    # A real course: students sign up at /hub/signup, an instructor approves them at /hub/authorize.
-    c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
+    # A real course: the native authenticator (autograder/hub/auth.py). The instructor sets passwords
+    # (`add-users --password-file`), or a rostered user chooses one at /hub/signup; no one else signs up.
+    c.JupyterHub.authenticator_class = "autograder.hub.auth.CourseAuthenticator"
     c.NativeAuthenticator.open_signup = False
-    c.NativeAuthenticator.minimum_password_length = 10
+    c.NativeAuthenticator.minimum_password_length = hub_settings.MINIMUM_PASSWORD_LENGTH
     c.JupyterHub.template_paths = [str(Path(__import__("nativeauthenticator").__file__).parent / "templates")]
 c.Authenticator.admin_users = set(ROSTER.instructors)
 c.Authenticator.allowed_users = set(ROSTER.instructors) | set(ROSTER.students)
@@ -71,6 +72,10 @@ c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.http_timeout = 120
 c.Spawner.start_timeout = 180
+# `python -m autograder.hub stop` waits 8 s: a server is interrupted, then terminated, then killed within 4 s.
+c.Spawner.interrupt_timeout = 2
+c.Spawner.term_timeout = 1
+c.Spawner.kill_timeout = 1
 # Per-user limits, enforced by the kernel (HTR_HUB_LIMITS=enforce: a server whose limits cannot be
 # applied does not start). The autograder's sandbox has its own limits for graded code.
 c.Spawner.mem_limit = S.mem_limit if S.mem_limit not in ("", "0") else None  # "0": no memory limit
@@ -83,16 +88,20 @@ GPUS = list_gpus()
 
 
 def pre_spawn(spawner):
-    """The account exists (a student approved by the native authenticator gets one now), nbgrader
-    finds the course's configuration, and the server sees only its GPUs."""
+    """The account exists with a private home, nbgrader finds the course's configuration (students:
+    without the instructor tools), the terminal's `python` is the course's, the labs find the
+    course's offline data and keep their caches in ~/.cache, and the server sees only its GPUs."""
     name = spawner.user.name
     prepare_account(name, VENV_BIN / "python")
     gpu = assign_gpu(name, GPUS, S.state / "gpu_assignments.json", ROSTER.gpus)
+    config_path = [str(JUPYTER_CONFIG_DIR)] if name in ROSTER.instructors else [str(STUDENT_CONFIG_DIR),
+                                                                                  str(JUPYTER_CONFIG_DIR)]
     spawner.environment.update({
-        "JUPYTER_CONFIG_PATH": str(JUPYTER_CONFIG_DIR),
+        "JUPYTER_CONFIG_PATH": os.pathsep.join(config_path),
         "CUDA_VISIBLE_DEVICES": gpu,
         "PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
         **S.env(),
+        **lab_environment(REPO),
     })
 
 
@@ -110,8 +119,6 @@ c.JupyterHub.services = [
         "oauth_no_confirm": True,
     },
 ]
-import os  # noqa: E402
-
 # An instructor's API token for scripts (and the tests): HTR_HUB_ADMIN_TOKEN, never in a file.
 if os.environ.get("HTR_HUB_ADMIN_TOKEN"):
     c.JupyterHub.services.append({"name": "course-admin", "api_token": os.environ["HTR_HUB_ADMIN_TOKEN"]})
@@ -121,12 +128,12 @@ if os.environ.get("HTR_HUB_ADMIN_TOKEN"):
 
 # formgrader for the instructors: the first instructor's JupyterLab on the course folder, run by the
 # hub as a service at /services/formgrader-<course>/ (nbgrader's multiple-classes arrangement).
-# HTR_HUB_FORMGRADER=0 leaves it out (the tests, which use nbgrader's API directly).
+# HTR_HUB_FORMGRADER=0 leaves it out.
 if ROSTER.instructors and os.environ.get("HTR_HUB_FORMGRADER", "1") != "0":
     grader = ROSTER.instructors[0]
     c.JupyterHub.services.append({
         "name": f"formgrader-{course}",
-        "url": f"http://127.0.0.1:{S.service_port + 1}",
+        "url": f"http://127.0.0.1:{S.formgrader_port}",
         "command": [str(VENV_BIN / "jupyterhub-singleuser"), "--ServerApp.default_url=/formgrader"],
         "user": grader,
         "cwd": str(S.course_dir or Path(f"~{grader}").expanduser() / course),

@@ -1,8 +1,9 @@
 """One course hub for the hub tests (session-scoped: started once, for the e2e and browser tests).
 
-`autograder.hub.loopback`: loopback ports, a temporary folder, the dummy authenticator, an
-instructor and four students as real system accounts, Lab 1 released through nbgrader's exchange,
-the grading service run by the hub. Needs root, the npm proxy and the sandbox; skipped with the
+`autograder.hub.loopback`: loopback ports, a temporary folder, the course's native authenticator
+(passwords set by the instructor; the browser test's student signs up), an instructor and four
+students as real system accounts, Lab 1 released through nbgrader's exchange, the grading service
+and formgrader run by the hub. Needs root, the npm proxy and the sandbox; skipped with the
 reason otherwise (a failure under AUTOGRADER_REQUIRE_SANDBOX=1, as in CI).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,10 +37,19 @@ def hub() -> Iterator[LoopbackHub]:
             pytest.fail(reason)
         pytest.skip(reason)
     try:
-        with loopback_hub(INSTRUCTOR, [*STUDENTS, BROWSER_STUDENT]) as running:
+        with loopback_hub(INSTRUCTOR, [*STUDENTS, BROWSER_STUDENT], sign_up=(BROWSER_STUDENT,)) as running:
             yield running
     except (RuntimeError, TimeoutError) as error:
         pytest.fail(str(error))
+
+
+def login(hub: LoopbackHub, user: str, password: str) -> urllib.request.OpenerDirector:
+    """A browser-like HTTP session logged in to the hub as `user` (cookies kept); AssertionError
+    when the hub refuses the password."""
+    try:
+        return hub.login(user, password)
+    except RuntimeError as error:
+        raise AssertionError(str(error)) from None
 
 
 def solve_lab1(lab: Path) -> None:

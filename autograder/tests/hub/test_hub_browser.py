@@ -1,6 +1,9 @@
-"""A student in a real browser (Debian's headless Chromium, Selenium): log in to the hub, land
-in JupyterLab, open nbgrader's Assignments panel, fetch Lab 1, submit it, fetch the feedback
-and read it. Screenshots are kept in tmp/artefacts/hub/ (look at them)."""
+"""The hub in a real browser (Debian's headless Chromium, Selenium), with the course's native
+authenticator: a rostered student signs up, logs in, lands in JupyterLab (without the instructor
+tools), fetches Lab 1 in nbgrader's Assignments panel, submits it, fetches the feedback and reads
+it, and finds the leaderboard; then the instructor logs in and opens formgrader, whose Manage
+Assignments and Manual Grading pages show the submission. Screenshots are kept in
+tmp/artefacts/hub/ (look at them)."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from autograder.hub.settings import SERVICE_NAME
 from autograder.paths import REPO_ROOT
-from autograder.tests.hub.conftest import BROWSER_STUDENT
+from autograder.tests.hub.conftest import BROWSER_STUDENT, INSTRUCTOR
 
 pytestmark = pytest.mark.xdist_group("hub")
 
@@ -53,21 +57,51 @@ def _shot(browser, name: str) -> Path:
     return path
 
 
-def test_a_student_fetches_submits_and_reads_feedback_in_jupyterlab(hub, browser):
+def _log_in(browser, hub, user: str, password: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{hub.url}/hub/login")
+    browser.find_element(By.ID, "username_input").send_keys(user)
+    browser.find_element(By.ID, "password_input").send_keys(password)
+    browser.find_element(By.ID, "login_submit").click()
+
+
+def _sign_up(browser, hub, user: str, password: str) -> str:
+    """Sign up at /hub/signup; the page's message."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{hub.url}/hub/signup")
+    browser.find_element(By.ID, "username_input").send_keys(user)
+    browser.find_element(By.ID, "password_input").send_keys(password)
+    browser.find_element(By.ID, "password_confirmation_input").send_keys(password)
+    browser.find_element(By.ID, "signup_submit").click()
+    return browser.find_element(By.CSS_SELECTOR, "div.alert").text
+
+
+def test_a_student_signs_up_submits_and_reads_feedback_and_the_instructor_grades(hub, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(f"{hub.url}/hub/login")
-    browser.find_element(By.ID, "username_input").send_keys(BROWSER_STUDENT)
-    browser.find_element(By.ID, "password_input").send_keys(hub.password)
-    _shot(browser, "1_login")
-    browser.find_element(By.ID, "login_submit").click()
+    # Someone not on the roster cannot make an account; a rostered student can, once.
+    assert "not on this course's roster" in _sign_up(browser, hub, "intruder", "a long enough password")
+    password = "my own lab password"
+    message = _sign_up(browser, hub, BROWSER_STUDENT, password)
+    _shot(browser, "0_signed_up")
+    assert "ready" in message and "sent to the admin" not in message, message
+    assert "already in use" in _sign_up(browser, hub, BROWSER_STUDENT, "someone else's password")
+
+    _log_in(browser, hub, BROWSER_STUDENT, "a wrong password!")
+    assert "/hub/login" in browser.current_url
+    _log_in(browser, hub, BROWSER_STUDENT, password)
+    _shot(browser, "1_logged_in")
     # The local process spawner starts the student's JupyterLab as their own account.
     WebDriverWait(browser, 180).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".jp-LauncherCard"))
     assert f"/user/{BROWSER_STUDENT}/lab" in browser.current_url
     _shot(browser, "2_jupyterlab")
 
     _click(browser, "//div[contains(@class,'lm-MenuBar-itemLabel') and text()='Nbgrader']")
+    menu = browser.find_element(By.CSS_SELECTOR, ".lm-Menu").text
+    assert "Assignment List" in menu and "Formgrader" not in menu and "Create Assignment" not in menu, menu
     _click(browser, "//div[contains(@class,'lm-Menu-itemLabel') and text()='Assignment List']")
     _click(browser, "//div[@id='released_assignments_list']//button[text()='Fetch']", timeout=90)
     _click(browser, "//div[@id='fetched_assignments_list']//button[text()='Submit']", timeout=90)
@@ -93,3 +127,19 @@ def test_a_student_fetches_submits_and_reads_feedback_in_jupyterlab(hub, browser
     WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "score"))
     assert f"Score: 0 / {job['max_score']:g}" in browser.find_element(By.ID, "score").text
     _shot(browser, "5_feedback_page")
+    browser.get(f"{hub.url}/services/{SERVICE_NAME}/lab/1")
+    WebDriverWait(browser, 60).until(lambda b: BROWSER_STUDENT in b.page_source)
+    _shot(browser, "6_leaderboard")
+
+    # The instructor, in formgrader (a service of the hub, run as the instructor on the course folder).
+    browser.get(f"{hub.url}/hub/logout")
+    _log_in(browser, hub, INSTRUCTOR, hub.passwords[INSTRUCTOR])
+    formgrader = f"{hub.url}/services/formgrader-htr/formgrader"
+    browser.get(formgrader)
+    row = WebDriverWait(browser, 120).until(lambda b: b.find_elements(By.XPATH, "//tr[.//a[text()='lab1']]"))
+    _shot(browser, "7_formgrader_manage_assignments")
+    cells = [cell.text for cell in row[0].find_elements(By.TAG_NAME, "td")]
+    assert any(text.isdigit() and int(text) >= 1 for text in cells), f"no submission of lab1 counted: {cells}"
+    browser.get(f"{formgrader}/gradebook/lab1/lab1")
+    WebDriverWait(browser, 120).until(lambda b: b.find_elements(By.XPATH, "//a[contains(text(),'Submission #')]"))
+    _shot(browser, "8_formgrader_manual_grading")

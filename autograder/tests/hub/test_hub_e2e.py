@@ -5,20 +5,18 @@ the scores come back as feedback, in the gradebook and on the leaderboard page."
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sqlite3
 import subprocess
 import time
 import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 
 from autograder.hub.settings import SERVICE_NAME
-from autograder.tests.hub.conftest import INSTRUCTOR, STUDENTS, solve_lab1
+from autograder.paths import REPO_ROOT
+from autograder.tests.hub.conftest import INSTRUCTOR, STUDENTS, login, solve_lab1
 
 pytestmark = pytest.mark.xdist_group("hub")
 
@@ -49,14 +47,8 @@ def _home(user: str) -> Path:
 
 
 def _login(hub, user: str) -> urllib.request.OpenerDirector:
-    """A browser-like session logged in to the hub as `user` (dummy authenticator)."""
-    jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{hub.url}/hub/login", timeout=30).read().decode()
-    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
-    opener.open(f"{hub.url}/hub/login?next=", data=urlencode(
-        {"username": user, "password": hub.password, "_xsrf": xsrf}).encode(), timeout=30)
-    return opener
+    """A browser-like session logged in to the hub as `user` (the password the instructor set)."""
+    return login(hub, user, hub.passwords[user])
 
 
 def _kill_service_while_grading(hub, timeout: float = 300) -> tuple:
@@ -119,6 +111,25 @@ def _check_server_cgroup(hub, user: str) -> None:
     hub.api(f"/users/{user}/server", method="DELETE")
     _wait_server(hub, user, ready=False)
     assert not any(folder.exists() for folder in group.folders()), "the group outlived the server"
+
+
+def _check_terminal_environment(hub, user: str) -> None:
+    """A terminal of the user's server (bash with the server's environment, as JupyterLab starts it)
+    runs the course's python, finds the offline data and caches outside the lab folder."""
+    _wait_server(hub, user, ready=True)
+    environ = dict(item.split("=", 1) for item in
+                   Path(f"/proc/{_server_process(user)}/environ").read_text().split("\0") if "=" in item)
+    lab = _home(user) / "htr" / "lab1"
+    script = ("python -c 'import sys, text_recognizer.paths as p; "
+              "print(sys.executable, p.node_modules_dir(), p.data_dir(), sep=chr(10))'")
+    done = subprocess.run(["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in environ.items()),
+                           "/bin/bash", "-c", script], cwd=lab, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    python, node_modules, data = done.stdout.split()
+    assert python == str(REPO_ROOT / ".venv" / "bin" / "python"), python
+    assert Path(node_modules) == (REPO_ROOT / "setup" / "node_modules").resolve() and Path(node_modules).is_dir(), \
+        node_modules
+    assert Path(data).is_relative_to(_home(user) / ".cache") and not Path(data).is_relative_to(lab), data
 
 
 def test_three_students_are_graded_through_the_hub(hub):
@@ -192,5 +203,6 @@ def test_three_students_are_graded_through_the_hub(hub):
     anonymous = urllib.request.urlopen(f"{hub.url}/services/{SERVICE_NAME}/lab/1", timeout=30)
     assert "/hub/login" in anonymous.url, "the leaderboard page must be behind the hub's login"
 
+    _check_terminal_environment(hub, ANN)
     if hub.env["HTR_HUB_LIMITS"] == "enforce":  # "warn": this machine's cgroups are not writable
         _check_server_cgroup(hub, ANN)

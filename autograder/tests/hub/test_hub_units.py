@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from autograder.errors import GraderError
 from autograder.grading import GradeOutcome
 from autograder.hub import service as service_module
 from autograder.hub.gpus import assign_gpu, parse_gpu_list
 from autograder.hub.jobs import MAX_ATTEMPTS, JobQueue
 from autograder.hub.leftovers import end_previous_group
-from autograder.hub.settings import load
+from autograder.hub.settings import Roster, check_ports, load
 from autograder.paths import REPO_ROOT
 
 LISTING = """GPU 0: NVIDIA H200 (UUID: GPU-aaaa)
@@ -74,20 +75,44 @@ def _service(tmp_path, monkeypatch) -> service_module.GradingService:
     return service_module.GradingService(load())
 
 
+def _hand_in(folder: Path, seconds_ago: float = 0) -> str:
+    """A submission folder as nbgrader's submit makes it, handed in `seconds_ago`; its timestamp."""
+    from datetime import datetime, timedelta, timezone
+
+    stamp = (datetime.now(timezone.utc) - timedelta(seconds=seconds_ago)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    folder.mkdir()
+    (folder / "lab1.ipynb").write_text("{}")
+    (folder / "timestamp.txt").write_text(stamp)
+    (folder / "submission_secret.txt").write_text("s3cret")
+    folder.chmod(0o700)  # what exchange.py does last
+    return stamp
+
+
 def test_the_collector_queues_own_submissions_and_refuses_forged_names(tmp_path, monkeypatch):
     service = _service(tmp_path, monkeypatch)
     service.inbound.mkdir(parents=True)
     me = __import__("pwd").getpwuid(os.getuid()).pw_name
-    mine = service.inbound / f"{me}+lab1+2026-12-01 10:00:00.000000 UTC+abc"
-    forged = service.inbound / "somebody-else+lab1+2026-12-01 10:00:00.000000 UTC+abc"
-    mine.mkdir()
-    forged.mkdir()
+    stamp = _hand_in(service.inbound / "mine")
+    mine = (service.inbound / "mine").rename(service.inbound / f"{me}+lab1+{stamp}+abc")
+    forged = service.inbound / f"somebody-else+lab1+{stamp}+abc"
+    _hand_in(forged)
+    # Handed in an hour ago, its notebook written now: changed after the hand-in.
+    late = service.inbound / f"{me}+lab1+{_hand_in(service.inbound / 'late', seconds_ago=3600)}+def"
+    (service.inbound / "late").rename(late)
     (service.inbound / "not-a-submission").mkdir()
+    # Still being written by nbgrader submit (no secret yet, not private yet): left for the next scan.
+    arriving = service.inbound / f"{me}+lab1+{stamp}+ghi"
+    arriving.mkdir()
+    (arriving / "timestamp.txt").write_text(stamp)
     assert service.scan() == 1
     assert service.scan() == 0  # the same folder seen again is not queued again
     assert [j.student for j in service.queue.jobs()] == [me]
-    assert forged.name in service.refused
-    assert service.queue.jobs()[0].submitted_at == "2026-12-01T10:00:00+00:00"
+    assert forged.name in service.refused and arriving.name not in service.refused
+    assert "changed" in service.refused[late.name] and "after the hand-in" in service.refused[late.name]
+    assert service.queue.jobs()[0].submitted_at == stamp.replace(" ", "T", 1)[:19] + "+00:00"
+    # Taken for grading: root's alone, nothing in it writable or readable by anyone else.
+    assert mine.stat().st_uid == 0 and mine.stat().st_mode & 0o777 == 0o700
+    assert (mine / "lab1.ipynb").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_job_is_graded_once_even_when_the_service_restarts(tmp_path, monkeypatch):
@@ -145,6 +170,8 @@ def test_the_hub_config_loads(monkeypatch, tmp_path):
 
     monkeypatch.setenv("HTR_HUB_STATE", str(tmp_path))
     monkeypatch.setenv("HTR_HUB_AUTH", "native")
+    monkeypatch.setenv("HTR_HUB_COURSE_DIR", str(tmp_path / "course"))
+    Roster(instructors=["prof"], students=["ann"]).write(tmp_path / "roster.json")
     loader = PyFileConfigLoader("jupyterhub_config.py", path=str(REPO_ROOT / "setup" / "hub"))
     config = loader.load_config()
     assert config.JupyterHub.spawner_class == "autograder.hub.spawner.LimitedLocalProcessSpawner"
@@ -152,7 +179,11 @@ def test_the_hub_config_loads(monkeypatch, tmp_path):
     assert config.LimitedLocalProcessSpawner.limits_policy == "enforce"
     assert config.ConfigurableHTTPProxy.command[0].endswith("configurable-http-proxy")
     assert [s["name"] for s in config.JupyterHub.services][0] == "grader"
-    assert config.JupyterHub.authenticator_class == "nativeauthenticator.NativeAuthenticator"
+    assert config.JupyterHub.authenticator_class == "autograder.hub.auth.CourseAuthenticator"
+    services = [s["url"].rsplit(":", 1)[1] for s in config.JupyterHub.services if "url" in s]
+    ports = [config.JupyterHub.bind_url.rsplit(":", 1)[1], config.JupyterHub.hub_port,
+             config.ConfigurableHTTPProxy.api_url.rsplit(":", 1)[1], *services]
+    assert len({int(port) for port in ports}) == len(ports) == 5, f"two of the hub's ports are the same: {ports}"
     assert Path(config.Spawner.cmd[0]).name == "jupyterhub-singleuser"
 
 
@@ -189,3 +220,91 @@ def test_a_restarted_service_ends_what_its_crashed_predecessor_left_running(tmp_
     finally:
         leader.kill()
         subprocess.run(["kill", "-9", str(child)], capture_output=True, check=False)
+
+
+def test_the_hub_refuses_to_start_on_clashing_or_taken_ports(monkeypatch):
+    import socket
+
+    monkeypatch.setenv("HTR_HUB_PORT", "18000")
+    monkeypatch.setenv("HTR_HUB_FORMGRADER_PORT", "18003")  # the proxy's API port (18000 + 3)
+    with pytest.raises(GraderError, match="HTR_HUB_FORMGRADER_PORT and HTR_HUB_PROXY_API_PORT are both 18003"):
+        check_ports(load())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("HTR_HUB_FORMGRADER_PORT", str(taken.getsockname()[1]))
+        with pytest.raises(GraderError, match="HTR_HUB_FORMGRADER_PORT.* is in use"):
+            check_ports(load())
+
+
+def test_a_grading_that_failed_on_the_graders_side_waits_its_backoff_then_fails_for_good(tmp_path):
+    queue = JobQueue(tmp_path / "queue.sqlite")
+    queue.add("k", "ann", 1, "2026-12-01T00:00:00+00:00", "/inbound/k")
+    assert queue.claim() is not None
+    assert queue.requeue("k", "error: the suite's process exited with status -9", backoff=60) == "queued"
+    assert queue.claim() is None, "claimed again before its backoff"
+    assert queue.requeue("k", "again", backoff=60) == "queued"  # not running: nothing changes
+    queue.requeue("k", "", backoff=0)
+    with __import__("sqlite3").connect(tmp_path / "queue.sqlite") as db:
+        db.execute("UPDATE jobs SET not_before = 0")
+    for _ in range(MAX_ATTEMPTS - 1):
+        assert queue.claim() is not None
+        state = queue.requeue("k", "crashed", backoff=0)
+    assert state == "failed" and queue.jobs()[0].attempts == MAX_ATTEMPTS
+
+
+def test_a_retried_grading_shows_no_score_to_its_student():
+    from autograder.hub.jobs import Job
+
+    job = Job("k", "ann", 1, "2026-12-01T00:00:00+00:00", "/inbound/k", "queued", 1, 0.0, None, None, None, None,
+              None, "error")
+    page = service_module.feedback_html(job, service_module._retry_results(job), "no leaderboard yet")
+    assert "Score: not graded yet" in page and "we will retry" in page
+    assert "grading failed on the grader's side, we will retry (attempt 2 of 3)" == service_module._state_in_words(job)
+
+
+def test_passwords_set_by_the_instructor_log_in_and_are_removed_with_the_user(tmp_path):
+    import bcrypt
+
+    from autograder.hub.auth import read_password_file, remove_passwords, set_passwords
+
+    listing = tmp_path / "passwords.txt"
+    listing.write_text("# course staff\nprof:correct horse battery\n\nann:ann's password 1\n")
+    passwords = read_password_file(listing)
+    assert passwords == {"prof": "correct horse battery", "ann": "ann's password 1"}
+    database = tmp_path / "jupyterhub.sqlite"
+    with pytest.raises(GraderError, match="shorter than 10"):
+        set_passwords(database, {"bob": "short"}, 10)
+    set_passwords(database, passwords, 10)
+    set_passwords(database, {"ann": "a new password"}, 10)  # a reset
+    assert database.stat().st_mode & 0o777 == 0o600
+    with __import__("sqlite3").connect(database) as db:
+        rows = dict(db.execute("SELECT username, password FROM users_info WHERE is_authorized").fetchall())
+    assert bcrypt.checkpw(b"a new password", rows["ann"]) and not bcrypt.checkpw(b"ann's password 1", rows["ann"])
+    assert bcrypt.checkpw(b"correct horse battery", rows["prof"])
+    remove_passwords(database, ["ann"])
+    with __import__("sqlite3").connect(database) as db:
+        assert [r[0] for r in db.execute("SELECT username FROM users_info")] == ["prof"]
+    listing.write_text("no colon here\n")
+    with pytest.raises(GraderError, match="name:password"):
+        read_password_file(listing)
+
+
+def test_a_submission_copy_leaves_out_caches_and_oversized_things(tmp_path, monkeypatch):
+    from autograder.hub import exchange
+
+    monkeypatch.setattr(exchange, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(exchange, "MAX_RUNS_BYTES", 2000)
+    lab = tmp_path / "lab1"
+    for path, size in {"text_recognizer/data/loader.py": 10, "data/processed/cache.npz": 10, "big.h5": 5000,
+                       "runs/a/weights.h5": 900, "runs/b/weights.h5": 900, "runs/c/weights.h5": 900,
+                       "text_recognizer/__pycache__/x.pyc": 10, "lab1.ipynb": 10}.items():
+        (lab / path).parent.mkdir(parents=True, exist_ok=True)
+        (lab / path).write_bytes(b"x" * size)
+    left_out = exchange.copy_submission(lab, tmp_path / "out")
+    kept = {p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert kept == {"text_recognizer/data/loader.py", "lab1.ipynb", exchange.LEFT_OUT}
+    assert sorted(line.split(":")[0] for line in left_out) == ["big.h5", "data/", "runs/"]
+    exchange.make_private(tmp_path / "out")
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "out" / "lab1.ipynb").stat().st_mode & 0o777 == 0o600
