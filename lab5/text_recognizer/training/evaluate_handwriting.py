@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -33,6 +34,9 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 SEED = 2026  # fresh lines and pages: not the cached test split the models were selected on
+TESSERACT_TIMEOUT = 300  # seconds for one image
+
+logger = logging.getLogger(__name__)
 
 
 def tesseract_available() -> bool:
@@ -41,13 +45,22 @@ def tesseract_available() -> bool:
 
 
 def tesseract_read(image: np.ndarray, psm: int) -> str:
-    """Tesseract's text for a grey image (its own English model, page segmentation mode `psm`)."""
+    """Tesseract's text for a grey image (its own English model, page segmentation mode `psm`).
+
+    A Tesseract run that takes over `TESSERACT_TIMEOUT` seconds (a busy machine) counts as
+    reading nothing, with a warning, rather than ending the whole evaluation.
+    """
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "image.png"
         Image.fromarray(image).save(path)
-        result = subprocess.run(["tesseract", str(path), "stdout", "--psm", str(psm), "-l", "eng"],
-                                capture_output=True, text=True, timeout=60,
-                                env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+        try:
+            result = subprocess.run(["tesseract", str(path), "stdout", "--psm", str(psm), "-l", "eng"],
+                                    capture_output=True, text=True, timeout=TESSERACT_TIMEOUT,
+                                    env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+        except subprocess.TimeoutExpired:
+            logger.warning("Tesseract took over %d s on an image of %s pixels: counted as read nothing.",
+                           TESSERACT_TIMEOUT, image.shape)
+            return ""
     return " ".join(result.stdout.split()) if psm == 7 else "\n".join(
         " ".join(line.split()) for line in result.stdout.splitlines() if line.strip())
 
