@@ -76,7 +76,7 @@ evaluate-lab3: setup  ## train the LSTM-CTC line model (~20 min on 2 CPU cores),
 evaluate-lab5: setup  ## Lab 5's deployed line and page readers beside Tesseract 5 on the substitute's test writers -> reports/lab5_evaluation.json
 	cd solutions && $(PY) -m text_recognizer.training.evaluate_handwriting --output ../reports/lab5_evaluation.json
 
-train-lab5: setup  ## train Lab 5's line reader as the deployed reference was: 3 stages, each warm-started from the last (~2.5 h on 2 CPU cores), deployed -> reports/lab5_line_crnn_real_run.json
+train-lab5: setup  ## train Lab 5's line reader as the deployed reference was: 3 stages, each warm-started from the last (~3 h on 2 CPU cores), deployed -> reports/lab5_line_crnn_real_run.json
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab5_line_crnn.json --deploy
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab5_line_crnn_continue.json \
 		--epochs 6 --deploy
