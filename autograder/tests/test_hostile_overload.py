@@ -205,9 +205,10 @@ def test_hidden_inputs_raised_into_exception_messages_do_not_leave_in_bulk(make_
     assert_graded_without_grader_errors(graded)
     texts = [test["output"] for test in graded.results["tests"]] + [graded.results["output"]]
     runs = {run for text in texts for run in re.findall(r"[A-Za-z0-9+/=]{40,}", text)}
-    assert runs, "the exception text is shown at all (in part)"
+    # A runner that served hidden data serves no later test, so the stash usually dies with it and
+    # nothing is shown; whatever a stash that survived shows stays within the error budget.
     assert sum(len(run) for run in runs) <= SHOWN_ERROR_BUDGET
-    assert max(len(run) for run in runs) <= SHOWN_ERROR_CHARS
+    assert max((len(run) for run in runs), default=0) <= SHOWN_ERROR_CHARS
 
 
 FILL = """
