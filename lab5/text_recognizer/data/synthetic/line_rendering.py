@@ -157,7 +157,7 @@ def _word_image(word: str, font: ImageFont.FreeTypeFont, stroke: int, spacing: f
     return image.crop((0, 0, box[2] + 2, 3 * FONT_PIXELS))
 
 
-def _paste_digit(image: Image.Image, digits: np.ndarray, digit: int, x: float, baseline: float,
+def _paste_digit(image: Image.Image, digits: Sequence[np.ndarray], digit: int, x: float, baseline: float,
                  rng: np.random.Generator) -> float:
     """Write a real handwritten `digit` (one of `digits[digit]`) standing on the baseline; its advance."""
     choices = digits[digit]
@@ -236,14 +236,12 @@ def _polygon_crop(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     height, width = image.shape
     out = image.copy()
     knots = max(2, width // max(8, height // 2))
+    rows = np.arange(height)[:, None]
     for edge in ("top", "bottom"):
         depth = np.interp(np.arange(width), np.linspace(0, width - 1, knots),
                           rng.uniform(0, 0.25, size=knots) * height).astype(int)
-        for col in np.flatnonzero(depth):
-            if edge == "top":
-                out[: depth[col], col] = 255
-            else:
-                out[height - depth[col] :, col] = 255
+        outside = rows < depth if edge == "top" else rows >= height - depth
+        out[outside & (depth > 0)] = 255
     return out
 
 
