@@ -27,7 +27,6 @@ import argparse
 import contextlib
 import json
 import os
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,12 +40,8 @@ from text_recognizer.data.labelled_images import LabelledImage, read_labels
 from text_recognizer.images.checks import ImageError
 from text_recognizer.images.reading import read_grayscale_image
 from text_recognizer.models.metrics import character_error_rate, edit_distance
-from text_recognizer.training.evaluate_handwriting import (
-    percentiles,
-    tesseract_available,
-    tesseract_read,
-    training_times,
-)
+from text_recognizer.reports.handwriting_evaluation import percentiles, training_times
+from text_recognizer.reports.tesseract import tesseract_available, tesseract_read, tesseract_version
 
 if TYPE_CHECKING:  # the predictors load TensorFlow: imported when reading starts, not at import
     from text_recognizer.predictors.page_predictor import PagePredictor
@@ -187,12 +182,6 @@ def deployed_models() -> dict[str, Any]:
         record["test"] = {key: value for key, value in (record.get("test") or {}).items()
                           if isinstance(value, int | float)}  # its figures, not its examples
     return models
-
-
-def tesseract_version() -> str:
-    """The first line of `tesseract --version` (e.g. "tesseract 5.3.0")."""
-    result = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, timeout=30)
-    return (result.stdout or result.stderr).splitlines()[0].strip()
 
 
 def evaluate(folder: Path, reports_dir: Path, use_tesseract: bool,

@@ -32,7 +32,7 @@ LANGUAGE_MODEL = "language_model"
 """The decoding strategy of the predictors: CTC beam search with the character language model."""
 LM_ALPHA, LM_BETA = 0.3, 1.5
 """Language-model weight and per-character bonus, chosen on the validation writers by
-`python -m text_recognizer.training.tune_decoder` (reports/lab5_decoder_tuning.json)."""
+`python -m text_recognizer.reports.decoder_tuning` (reports/lab5_decoder_tuning.json)."""
 LM_BEAM_WIDTH = 16
 
 

@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
             record["corrections"] = correction_rate(log)
     written = write_run(record, args.output_dir, False if args.no_dashboard else (args.dashboard or True))
     if args.metrics_log is not None:
-        from text_recognizer.monitoring.metrics import LAMBDA_SERVICE, write_drift_metrics
+        from text_recognizer.monitoring.cloudwatch_metrics import LAMBDA_SERVICE, write_drift_metrics
 
         # The deployed function's service dimension: the one serverless.yml's DriftScoreAlarm watches.
         written["metrics"] = write_drift_metrics(record["checks"], args.metrics_log, LAMBDA_SERVICE)
