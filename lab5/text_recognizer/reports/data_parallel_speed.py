@@ -14,7 +14,6 @@ GPU against the CPU instead.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import statistics
@@ -27,6 +26,7 @@ from typing import Annotated, Any
 import typer
 
 from text_recognizer.environment import configure_environment
+from text_recognizer.reports import write_report
 
 SIMULATED = "--xla_force_host_platform_device_count=2"
 NETWORK_ARGS = {"window_width": 28, "window_stride": 14, "padding": "same", "all_conv": True, "conv_dim": 8,
@@ -112,8 +112,7 @@ def main(
         print(f"{name:<28} {speed:>8.1f} lines/s")
     print(f"speed-up {figures['speed_up']}x  {figures['note']}")
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(figures, indent=2) + "\n")
+        write_report(figures, output)
         print(f"written to {output}")
 
 

@@ -18,16 +18,17 @@ report says so. Every figure is on the offline IAM *substitute*, and the report 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import typer
 from tqdm.auto import tqdm
 
+from text_recognizer.reports import write_report
 from text_recognizer.reports.tesseract import tesseract_available, tesseract_read
 
 SEED = 2026  # fresh lines and pages: not the cached test split the models were selected on
@@ -139,13 +140,12 @@ def training_times() -> dict[str, Any]:
     return times
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: run the evaluation, print it and write it as JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lines", type=int, default=280, help="test lines (40 per test writer)")
-    parser.add_argument("--pages", type=int, default=40, help="test pages")
-    parser.add_argument("--output", type=Path, help="write the report JSON here")
-    args = parser.parse_args(argv)
+def main(
+    lines: Annotated[int, typer.Option(help="Test lines (40 per test writer).")] = 280,
+    pages: Annotated[int, typer.Option(help="Test pages.")] = 40,
+    output: Annotated[Path | None, typer.Option(help="Write the report JSON here.")] = None,
+) -> None:
+    """Evaluate Lab 5's deployed models on the substitute's test writers, beside Tesseract 5."""
     from text_recognizer.environment import configure_environment
 
     configure_environment()
@@ -155,18 +155,16 @@ def main(argv: list[str] | None = None) -> None:
         "tesseract": "tesseract 5 (Debian tesseract-ocr)" if use_tesseract
         else "skipped: `tesseract` is not installed (apt-get install tesseract-ocr)",
         "cpu_cores": os.cpu_count(),
-        "lines": evaluate_lines(args.lines, use_tesseract),
-        "pages": evaluate_pages(args.pages, use_tesseract),
+        "lines": evaluate_lines(lines, use_tesseract),
+        "pages": evaluate_pages(pages, use_tesseract),
         "training": training_times(),
     }
     if not use_tesseract:
         print("Tesseract is not installed: its figures are skipped (apt-get install tesseract-ocr).")
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text + "\n")
+    print(json.dumps(report, indent=2))
+    if output:
+        write_report(report, output)
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

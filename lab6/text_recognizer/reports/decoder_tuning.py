@@ -11,15 +11,16 @@ validation writers and validation documents are used: the test writers stay unse
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import typer
 from tqdm import tqdm
+
+from text_recognizer.reports import write_report
 
 ALPHAS = (0.0, 0.3, 0.5, 0.7, 1.0)
 BETAS = (0.0, 0.5, 1.0, 1.5, 2.5)
@@ -64,27 +65,24 @@ def tune(count: int) -> dict[str, Any]:
     return report
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: tune, print the table, write the JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lines", type=int, default=500, help="validation lines to decode")
-    parser.add_argument("--output", type=Path, help="write the report JSON here")
-    args = parser.parse_args(argv)
+def main(
+    lines: Annotated[int, typer.Option(help="Validation lines to decode.")] = 500,
+    output: Annotated[Path | None, typer.Option(help="Write the report JSON here.")] = None,
+) -> None:
+    """Tune the line decoder's language-model weight and character bonus on the validation writers."""
     from text_recognizer.environment import configure_environment
 
     configure_environment()
-    report = tune(args.lines)
+    report = tune(lines)
     print(f"greedy CER {report['greedy_cer']:.4f}   beam CER {report['beam_cer']:.4f}")
     for point in report["grid"]:
         print(f"alpha {point['alpha']:.1f}  beta {point['beta']:.1f}  CER {point['cer']:.4f}  "
               f"{1000 * point['seconds_per_line']:.0f} ms/line")
     best = report["best"]
     print(f"best: alpha {best['alpha']}, beta {best['beta']}, CER {best['cer']:.4f}")
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(report, indent=1) + "\n")
-        print(f"wrote {args.output}")
+    if output:
+        print(f"wrote {write_report(report, output)}")
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -16,3 +16,16 @@ measures, prints and writes its figures; nothing in the library below imports th
 | `lambda_speed` (7) | the Lambda function's package size, cold start, warm latency | `benchmark-lab7` |
 | `drift_alarm` (7) | the drift alarm's false alarms and detection delay | `evaluate-lab7-drift` |
 """
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def write_report(report: dict[str, Any], path: Path) -> Path:
+    """Write `report` as indented JSON at `path`, making its folder; return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1) + "\n")
+    return path

@@ -14,7 +14,6 @@ the network stack, gunicorn). Figures, not assertions: the tests never time anyt
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -22,12 +21,14 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import typer
 
 from text_recognizer.environment import configure_environment
 from text_recognizer.paths import PACKAGE_DIR
+from text_recognizer.reports import write_report
 
 SUPPORT_LINE = PACKAGE_DIR.parent / "tests" / "support" / "emnist_lines" / "line_00.png"
 SUPPORT_PAGE = PACKAGE_DIR.parent / "tests" / "support" / "iam_pages" / "page_00.png"
@@ -132,26 +133,24 @@ def run(workers: int, threads: int, requests_per_level: int, repeats: int) -> di
     return report
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: 2, one per core)")
-    parser.add_argument("--threads", type=int, default=2, help="threads per worker (default: 2)")
-    parser.add_argument("--requests", type=int, default=64, help="requests per concurrency level (default: 64)")
-    parser.add_argument("--repeats", type=int, default=50, help="sequential requests for the percentiles")
-    parser.add_argument("--output", type=Path, default=None, help="write the report as JSON here")
-    args = parser.parse_args(argv)
+def main(
+    workers: Annotated[int, typer.Option(help="Gunicorn workers (one per core).")] = 2,
+    threads: Annotated[int, typer.Option(help="Threads per worker.")] = 2,
+    requests: Annotated[int, typer.Option(help="Requests per concurrency level.")] = 64,
+    repeats: Annotated[int, typer.Option(help="Sequential requests for the percentiles.")] = 50,
+    output: Annotated[Path | None, typer.Option(help="Write the report as JSON here.")] = None,
+) -> None:
+    """How fast is the service? Latency and throughput against gunicorn on loopback, vs in-process."""
     configure_environment()
-    report = run(args.workers, args.threads, args.requests, args.repeats)
+    report = run(workers, threads, requests, repeats)
     brief = {key: ({k: v for k, v in value.items() if k != "latencies_ms"} if isinstance(value, dict) else value)
              for key, value in report.items()}
     brief["in_process"] = {k: {m: n for m, n in v.items() if m != "latencies_ms"}
                            for k, v in report["in_process"].items()}
     print(json.dumps(brief, indent=2))
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(report, indent=1) + "\n")
-        print(f"wrote {args.output}", file=sys.stderr)
+    if output:
+        print(f"wrote {write_report(report, output)}", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

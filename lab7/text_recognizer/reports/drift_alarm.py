@@ -21,16 +21,16 @@ substitute and its transformations (`streams.py`), and the report says so.
 
 from __future__ import annotations
 
-import argparse
-import json
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import typer
 
 from text_recognizer.monitoring import drift, monitor, streams
+from text_recognizer.reports import write_report
 
 EVALUATION_SEED = 2026
 """Seed of the evaluation's pools and replays: fresh requests, not those the thresholds were chosen on."""
@@ -146,28 +146,28 @@ def table(report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(
+    output: Annotated[Path | None, typer.Option(help="The report JSON (default <course>/reports/lab7_drift.json).")]
+    = None,
+    dashboards: Annotated[Path | None, typer.Option(
+        help="Also write each stream's run record and dashboard into this folder.")] = None,
+    normal_length: Annotated[int, typer.Option(help="Requests of each in-distribution replay.")] = NORMAL_LENGTH,
+    replays: Annotated[int, typer.Option(help="Replays per stream.")] = REPLAYS,
+    seed: Annotated[int, typer.Option(help="Seed of the pools and the replays.")] = EVALUATION_SEED,
+) -> None:
+    """How well does Lab 7's drift alarm work? False alarms in-distribution, detection delay per drift."""
     from text_recognizer.environment import configure_environment
     from text_recognizer.monitoring import profile
     from text_recognizer.paths import course_root
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", type=Path, default=course_root() / "reports" / "lab7_drift.json")
-    parser.add_argument("--dashboards", type=Path, default=None,
-                        help="also write each stream's run record and dashboard into this folder")
-    parser.add_argument("--normal-length", type=int, default=NORMAL_LENGTH)
-    parser.add_argument("--replays", type=int, default=REPLAYS)
-    parser.add_argument("--seed", type=int, default=EVALUATION_SEED)
-    args = parser.parse_args(argv)
     configure_environment()
     recognizer = streams.line_recognizer()
     deployed = profile.deployed_profile(recognizer)
     reference = profile.reference_columns(deployed)
     pools = {name: streams.pool_features(name, POOL_SIZES["in_distribution" if name == "in_distribution"
-                                                          else "drifted"], args.seed, recognizer)
+                                                          else "drifted"], seed, recognizer)
              for name in streams.STREAMS}
-    report = evaluate(reference, pools, args.normal_length, DRIFTED_LENGTH, ONSET, args.replays, args.seed,
-                      args.dashboards, deployed)
+    report = evaluate(reference, pools, normal_length, DRIFTED_LENGTH, ONSET, replays, seed, dashboards, deployed)
     report = {"what": "Lab 7's drift alarm on replayed request streams: false alarms in-distribution, "
                       "requests from a drift's onset to the first alert",
               "data_source": "offline substitute: EMNIST-lines substitute lines (validation characters, Brown "
@@ -175,15 +175,14 @@ def main(argv: list[str] | None = None) -> None:
               "profile": monitor.profile_provenance(deployed),
               "alert_rule": {"window": monitor.WINDOW, "step": monitor.STEP, "alpha": drift.ALPHA,
                              "psi_threshold": drift.PSI_THRESHOLD, "features": list(reference)},
-              "pools": {"seed": args.seed, **POOL_SIZES},
+              "pools": {"seed": seed, **POOL_SIZES},
               "thresholds_note": "ALPHA and PSI_THRESHOLD are drift.py's, set before this evaluation; they were "
-                                 f"not tuned on its pools or replays (seed {args.seed})",
+                                 f"not tuned on its pools or replays (seed {seed})",
               **report}
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=1) + "\n")
+    written = write_report(report, output or course_root() / "reports" / "lab7_drift.json")
     print(table(report))
-    print(f"report: {args.output}")
+    print(f"report: {written}")
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -19,7 +19,6 @@ function). Figures, not assertions: the tests check the functions, never the tim
 
 from __future__ import annotations
 
-import argparse
 import glob
 import importlib.metadata as metadata
 import json
@@ -33,12 +32,14 @@ import time
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 import yaml
 from packaging.requirements import Requirement
 
 from text_recognizer.paths import PACKAGE_DIR
+from text_recognizer.reports import write_report
 from text_recognizer.reports.api_speed import summary
 
 LAB_DIR = PACKAGE_DIR.parent
@@ -52,6 +53,7 @@ UNZIPPED_LIMIT = 250 * 1024 * 1024
 ZIPPED_LIMIT = 50 * 1024 * 1024
 """Lambda: a deployment zip uploaded directly (larger ones go through S3, still within 250 MB unzipped)."""
 MB = 1024 * 1024
+DEFAULT_OUTPUT = LAB_DIR.parent / "reports" / "lab7_serverless_benchmark.json"
 
 
 def packaged_files(root: Path, patterns: Iterable[str]) -> list[str]:
@@ -244,43 +246,41 @@ def compare_runs(compiled_dir: Path, starts: int, rounds: int) -> dict[str, Any]
     return report
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", type=Path, default=LAB_DIR.parent / "reports" / "lab7_serverless_benchmark.json")
-    parser.add_argument("--compiled-dir", type=Path, help="an exported model (default: export one now)")
-    parser.add_argument("--starts", type=int, default=3, help="cold starts per model")
-    parser.add_argument("--rounds", type=int, default=10, help="passes over the support lines, warm")
-    parser.add_argument("--child", type=float, help=argparse.SUPPRESS)  # the spawn time, in a child process
-    args = parser.parse_args(argv)
-    if args.child is not None:
-        print(json.dumps(child(args.child, args.rounds)))
+def main(
+    output: Annotated[Path, typer.Option(help="Write the report JSON here.")] = DEFAULT_OUTPUT,
+    compiled_dir: Annotated[Path | None, typer.Option(help="An exported model (default: export one now).")] = None,
+    starts: Annotated[int, typer.Option(help="Cold starts per model.")] = 3,
+    rounds: Annotated[int, typer.Option(help="Passes over the support lines, warm.")] = 10,
+    child_spawned_at: Annotated[float | None, typer.Option("--child", hidden=True)] = None,
+) -> None:
+    """Does the function fit Lambda, and how fast is it? The compiled model beside the Keras one."""
+    if child_spawned_at is not None:  # one measured start, in the child process `run_child` spawned
+        print(json.dumps(child(child_spawned_at, rounds)))
         return
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        compiled_dir = args.compiled_dir
         if compiled_dir is None:
             from text_recognizer.serverless.compiled import export_models
 
             compiled_dir = export_models(Path(scratch) / "compiled").parent
         report = {
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-            "support_lines": len(list(SUPPORT_LINES.glob("line_*.png"))), "starts": args.starts,
-            "rounds": args.rounds,
+            "support_lines": len(list(SUPPORT_LINES.glob("line_*.png"))), "starts": starts,
+            "rounds": rounds,
             "package": package_sizes(Path(compiled_dir)),
-            "latency": compare_runs(Path(compiled_dir), args.starts, args.rounds),
+            "latency": compare_runs(Path(compiled_dir), starts, rounds),
         }
     report["benchmark_s"] = round(time.perf_counter() - started, 1)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=1) + "\n")
+    write_report(report, output)
     package, latency = report["package"], report["latency"]
     print(f"zip variant: function {package['zip_variant']['function_zip']['zipped_mb']} MB zipped, with its layer "
           f"{package['zip_variant']['function_and_layer']['unzipped_mb']} MB unzipped (limit 250); Keras stack "
           f"{package['keras_stack']['unzipped_mb']} MB unzipped")
     for name, figures in latency.items():
-        print(f"{name}: cold start {figures['cold_start_median_s']} s (median of {args.starts}), warm handler "
+        print(f"{name}: cold start {figures['cold_start_median_s']} s (median of {starts}), warm handler "
               f"p50 {figures['warm_handler']['p50_ms']} ms, p95 {figures['warm_handler']['p95_ms']} ms")
-    print(f"report: {args.output}")
+    print(f"report: {output}")
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 import typer
 
 from text_recognizer.environment import configure_environment
+from text_recognizer.reports import write_report
 
 VARIANTS = ("line_cnn_sliding_window", "line_cnn_all_conv")
 
@@ -168,8 +169,7 @@ def main(
     print(f"  all-conv speed-up, CPU time:   inference x{speedup['inference_cpu_time']}, "
           f"train step x{speedup['train_step_cpu_time']}")
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(results, indent=2) + "\n")
+        write_report(results, output)
         print(f"  written to {output}")
 
 

@@ -17,7 +17,6 @@ Figures only, no assertion: they depend on the machine and on what else runs on 
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Annotated, Any
 import typer
 
 from text_recognizer.environment import configure_environment
+from text_recognizer.reports import write_report
 
 DATASET_ARGS = {"source": "substitute", "letters_per_class_per_font": 12, "test_letters_per_class_per_font": 2,
                 "digits_per_class": 300}
@@ -120,8 +120,7 @@ def main(
           f"{figures['speedup_with_ray_start']:.2f}x: once per group, or once per session on a cluster)")
     print(f"  Ray overhead / trial  {figures['ray_overhead_per_trial_seconds']:8.1f} s")
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(figures, indent=2) + "\n")
+        write_report(figures, output)
         print(f"  figures               {output}")
 
 
