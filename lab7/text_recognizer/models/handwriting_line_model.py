@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from text_recognizer import image_checks
 from text_recognizer.data.character_mapping import BLANK_INDEX
 from text_recognizer.data.line_augmentation import augment_lines
+from text_recognizer.images import checks as image_checks
 from text_recognizer.models.char_language_model import CharNgramModel, brown_language_model
 from text_recognizer.models.line_model_ctc import LineModelCtc
 from text_recognizer.models.lm_beam_search import lm_beam_search
