@@ -56,7 +56,7 @@ hub-stop:  ## stop the running course hub (within 10 s)
 	$(PY) -m autograder.hub stop
 
 benchmark-hub: setup  ## 20 students submit Lab 1 within a minute on a loopback hub; writes reports/hub_load.json
-	$(PY) -m autograder.hub.benchmark --students 20 --output reports/hub_load.json
+	$(PY) -m autograder.hub.feedback_under_load --students 20 --output reports/hub_load.json
 
 evaluate-lab1: setup  ## train the Lab 1 MLP at full size, print test accuracy, write reports/lab1_mlp.json
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab1_mlp.json \

@@ -1,4 +1,4 @@
-"""The hub's load benchmark (`make benchmark-hub`): N students submit Lab 1 within a minute.
+"""How fast feedback comes under load (`make benchmark-hub`): N students submit Lab 1 within a minute.
 
 A loopback hub (loopback.py) with N student accounts; each logs in through the course's native
 authenticator (its password set by the instructor) and fetches Lab 1, then all submit at
@@ -8,7 +8,7 @@ submission, nothing failed or left), the time from `nbgrader submit` returning t
 being written (p50, p95, max), the hub's API latency while it grades (one request a second),
 and the resident memory of the hub, its proxy and the grading service (peak). Written as JSON.
 
-    python -m autograder.hub.benchmark --students 20 --output reports/hub_load.json
+    python -m autograder.hub.feedback_under_load --students 20 --output reports/hub_load.json
 """
 
 from __future__ import annotations
@@ -149,7 +149,8 @@ def run(students: int, window: float, seed: int = 0) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.hub.benchmark", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.hub.feedback_under_load",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--window", type=float, default=60.0, help="seconds within which all submit")
     parser.add_argument("--output", type=Path, default=Path("reports/hub_load.json"))

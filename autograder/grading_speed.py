@@ -1,4 +1,4 @@
-"""The autograder's benchmark: grading time, sandbox overhead, grade-all throughput.
+"""How fast the autograder grades (`python -m autograder benchmark`): grading time, sandbox overhead, throughput.
 
 Figures (printed and returned as JSON; nothing is asserted):
 - `single_seconds`: wall time to grade the Lab 1 solution once, sandboxed, median of repeats
