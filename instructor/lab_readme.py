@@ -84,7 +84,7 @@ def hand_in_section(lab: int, leaderboard: str | None, first_number: int | None 
         "",
         "- **Score and feedback**: on the hub, a few minutes after submitting, press **Fetch Feedback**",
         f"  in the Assignments panel (`nbgrader fetch_feedback {name}` in a terminal): the feedback",
-        f"  page, in `{name}/feedback/`, has your score and every test's message; the grader's page",
+        "  page, in the assignment folder's `feedback/`, has your score and every test's message; the grader's page",
         "  `/services/grader/` on the hub lists your submissions. On Gradescope the score and the",
         "  messages appear on the submission's page.",
         *board,
