@@ -77,7 +77,9 @@ def make_release(
             setup, to / SETUP_DIR, list_files(setup, skip_dirs=("node_modules",))
         )
     has_notebook = (lab_folder / lab_notebook(lab)).is_file()
-    leaderboard = load_manifest(root / SOLUTIONS_DIR).leaderboards.get(lab)
+    # What the lab's leaderboard ranks is the manifest's; a copy of the labs without solutions/ has none.
+    manifest = load_manifest(root / SOLUTIONS_DIR) if (root / SOLUTIONS_DIR).is_dir() else None
+    leaderboard = manifest.leaderboards.get(lab) if manifest else None
     readme = _bundle_readme(lab, has_setup=setup.is_dir(), has_notebook=has_notebook, leaderboard=leaderboard)
     (to / "README.md").write_text(readme, encoding="utf-8")
 
