@@ -2,9 +2,10 @@
 
 Checks, in order: the course validates (manifest, markers, notebooks); every lab folder holds
 exactly the files `build` would write, with the same bytes; no lab file contains a marker
-string; no stub still carries a line of its solution; no notebook carries a hidden test (or, in
-its own lab, a solution line). The build happens in memory, with nbgrader working in a temporary
-course directory, so the real gradebook and the committed labs are never touched.
+string; no stub still carries a line of its solution; no notebook carries a hidden test (nor, in
+its own lab, a solution line; nor, in a later lab, a written answer). The build happens in
+memory, with nbgrader working in a temporary course directory, so the real gradebook and the
+committed labs are never touched.
 """
 
 from __future__ import annotations
@@ -22,13 +23,7 @@ from instructor.layout import (
     list_files,
 )
 from instructor.markers import LEAK_MARKERS, significant_lines
-from instructor.notebooks import (
-    NbgraderReleaser,
-    hidden_lines,
-    outside_lines,
-    read_notebook,
-    solution_lines,
-)
+from instructor.notebooks import NbgraderReleaser, outside_lines, read_notebook, secret_lines
 
 FIX = "run `make labs` (python -m instructor build)"
 
@@ -159,11 +154,7 @@ def solution_leaks(course: Course, root: Path, lab: int) -> list[str]:
                 ln.strip() for cell in shipped.cells for ln in cell.source.split("\n")
             }
             allowed = outside_lines(source)
-            secret = significant_lines(hidden_lines(source))
-            what = "a hidden test or mark-scheme line"
-            if nb_lab == lab:
-                secret += significant_lines(solution_lines(source))
-                what = "a hidden test, mark-scheme or solution line"
+            secret, what = secret_lines(source, nb_lab, lab)
             for line in secret:
                 if line in present and line not in allowed:
                     problems.append(f"{name}/{path} carries {what}: `{line}`; {FIX}.")

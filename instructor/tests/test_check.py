@@ -86,8 +86,8 @@ def test_hidden_test_in_a_notebook_is_detected(course_copy: Path) -> None:
     result = _check(course_copy)
     assert result.exit_code == 1
     assert (
-        "lab2/notebooks/lab1.ipynb carries a hidden test or mark-scheme line"
-        in result.output
+        "lab2/notebooks/lab1.ipynb carries a hidden test, mark-scheme or written-answer line: "
+        "`assert square(-3) == 9, 'hidden check'`" in result.output
     )
 
 
@@ -101,6 +101,34 @@ def test_solution_in_the_labs_own_notebook_is_detected(course_copy: Path) -> Non
         "lab1/notebooks/lab1.ipynb carries a hidden test, mark-scheme or solution line"
         in result.output
     )
+
+
+def test_written_answer_in_a_later_lab_is_detected(course_copy: Path) -> None:
+    path = course_copy / "lab2/notebooks/lab1.ipynb"
+    nb = json.loads(path.read_text())
+    nb["cells"][3]["source"] = "Squaring loses the sign of the input because both signs give the same product."
+    path.write_text(json.dumps(nb, indent=1))
+    result = _check(course_copy)
+    assert result.exit_code == 1
+    assert "lab2/notebooks/lab1.ipynb carries a hidden test, mark-scheme or written-answer line" in result.output
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("assert square(2) == 4\nprint('ok')", "(test_square) line 1: `assert` without a message"),
+        ("for x in (1, 2):\n    assert square(x) > 0\nprint('ok')", "(test_square) line 2: `assert` without a message"),
+        ("assert square(2) == 4, 'expected 4'", "(test_square): the test cell does not end with a print"),
+    ],
+)
+def test_bare_assert_or_silent_test_cell_fails_check(course_copy: Path, source: str, expected: str) -> None:
+    path = course_copy / "solutions/notebooks/lab1.ipynb"
+    nb = json.loads(path.read_text())
+    nb["cells"][2]["source"] = source
+    path.write_text(json.dumps(nb, indent=1))
+    result = _check(course_copy)
+    assert result.exit_code == 1
+    assert f"solutions/notebooks/lab1.ipynb cell 3 {expected}" in result.output
 
 
 @pytest.mark.parametrize(
