@@ -15,8 +15,11 @@ LINE_SHAPE = (28, 28 * 8)  # lines of up to 8 characters
 def test_output_is_one_row_of_logits_per_window(bidirectional):
     network = line_lstm_ctc(LINE_SHAPE, 80, lstm_dim=16, bidirectional=bidirectional)
     logits = keras.ops.convert_to_numpy(network(np.zeros((3, *LINE_SHAPE), "float32")))
-    assert logits.shape == (3, num_windows(LINE_SHAPE[1], 28, 14), 80)
-    assert network.name == "line_lstm_ctc"
+    expected = (3, num_windows(LINE_SHAPE[1], 28, 14), 80)
+    assert logits.shape == expected, (
+        f"expected one row of logits per window, {expected}, got {logits.shape}: does the LSTM return its "
+        "whole sequence, or only its last step?")
+    assert network.name == "line_lstm_ctc", f"name the model 'line_lstm_ctc', not {network.name!r}"
 
 
 def test_window_arguments_set_the_number_of_timesteps():
@@ -37,10 +40,13 @@ def test_feature_arguments_reach_the_line_cnn():
 def test_the_head_is_an_lstm_and_a_linear_layer():
     network = line_lstm_ctc(LINE_SHAPE, 80, lstm_dim=16, bidirectional=True)
     wrapped = [layer for layer in network.layers if isinstance(layer, keras.layers.Bidirectional)]
-    assert wrapped and isinstance(wrapped[0].forward_layer, keras.layers.LSTM)
-    assert wrapped[0].forward_layer.units == 16 and wrapped[0].output.shape[-1] == 32
+    assert wrapped and isinstance(wrapped[0].forward_layer, keras.layers.LSTM), (
+        "bidirectional=True: the LSTM reads the windows in both directions (keras.layers.Bidirectional)")
+    assert wrapped[0].forward_layer.units == 16 and wrapped[0].output.shape[-1] == 32, (
+        "lstm_dim=16 units per direction, so 32 features per timestep")
     last = network.layers[-1]
-    assert isinstance(last, keras.layers.Dense) and last.activation in (None, keras.activations.linear)
+    assert isinstance(last, keras.layers.Dense) and last.activation in (None, keras.activations.linear), (
+        "the last layer gives logits: a Dense layer without activation (CTC applies the log-softmax)")
 
 
 def test_registered_for_experiment_configs():
