@@ -8,7 +8,7 @@ from text_recognizer.networks.mlp import mlp
 
 def test_mlp_maps_images_to_one_logit_per_class():
     network = mlp((28, 28), num_classes=80, layer_size=32, num_layers=2, dropout=0.1)
-    assert isinstance(network, keras.Model)
+    assert isinstance(network, keras.Model), f"mlp must return a keras.Model, got {type(network).__name__}"
     logits = keras.ops.convert_to_numpy(network(np.zeros((5, 28, 28), "float32")))
     assert logits.shape == (5, 80), (
         f"expected one row of 80 logits per image, (5, 80), got {logits.shape}: what does a Dense layer do to "

@@ -13,8 +13,8 @@ def record(run_id, value, status="finished", started="2026-01-01T10:00:00+00:00"
 
 def test_min_and_max():
     runs = [record("a", 0.5), record("b", 0.3), record("c", 0.9)]
-    assert select_best_run(runs, "val_loss", "min")["run_id"] == "b"
-    assert select_best_run(runs, "val_loss", "max")["run_id"] == "c"
+    assert select_best_run(runs, "val_loss", "min")["run_id"] == "b", "mode 'min': the smallest finished value wins"
+    assert select_best_run(runs, "val_loss", "max")["run_id"] == "c", "mode 'max': the largest finished value wins"
     assert select_best_run(runs, "val_loss", "min") is runs[1], "return the winning record itself, not a copy"
 
 

@@ -24,17 +24,20 @@ def test_output_is_one_row_of_logits_per_window(bidirectional):
 
 def test_window_arguments_set_the_number_of_timesteps():
     network = line_lstm_ctc(LINE_SHAPE, 10, window_width=20, window_stride=10, lstm_dim=8)
-    assert network.output_shape == (None, num_windows(LINE_SHAPE[1], 20, 10), 10)
+    assert network.output_shape == (None, num_windows(LINE_SHAPE[1], 20, 10), 10), (
+        "one timestep per window: window_width and window_stride set the count")
     network = line_lstm_ctc(LINE_SHAPE, 10, padding="valid", lstm_dim=8)
-    assert network.output_shape == (None, num_windows(LINE_SHAPE[1], 28, 14, "valid"), 10)
+    assert network.output_shape == (None, num_windows(LINE_SHAPE[1], 28, 14, "valid"), 10), (
+        "padding reaches the line CNN: 'valid' cuts fewer windows")
 
 
 def test_feature_arguments_reach_the_line_cnn():
     slim = line_lstm_ctc(LINE_SHAPE, 80, lstm_dim=8, conv_dim=4, fc_dim=16)
     wide = line_lstm_ctc(LINE_SHAPE, 80, lstm_dim=8, conv_dim=8, fc_dim=16)
-    assert slim.count_params() < wide.count_params()
+    assert slim.count_params() < wide.count_params(), "conv_dim and fc_dim must reach the line CNN (**feature_args)"
     all_conv = line_lstm_ctc(LINE_SHAPE, 80, lstm_dim=8, conv_dim=4, fc_dim=16, all_conv=True)
-    assert all_conv.count_params() == slim.count_params()
+    assert all_conv.count_params() == slim.count_params(), (
+        "all_conv=True builds the same features with the same weights")
 
 
 def test_the_head_is_an_lstm_and_a_linear_layer():

@@ -27,11 +27,11 @@ def test_list_group_sets_each_entry_over_the_base():
     group = {"name": "sizes", "base": BASE, "configs": [
         {"network_args.layer_size": 64}, {"network_args": {"num_layers": 3}, "train_args.epochs": 2}]}
     trials = expand_group(group)
-    assert [t["name"] for t in trials] == ["sizes-000", "sizes-001"]
-    assert trials[0]["network_args"] == {"layer_size": 64, "num_layers": 1}
+    assert [t["name"] for t in trials] == ["sizes-000", "sizes-001"], "trial i is named <group name>-00i"
+    assert trials[0]["network_args"] == {"layer_size": 64, "num_layers": 1}, "a dotted entry changes that key only"
     assert trials[1]["network_args"] == {"layer_size": 32, "num_layers": 3}, (
         f"a nested entry changes only the keys it names (merged, not replaced): got {trials[1]['network_args']}")
-    assert trials[1]["train_args"] == {"epochs": 2}
+    assert trials[1]["train_args"] == {"epochs": 2}, "a dotted entry changes that key only"
     assert BASE["network_args"]["layer_size"] == 32, "expanding a group must not change its base"
 
 
@@ -45,8 +45,9 @@ def test_grid_group_is_the_product_in_order():
     assert got == list(itertools.product(sizes, rates)), (
         f"expected every combination, the first parameter changing slowest: {list(itertools.product(sizes, rates))}, "
         f"got {got}")
-    assert all(t["network_args"]["dropout"] == 0.25 and t["dataset"] == "emnist" for t in trials)
-    assert len({t["name"] for t in trials}) == 6
+    assert all(t["network_args"]["dropout"] == 0.25 and t["dataset"] == "emnist" for t in trials), (
+        "a 'value' parameter is set on every trial, and the base's keys stay")
+    assert len({t["name"] for t in trials}) == 6, "every trial has its own name"
 
 
 def test_random_group_draws_within_the_ranges_reproducibly():

@@ -21,6 +21,6 @@ def test_environment_of_a_cpu_trial_hides_every_gpu():
 
 
 def test_environment_of_a_gpu_trial_shows_its_gpu_only():
-    assert trial_environment([3], 4)["CUDA_VISIBLE_DEVICES"] == "3"
+    assert trial_environment([3], 4)["CUDA_VISIBLE_DEVICES"] == "3", "a GPU trial sees exactly its own GPU"
     assert trial_environment(["0", "2"], 2)["CUDA_VISIBLE_DEVICES"] == "0,2", "CUDA reads ids separated by commas"
-    assert trial_environment([3], 4)["TF_NUM_INTRAOP_THREADS"] == "4"
+    assert trial_environment([3], 4)["TF_NUM_INTRAOP_THREADS"] == "4", "the thread pools are sized to the trial's cores"

@@ -71,7 +71,8 @@ def test_errors_are_the_apis(app, body, content_type, status):
     event = api_gateway_event(body, content_type)
     answer = lambda_answer(event)
     same(flask_answer(app, body, content_type), answer)
-    assert answer[0] == status and answer[1]["error"]["status"] == status
+    assert answer[0] == status and answer[1]["error"]["status"] == status, (
+        f"expected the app's {status} error JSON, got {answer}")
 
 
 def test_unknown_path_and_bad_kind(app):

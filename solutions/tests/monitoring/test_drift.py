@@ -39,8 +39,10 @@ def test_a_shifted_feature_drifts_and_the_others_do_not():
     rng = np.random.default_rng(2)
     report = drift.detect_drift(features(rng, 1000), features(rng, 150, shift=0.1))
     assert report.drifted == ["brightness"] and report.alert, f"only brightness moved, drifted: {report.drifted}"
-    assert report.features["brightness"].psi > drift.PSI_THRESHOLD
-    assert report.features["brightness"].p_value < drift.ALPHA / 3
+    assert report.features["brightness"].psi > drift.PSI_THRESHOLD, (
+        "a shift of two standard deviations gives a large PSI")
+    assert report.features["brightness"].p_value < drift.ALPHA / 3, (
+        "and a test that rejects at ALPHA / number of features")
 
 
 def test_windows_of_the_same_distribution_rarely_alert():
