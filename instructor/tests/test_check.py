@@ -221,3 +221,12 @@ def test_nbgrader_failure_names_the_notebook(course_copy: Path) -> None:
     )
     assert "Duplicate grade id: square" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_from_lab_block_in_solutions_fails_the_check(course_copy: Path) -> None:
+    mlp = course_copy / "solutions/pkg/mlp.py"
+    mlp.write_text(mlp.read_text() + "\n\n### BEGIN FROM LAB 2\ndef tracked():\n    return 1\n### END FROM LAB 2\n")
+    result = _check(course_copy)
+    assert result.exit_code != 0
+    assert "solutions/pkg/mlp.py:" in result.output
+    assert "in-line `FROM LAB` blocks are gone" in result.output
