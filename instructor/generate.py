@@ -31,6 +31,7 @@ from instructor.manifest import Manifest, load_manifest
 from instructor.markers import ANY_MARKER, Exercise, ParsedModule, check_rendered, parse_module
 from instructor.notebooks import (
     NbgraderReleaser,
+    feedback_problems,
     marker_problems,
     notebook_bytes,
     read_notebook,
@@ -126,6 +127,7 @@ def load_course(root: Path) -> Course:
                         f"{intro}; list it under [lab{lab}]."
                     )
                 problems.extend(marker_problems(nb, where))
+                problems.extend(feedback_problems(nb, where))
                 lab_notebooks[path] = (lab, nb)
             elif any(
                 marker.encode() in data
@@ -167,6 +169,8 @@ def render_lab(
             new_files=new_files,
             reference_reports=reference_reports(course.read, introduced),
             trained=trained,
+            leaderboard=course.manifest.leaderboards.get(lab),
+            extra=course.manifest.readmes.get(lab),
         ).encode("utf-8")
     )
     return dict(sorted(files.items()))
@@ -198,7 +202,8 @@ def render_files(
             if nb_lab > solved_through:
                 data = releaser.release(nb_lab, nb)
             else:
-                data = notebook_bytes(solved_notebook(nb))
+                # Written answers are shown only in the instructor's solved view of their own lab.
+                data = notebook_bytes(solved_notebook(nb, written_answers=solved and nb_lab == lab))
         else:
             data = course.read(path)
         files[path] = LabFile(data, course.is_executable(path))

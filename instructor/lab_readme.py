@@ -44,6 +44,54 @@ def notebook_order(exercises: list[Exercise], text: str) -> list[Exercise]:
     return sorted(exercises, key=position)
 
 
+def hand_in_section(lab: int, leaderboard: str | None, first_number: int | None = None) -> list[str]:
+    """README lines on how to submit lab `lab` and where its score, feedback and leaderboard are.
+
+    `leaderboard` is what the lab's leaderboard ranks (None: the lab has none); `first_number`
+    numbers the two headings (for a README whose sections are numbered).
+    """
+    name = f"lab{lab}"
+    hand_in, results = "## Hand in", "## Score, feedback and leaderboard"
+    if first_number is not None:
+        hand_in = f"## {first_number}. Hand in"
+        results = f"## {first_number + 1}. Score, feedback and leaderboard"
+    board = (
+        [f"- **Leaderboard**: it ranks {leaderboard}. On the hub it is the page `/services/grader/lab/{lab}`",
+         "  (the hub's address followed by that path; the grader's page `/services/grader/` links it too);",
+         "  on Gradescope it is the assignment's **Leaderboard**. Your best submission counts; the",
+         "  course's reference model earns no entry."]
+        if leaderboard
+        else [f"- **Leaderboard**: lab {lab} has none (it ranks no model of its own)."]
+    )
+    return [
+        hand_in,
+        "",
+        "Save the notebook (your written answers are in it) and check that `python -m pytest` passes.",
+        "Then hand in the lab folder in one of two ways (your instructor says which):",
+        "",
+        f"- **On the course hub** (JupyterHub): open JupyterLab's **Assignments** panel, find `{name}`",
+        "  under the downloaded assignments and press **Submit**; or, in a terminal, from your home",
+        f"  folder: `nbgrader submit {name}`. You may submit again; every submission is graded.",
+        "- **On Gradescope**: zip the lab folder without your caches and runs, and upload",
+        f"  `{name}-submission.zip` to the course's Lab {lab} assignment. From the folder above `{name}/`:",
+        "",
+        "  ```bash",
+        f"  zip -r {name}-submission.zip {name} -x '{name}/runs/*' '{name}/data/*' '*/__pycache__/*' "
+        "'*/.ipynb_checkpoints/*'",
+        "  ```",
+        "",
+        results,
+        "",
+        "- **Score and feedback**: on the hub, a few minutes after submitting, press **Fetch Feedback**",
+        f"  in the Assignments panel (`nbgrader fetch_feedback {name}` in a terminal): the feedback",
+        "  page, in the assignment folder's `feedback/`, has your score and every test's message; the grader's page",
+        "  `/services/grader/` on the hub lists your submissions. On Gradescope the score and the",
+        "  messages appear on the submission's page.",
+        *board,
+        "- **Written answers** are graded by the course staff; their points are added later.",
+    ]
+
+
 def render_readme(
     lab: int,
     *,
@@ -55,8 +103,14 @@ def render_readme(
     new_files: list[str] | None = None,
     reference_reports: dict[str, dict] | None = None,
     trained: list[str] | None = None,
+    leaderboard: str | None = None,
+    extra: str | None = None,
 ) -> str:
-    """Markdown for lab `lab`'s README.md (students read it first)."""
+    """Markdown for lab `lab`'s README.md (students read it first).
+
+    `leaderboard` is what the lab's leaderboard ranks (None: it has none); `extra` is the lab's
+    own Markdown (the manifest's `readme`), placed after the exercises.
+    """
     notebook = lab_notebook(lab)
     heading = f"# Lab {lab}: {title}" if title else f"# Lab {lab}"
     if not has_notebook and not exercises and not new_files:
@@ -126,6 +180,8 @@ def render_readme(
             "A few other functions raise `NotImplementedError` because they belong to a later lab",
             "(their message says which one). Leave them as they are for now.",
         ]
+    if extra:
+        lines += ["", extra]
     # The package and the configs; tests and notebooks have their own sections above.
     shown = [path for path in new_files or []
              if path.startswith(("text_recognizer/", "experiments/")) and not path.endswith(".h5")]
@@ -161,6 +217,7 @@ def render_readme(
             if figures:
                 source = report.get("data_source", "")
                 lines.append(f"- `{name}`: {', '.join(figures)}" + (f" on {source}" if source else ""))
+    lines += ["", *hand_in_section(lab, leaderboard)]
     lines += [
         "",
         "## Good to know",

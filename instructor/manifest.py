@@ -6,10 +6,15 @@ Format (see solutions/AUTHORING.md)::
     title = "Character recognition"   # optional: shown in the lab's README heading
     files = ["text_recognizer/__init__.py", "text_recognizer/data/**", ...]
     trained = ["text_recognizer/weights/character_model_mlp.*"]   # optional, see below
+    leaderboard = "the deployed model's accuracy on the hidden set"   # optional: what it ranks
+    readme = "## Serving ..."   # optional: Markdown added to the lab's README
 
 `trained` lists files of the lab's own `files` that its students produce themselves (the
 reference weights of the model the lab's exercise trains): lab N ships without them, its
 notebook trains and deploys them, and labs after N ship the reference files as usual.
+`leaderboard` says what the lab's leaderboard ranks (the README tells students where to find
+it; a lab without the key has none). `readme` is lab-specific Markdown that the lab's README
+carries after its exercises (commands the lab teaches, for example).
 
 Globs follow pathlib: `*` and `?` stay within one path segment, `**` as a whole segment matches
 any number of segments (so `data/**` is every file below `data/`). Every course file (every
@@ -22,7 +27,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -38,7 +43,7 @@ from instructor.layout import (
 )
 
 _LAB_TABLE = re.compile(r"^lab(\d+)$")
-_LAB_KEYS = frozenset({"files", "title", "trained"})
+_LAB_KEYS = frozenset({"files", "title", "trained", "leaderboard", "readme"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,10 @@ class Manifest:
     titles: dict[int, str]
     #: course files that their own lab's students train (left out of that lab only)
     trained: frozenset[str] = frozenset()
+    #: what each lab's leaderboard ranks, for labs that have one
+    leaderboards: dict[int, str] = field(default_factory=dict)
+    #: lab-specific Markdown for the lab's README, by lab number
+    readmes: dict[int, str] = field(default_factory=dict)
 
     def files_of_lab(self, lab: int, *, with_trained: bool = False) -> list[str]:
         """Sorted course files present in lab `lab` (cumulative: introduced in labs 1..lab).
@@ -100,6 +109,8 @@ def load_manifest(solutions: Path) -> Manifest:
     problems: list[str] = []
     globs: dict[int, list[str]] = {lab: [] for lab in LABS}
     titles: dict[int, str] = {}
+    leaderboards: dict[int, str] = {}
+    readmes: dict[int, str] = {}
     trained_of: dict[int, list[str]] = {}
     for key, table in data.items():
         match = _LAB_TABLE.match(key)
@@ -122,14 +133,16 @@ def load_manifest(solutions: Path) -> Manifest:
             continue
         for unknown in sorted(set(table) - _LAB_KEYS):
             problems.append(
-                f"{where}: [{key}] has unknown key '{unknown}'; allowed keys: files, title, trained."
+                f"{where}: [{key}] has unknown key '{unknown}'; allowed keys: {', '.join(sorted(_LAB_KEYS))}."
             )
-        title = table.get("title")
-        if title is not None:
-            if isinstance(title, str) and title.strip():
-                titles[lab] = title.strip()
+        for name, found in (("title", titles), ("leaderboard", leaderboards), ("readme", readmes)):
+            value = table.get(name)
+            if value is None:
+                continue
+            if isinstance(value, str) and value.strip():
+                found[lab] = value.strip()
             else:
-                problems.append(f"{where}: [{key}] title must be a non-empty string.")
+                problems.append(f"{where}: [{key}] {name} must be a non-empty string.")
         trained_globs = table.get("trained", [])
         if not isinstance(trained_globs, list) or not all(isinstance(g, str) for g in trained_globs):
             problems.append(f'{where}: [{key}] trained must be a list of glob strings, e.g. ["weights/x.*"].')
@@ -191,7 +204,8 @@ def load_manifest(solutions: Path) -> Manifest:
                     trained.add(path)
     if problems:
         raise CourseError(problems)
-    return Manifest(intro_lab=intro_lab, titles=titles, trained=frozenset(trained))
+    return Manifest(intro_lab=intro_lab, titles=titles, trained=frozenset(trained),
+                    leaderboards=leaderboards, readmes=readmes)
 
 
 def _glob_problem(pattern: str) -> str | None:

@@ -4,7 +4,12 @@
 metadata. In lab K it goes through nbgrader's `generate_assignment` (solutions replaced by
 nbgrader's stubs, hidden tests and mark schemes removed, cells locked). In later labs it appears
 solved: nbgrader's solution delimiters dropped, hidden tests and mark schemes removed, outputs
-and execution counts cleared.
+and execution counts cleared, and its written answers blank (they are graded in their own lab,
+so a later lab must not hand them out).
+
+Every autograded test cell must give feedback a student can act on: each `assert` carries a
+message saying what was expected, and the cell ends by printing a line once every check passed
+(`feedback_problems`; `load_course` refuses a course where one does not).
 
 Every notebook written to a lab is normalised first (nbformat 4.5 with deterministic cell ids,
 no outputs, no volatile metadata) and serialised the same way, so builds are byte-identical.
@@ -12,6 +17,7 @@ no outputs, no volatile metadata) and serialised the same way, so builds are byt
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import logging
@@ -34,6 +40,7 @@ from instructor.markers import (
     END_HIDDEN,
     END_MARK_SCHEME,
     END_SOLUTION,
+    significant_lines,
 )
 
 _PAIRS = (
@@ -52,6 +59,28 @@ _VOLATILE_CELL_METADATA = (
 )
 _VOLATILE_NOTEBOOK_METADATA = ("widgets", "toc", "varInspector", "celltoolbar")
 _CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+#: What a later lab shows in place of an earlier lab's written answer.
+BLANK_WRITTEN_ANSWER = (
+    "*Written answer: blank in later labs. Answers are graded in the lab that asks the question;"
+    " yours is in that lab's notebook.*"
+)
+
+
+def _nbgrader(cell: NotebookNode) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def is_written_answer(cell: NotebookNode) -> bool:
+    """A manually graded answer cell (nbgrader `grade` and `solution`): graded in formgrader."""
+    meta = _nbgrader(cell)
+    return bool(meta.get("grade") and meta.get("solution"))
+
+
+def is_test_cell(cell: NotebookNode) -> bool:
+    """An autograded test cell (nbgrader `grade` without `solution`, code)."""
+    meta = _nbgrader(cell)
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def read_notebook(data: bytes, where: str) -> NotebookNode:
@@ -139,8 +168,9 @@ def marker_problems(nb: NotebookNode, where: str) -> list[str]:
     return problems
 
 
-def solved_notebook(nb: NotebookNode) -> NotebookNode:
-    """The notebook as later labs show it: solved, without hidden tests, mark schemes or markers."""
+def solved_notebook(nb: NotebookNode, *, written_answers: bool = False) -> NotebookNode:
+    """The notebook as later labs show it: solved, without hidden tests, mark schemes or markers,
+    and with its written answers blank unless `written_answers` (the instructor's solved view)."""
     nb = normalise(nb)
     for cell in nb.cells:
         kept: list[str] = []
@@ -157,7 +187,63 @@ def solved_notebook(nb: NotebookNode) -> NotebookNode:
         if kept != cell.source.split("\n"):
             # Removing a block at the end of a cell would leave blank lines behind.
             cell.source = "\n".join(kept).rstrip("\n")
+        if is_written_answer(cell) and not written_answers:
+            cell.source = BLANK_WRITTEN_ANSWER
     return nb
+
+
+def feedback_problems(nb: NotebookNode, where: str) -> list[str]:
+    """Autograded test cells that would fail a student silently, each naming the cell and line.
+
+    In Jupyter a bare `assert` fails with an empty `AssertionError`, and a cell that prints
+    nothing when it passes looks the same as one that did not run.
+    """
+    problems: list[str] = []
+    for index, cell in enumerate(nb.cells):
+        if not is_test_cell(cell):
+            continue
+        name = f"{where} {_cell_name(index, cell)}"
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError as exc:
+            problems.append(f"{name} line {exc.lineno}: the test cell is not valid Python ({exc.msg}); fix it.")
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assert) and node.msg is None:
+                problems.append(
+                    f"{name} line {node.lineno}: `assert` without a message; add one that says what "
+                    f"was expected (`assert ok, \"expected ...\"`)."
+                )
+        last = tree.body[-1] if tree.body else None
+        prints = (
+            isinstance(last, ast.Expr)
+            and isinstance(last.value, ast.Call)
+            and isinstance(last.value.func, ast.Name)
+            and last.value.func.id == "print"
+        )
+        if not prints:
+            problems.append(
+                f"{name}: the test cell does not end with a print; end it with a line such as "
+                f"`print(\"<exercise> looks right\")` so that students see it passed."
+            )
+    return problems
+
+
+def secret_lines(nb: NotebookNode, nb_lab: int, lab: int) -> tuple[list[str], str]:
+    """Significant lines of lab `nb_lab`'s notebook that lab `lab` must not carry, and what they are.
+
+    Every lab: hidden tests and mark schemes. The notebook's own lab: its solutions too. Later
+    labs: its written answers.
+    """
+    secret = significant_lines(hidden_lines(nb))
+    what = "a hidden test or mark-scheme line"
+    if nb_lab == lab:
+        secret += significant_lines(solution_lines(nb))
+        what = "a hidden test, mark-scheme or solution line"
+    elif nb_lab < lab:
+        secret += significant_lines(written_answer_lines(nb))
+        what = "a hidden test, mark-scheme or written-answer line"
+    return secret, what
 
 
 def hidden_lines(nb: NotebookNode) -> list[str]:
@@ -167,15 +253,30 @@ def hidden_lines(nb: NotebookNode) -> list[str]:
     )
 
 
+def written_answer_lines(nb: NotebookNode) -> list[str]:
+    """Lines of the written answers (manually graded cells), delimiters left out."""
+    pairs = tuple((begin, end) for begin, end, _kind in _PAIRS)
+    return [
+        line
+        for cell in nb.cells
+        if is_written_answer(cell)
+        for line in cell.source.split("\n")
+        if not any(begin in line or end in line for begin, end in pairs)
+    ]
+
+
 def solution_lines(nb: NotebookNode) -> list[str]:
     """Lines inside nbgrader solution blocks (what students must write in the lab's notebook)."""
     return _lines_inside(nb, ((BEGIN_SOLUTION, END_SOLUTION),))
 
 
 def outside_lines(nb: NotebookNode) -> set[str]:
-    """Stripped lines outside every delimited block (text that may legitimately repeat)."""
+    """Stripped lines outside every delimited block and every written answer (text that may
+    legitimately repeat)."""
     found: set[str] = set()
     for cell in nb.cells:
+        if is_written_answer(cell):
+            continue  # nbgrader takes a written answer whole, delimited or not
         inside = False
         for line in cell.source.split("\n"):
             if any(begin in line for begin, _end, _kind in _PAIRS):

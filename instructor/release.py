@@ -4,7 +4,8 @@ The bundle holds `labN/` (the committed lab, work folders left out), the course'
 (without `node_modules/`, which `setup/install.sh` recreates) and a short README. After writing,
 every file is scanned: no instructor-only path (solutions/, autograder/, build/, instructor/,
 manifest.toml, AUTHORING.md, a gradebook), no solution or hidden-test marker, and no line of a
-hidden test from the lab notebooks. Any finding fails the command and names the file.
+hidden test, of the lab's own solutions or of an earlier lab's written answers from the lab
+notebooks. Any finding fails the command and names the file.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from instructor.check import marker_leaks
 from instructor.errors import CourseError
 from instructor.generate import load_course
+from instructor.lab_readme import hand_in_section
 from instructor.layout import (
     INSTRUCTOR_ONLY_FILES,
     SETUP_DIR,
@@ -26,8 +28,8 @@ from instructor.layout import (
     lab_notebook,
     list_files,
 )
-from instructor.markers import significant_lines
-from instructor.notebooks import hidden_lines, outside_lines, read_notebook
+from instructor.manifest import load_manifest
+from instructor.notebooks import outside_lines, read_notebook, secret_lines
 
 #: Folders that are for instructors only, at any depth of a bundle.
 FORBIDDEN_DIRS = frozenset({SOLUTIONS_DIR, "autograder", "instructor", "node_modules"})
@@ -75,7 +77,10 @@ def make_release(
             setup, to / SETUP_DIR, list_files(setup, skip_dirs=("node_modules",))
         )
     has_notebook = (lab_folder / lab_notebook(lab)).is_file()
-    readme = _bundle_readme(lab, has_setup=setup.is_dir(), has_notebook=has_notebook)
+    # What the lab's leaderboard ranks is the manifest's; a copy of the labs without solutions/ has none.
+    manifest = load_manifest(root / SOLUTIONS_DIR) if (root / SOLUTIONS_DIR).is_dir() else None
+    leaderboard = manifest.leaderboards.get(lab) if manifest else None
+    readme = _bundle_readme(lab, has_setup=setup.is_dir(), has_notebook=has_notebook, leaderboard=leaderboard)
     (to / "README.md").write_text(readme, encoding="utf-8")
 
     problems = verify_bundle(to, root=root)
@@ -114,7 +119,7 @@ def _hidden_test_leaks(bundle: Path, root: Path) -> list[str]:
         inner = PurePosixPath(*parts[1:]).as_posix() if len(parts) > 1 else ""
         if inner not in course.lab_notebooks:
             continue
-        _lab, source = course.lab_notebooks[inner]
+        nb_lab, source = course.lab_notebooks[inner]
         try:
             shipped = read_notebook((bundle / path).read_bytes(), path)
         except CourseError as exc:
@@ -124,11 +129,12 @@ def _hidden_test_leaks(bundle: Path, root: Path) -> list[str]:
             ln.strip() for cell in shipped.cells for ln in cell.source.split("\n")
         }
         allowed = outside_lines(source)
-        for line in significant_lines(hidden_lines(source)):
+        # A bundle's top folder is its lab (labN/); anything else is checked as the notebook's own lab.
+        shipped_lab = int(parts[0][3:]) if re.fullmatch(r"lab\d+", parts[0]) else nb_lab
+        secret, what = secret_lines(source, nb_lab, shipped_lab)
+        for line in secret:
             if line in present and line not in allowed:
-                problems.append(
-                    f"{path} carries a hidden test line `{line}`; run `make labs` and release again."
-                )
+                problems.append(f"{path} carries {what}: `{line}`; run `make labs` and release again.")
     return problems
 
 
@@ -172,7 +178,7 @@ def _refuse_dangerous_target(root: Path, to: Path) -> None:
         )
 
 
-def _bundle_readme(lab: int, *, has_setup: bool, has_notebook: bool) -> str:
+def _bundle_readme(lab: int, *, has_setup: bool, has_notebook: bool, leaderboard: str | None) -> str:
     name = lab_dir_name(lab)
     install = (
         [
@@ -214,6 +220,8 @@ def _bundle_readme(lab: int, *, has_setup: bool, has_notebook: bool) -> str:
                 f"Then read `{name}/README.md`: it lists your exercises. {notebook}"
                 f"`python -m pytest` (run from `{name}/`) runs the visible tests."
             ),
+            "",
+            *hand_in_section(lab, leaderboard, first_number=3),
             "",
         ]
     )

@@ -17,6 +17,7 @@ MANIFEST = """\
 # Synthetic course for the instructor tests.
 [lab1]
 title = "Tiny networks"
+leaderboard = "the squares' accuracy"
 files = [
   "pytest.ini",
   "pkg/__init__.py",
@@ -29,6 +30,11 @@ files = [
 
 [lab2]
 files = ["pkg/cnn.py", "scripts/**"]
+readme = '''
+## Run the convolution
+
+`sh scripts/run.sh`
+'''
 """
 
 MLP = '''\
@@ -128,8 +134,8 @@ def lab_notebook() -> nbformat.NotebookNode:
             metadata=_nbgrader(solution=True, grade_id="square"),
         ),
         new_code_cell(
-            "assert square(2) == 4\n### BEGIN HIDDEN TESTS\nassert square(-3) == 9, 'hidden check'\n"
-            "### END HIDDEN TESTS",
+            "assert square(2) == 4, 'expected 4'\n### BEGIN HIDDEN TESTS\nassert square(-3) == 9, 'hidden check'\n"
+            "### END HIDDEN TESTS\nprint('square looks right')",
             metadata=_nbgrader(
                 grade=True, locked=True, points=2, grade_id="test_square"
             ),

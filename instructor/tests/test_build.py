@@ -8,6 +8,7 @@ from pathlib import Path
 
 from instructor.layout import LABS, list_files
 from instructor.markers import LEAK_MARKERS
+from instructor.notebooks import BLANK_WRITTEN_ANSWER
 
 from .conftest import BINARY, invoke
 
@@ -94,7 +95,7 @@ def test_lab_notebook_went_through_nbgrader(built: Path) -> None:
     solution = "".join(cells[1]["source"])
     assert "# YOUR CODE HERE" in solution and "raise NotImplementedError()" in solution
     assert "x * x" not in solution
-    assert "".join(cells[2]["source"]) == "assert square(2) == 4"
+    assert "".join(cells[2]["source"]) == "assert square(2) == 4, 'expected 4'\nprint('square looks right')"
     assert "".join(cells[3]["source"]) == "YOUR ANSWER HERE"
     assert cells[2]["metadata"]["editable"] is False  # nbgrader locked the test cell
     assert all("checksum" in c["metadata"]["nbgrader"] for c in cells)
@@ -115,15 +116,15 @@ def test_build_records_graded_cells_in_the_gradebook(built: Path) -> None:
         assert notebook.max_score == 3
 
 
-def test_earlier_notebook_appears_solved_without_hidden_tests(built: Path) -> None:
+def test_earlier_notebook_appears_solved_without_hidden_tests_or_written_answers(built: Path) -> None:
     for lab in LABS[1:]:
         cells = _cells(built, f"lab{lab}/notebooks/lab1.ipynb")
         assert (
             "".join(cells[1]["source"])
             == "def square(x):\n    return x * x  # the square"
         )
-        assert "".join(cells[2]["source"]) == "assert square(2) == 4"
-        assert "Squaring loses the sign" in "".join(cells[3]["source"])
+        assert "".join(cells[2]["source"]) == "assert square(2) == 4, 'expected 4'\nprint('square looks right')"
+        assert "".join(cells[3]["source"]) == BLANK_WRITTEN_ANSWER
         assert cells[1]["outputs"] == [] and cells[1]["execution_count"] is None
         assert [c["id"] for c in cells] == ["c0", "c1", "c2", "c3"]
 
@@ -156,6 +157,18 @@ def test_readme_tells_students_how_to_start_and_what_to_implement(built: Path) -
     assert "| `pkg/cnn.py` | `conv1d` |" in lab2 and "`CharacterModel.describe`" in lab2
     assert "`mlp`" not in lab2
     assert "Lab 3 is not released yet" in _read(built, "lab3/README.md")  # nothing of its own yet
+
+
+def test_readme_says_how_to_hand_in_and_where_results_are(built: Path) -> None:
+    lab1, lab2 = _read(built, "lab1/README.md"), _read(built, "lab2/README.md")
+    for lab, readme in ((1, lab1), (2, lab2)):
+        for text in ("## Hand in", "**Assignments** panel", f"nbgrader submit lab{lab}", "Gradescope",
+                     f"zip -r lab{lab}-submission.zip lab{lab}", "Fetch Feedback", "/services/grader/"):
+            assert text in readme, (lab, text)
+    assert "ranks the squares' accuracy" in lab1 and "/services/grader/lab/1" in lab1
+    assert "lab 2 has none" in lab2
+    # The manifest's own Markdown for a lab comes after its exercises, before the hand-in.
+    assert lab2.index("| `pkg/cnn.py`") < lab2.index("## Run the convolution") < lab2.index("## Hand in")
 
 
 def test_build_is_byte_for_byte_deterministic(built: Path, course_copy: Path) -> None:

@@ -86,8 +86,8 @@ def test_hidden_test_in_a_notebook_is_detected(course_copy: Path) -> None:
     result = _check(course_copy)
     assert result.exit_code == 1
     assert (
-        "lab2/notebooks/lab1.ipynb carries a hidden test or mark-scheme line"
-        in result.output
+        "lab2/notebooks/lab1.ipynb carries a hidden test, mark-scheme or written-answer line: "
+        "`assert square(-3) == 9, 'hidden check'`" in result.output
     )
 
 
@@ -101,6 +101,34 @@ def test_solution_in_the_labs_own_notebook_is_detected(course_copy: Path) -> Non
         "lab1/notebooks/lab1.ipynb carries a hidden test, mark-scheme or solution line"
         in result.output
     )
+
+
+def test_written_answer_in_a_later_lab_is_detected(course_copy: Path) -> None:
+    path = course_copy / "lab2/notebooks/lab1.ipynb"
+    nb = json.loads(path.read_text())
+    nb["cells"][3]["source"] = "Squaring loses the sign of the input because both signs give the same product."
+    path.write_text(json.dumps(nb, indent=1))
+    result = _check(course_copy)
+    assert result.exit_code == 1
+    assert "lab2/notebooks/lab1.ipynb carries a hidden test, mark-scheme or written-answer line" in result.output
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("assert square(2) == 4\nprint('ok')", "(test_square) line 1: `assert` without a message"),
+        ("for x in (1, 2):\n    assert square(x) > 0\nprint('ok')", "(test_square) line 2: `assert` without a message"),
+        ("assert square(2) == 4, 'expected 4'", "(test_square): the test cell does not end with a print"),
+    ],
+)
+def test_bare_assert_or_silent_test_cell_fails_check(course_copy: Path, source: str, expected: str) -> None:
+    path = course_copy / "solutions/notebooks/lab1.ipynb"
+    nb = json.loads(path.read_text())
+    nb["cells"][2]["source"] = source
+    path.write_text(json.dumps(nb, indent=1))
+    result = _check(course_copy)
+    assert result.exit_code == 1
+    assert f"solutions/notebooks/lab1.ipynb cell 3 {expected}" in result.output
 
 
 @pytest.mark.parametrize(
@@ -230,3 +258,17 @@ def test_a_from_lab_block_in_solutions_fails_the_check(course_copy: Path) -> Non
     assert result.exit_code != 0
     assert "solutions/pkg/mlp.py:" in result.output
     assert "in-line `FROM LAB` blocks are gone" in result.output
+
+
+def test_stub_pointing_to_a_missing_notebook_section_is_named(course_copy: Path) -> None:
+    mlp = course_copy / "solutions/pkg/mlp.py"
+    mlp.write_text(mlp.read_text().replace(
+        '"""Scale every input and squash it with tanh."""',
+        '"""Scale every input and squash it with tanh.\n\n    Notebook: "Squashing" explains tanh.\n    """',
+    ))
+    result = _check(course_copy)
+    assert result.exit_code == 1
+    assert (
+        'mlp\'s docstring points to the section "Squashing" of notebooks/lab1.ipynb, which has '
+        "no such heading"
+    ) in result.output

@@ -44,6 +44,9 @@ def test_release_contains_the_lab_and_setup_and_nothing_forbidden(
         assert b"square(-3)" not in data and b"scaled_values" not in data
     readme = (bundle / "README.md").read_text()
     assert "bash setup/install.sh" in readme and "lab1/README.md" in readme
+    for text in ("## 3. Hand in", "nbgrader submit lab1", "zip -r lab1-submission.zip lab1",
+                 "## 4. Score, feedback and leaderboard", "/services/grader/lab/1"):
+        assert text in readme
 
 
 def test_release_refuses_a_non_empty_folder_unless_forced(
@@ -97,6 +100,7 @@ def test_verify_bundle_catches_every_kind_of_leak(built: Path, tmp_path: Path) -
         "setup/node_modules/x.js is inside an instructor-only folder (node_modules/)",
         "lab1/AUTHORING.md is an instructor-only file",
         "lab1/pkg/leak.py contains the marker '### BEGIN SOLUTION'",
-        "lab1/notebooks/lab1.ipynb carries a hidden test line `assert square(-3) == 9, 'hidden check'`",
+        "lab1/notebooks/lab1.ipynb carries a hidden test, mark-scheme or solution line: "
+        "`assert square(-3) == 9, 'hidden check'`",
     ):
         assert expected in problems

@@ -6,8 +6,22 @@ Every value can be changed from the environment without editing this file, e.g.
 
 import os
 
+#: The first port of the per-user range: above the course hub's 8000-8004 and below the ports
+#: the kernel hands out for outgoing connections (32768 and up).
+USER_PORT_BASE = 10000
+USER_PORT_COUNT = 20000
+
+
+def user_port() -> int:
+    """This user's own default port: every student on a shared hub is a system user with a uid of
+    their own, so two students' services never ask for the same port."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0  # Windows has no uid: the base port
+    return USER_PORT_BASE + uid % USER_PORT_COUNT
+
+
 wsgi_app = "text_recognizer.api.wsgi:app"
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")  # the container binds 0.0.0.0:8000
+# The container sets GUNICORN_BIND=0.0.0.0:8000 (its own network; `docker run -p` picks the host port).
+bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{user_port()}"
 # One worker per core: a prediction is CPU-bound, so more processes than cores only queue.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Two threads per worker: one can read a slow upload while the other runs the model.
