@@ -56,7 +56,7 @@ hub-stop:  ## stop the running course hub (within 10 s)
 	$(PY) -m autograder.hub stop
 
 benchmark-hub: setup  ## 20 students submit Lab 1 within a minute on a loopback hub; writes reports/hub_load.json
-	$(PY) -m autograder.hub.benchmark --students 20 --output reports/hub_load.json
+	$(PY) -m autograder.hub.feedback_under_load --students 20 --output reports/hub_load.json
 
 evaluate-lab1: setup  ## train the Lab 1 MLP at full size, print test accuracy, write reports/lab1_mlp.json
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab1_mlp.json \
@@ -67,14 +67,14 @@ evaluate-lab2: setup  ## train LeNet and the sliding-window line CNN, time both 
 		--report ../reports/lab2_lenet.json
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab2_line_cnn_sliding_window.json \
 		--report ../reports/lab2_line_cnn_sliding_window.json
-	cd solutions && $(PY) -m text_recognizer.training.benchmark_line_cnn --output ../reports/lab2_line_cnn_speed.json
+	cd solutions && $(PY) -m text_recognizer.reports.line_cnn_speed --output ../reports/lab2_line_cnn_speed.json
 
 evaluate-lab3: setup  ## train the LSTM-CTC line model (~20 min on 2 CPU cores), print CER, write reports/lab3_line_lstm_ctc.json
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab3_line_lstm_ctc.json \
 		--report ../reports/lab3_line_lstm_ctc.json
 
 evaluate-lab5: setup  ## Lab 5's deployed line and page readers beside Tesseract 5 on the substitute's test writers -> reports/lab5_evaluation.json
-	cd solutions && $(PY) -m text_recognizer.training.evaluate_handwriting --output ../reports/lab5_evaluation.json
+	cd solutions && $(PY) -m text_recognizer.reports.handwriting_evaluation --output ../reports/lab5_evaluation.json
 
 train-lab5: setup  ## train Lab 5's line reader as the deployed reference was: 3 stages, each warm-started from the last (~3 h on 2 CPU cores), deployed -> reports/lab5_line_crnn_real_run.json
 	cd solutions && $(PY) -m text_recognizer.training.run_experiment experiments/lab5_line_crnn.json --deploy
@@ -86,20 +86,20 @@ evaluate-real: setup  ## Lab 5's readers beside Tesseract on real handwriting: m
 	cd solutions && $(PY) -m text_recognizer.reports.real_handwriting "$(abspath $(DATA))" --reports-dir ../reports
 
 tune-lab5-decoder: setup  ## the line decoder's language-model weight and bonus, chosen on the validation writers -> reports/lab5_decoder_tuning.json
-	cd solutions && $(PY) -m text_recognizer.training.tune_decoder --output ../reports/lab5_decoder_tuning.json
+	cd solutions && $(PY) -m text_recognizer.reports.decoder_tuning --output ../reports/lab5_decoder_tuning.json
 
 calibrate-lab7-confidence: setup  ## the line readers' confidence calibrated on validation lines; the low-confidence alarm's threshold -> reports/lab7_confidence.json (+ .png)
 	cd solutions && $(PY) -m text_recognizer.monitoring.calibrate_confidence --output ../reports/lab7_confidence.json
 
 evaluate-lab7-drift: setup  ## Lab 7's drift alarm: false alarms in-distribution, requests to the first alert per drift -> reports/lab7_drift.json
-	cd solutions && $(PY) -m text_recognizer.monitoring.evaluate_drift --output ../reports/lab7_drift.json \
+	cd solutions && $(PY) -m text_recognizer.reports.drift_alarm --output ../reports/lab7_drift.json \
 		--dashboards ../reports/monitoring
 
 benchmark-lab4: setup  ## 8 short trainings one after another vs on Ray with 2 workers -> reports/lab4_parallel_benchmark.json
-	cd solutions && $(PY) -m text_recognizer.training.benchmark_parallel --output ../reports/lab4_parallel_benchmark.json
+	cd solutions && $(PY) -m text_recognizer.reports.parallel_experiments_speed --output ../reports/lab4_parallel_benchmark.json
 
 benchmark-data-parallel: setup  ## the Lab 3 line model trained on 1 vs 2 devices -> reports/lab4_data_parallel.json
-	cd solutions && $(PY) -m text_recognizer.training.benchmark_data_parallel --output ../reports/lab4_data_parallel.json
+	cd solutions && $(PY) -m text_recognizer.reports.data_parallel_speed --output ../reports/lab4_data_parallel.json
 
 grade: setup  ## grade one submission in the sandbox: make grade LAB=1 SUB=path STUDENT=alice
 	$(PY) -m autograder grade $(SUB) --lab $(LAB) --student $(STUDENT)
@@ -111,11 +111,11 @@ leaderboard: setup  ## print lab $(LAB)'s leaderboard (public split)
 	$(PY) -m autograder leaderboard --lab $(LAB)
 
 benchmark-lab7: setup  ## the Lambda function: package size vs Lambda's limits, cold start and warm latency, compiled vs Keras -> reports/lab7_serverless_benchmark.json
-	cd solutions && $(PY) -m text_recognizer.serverless.benchmark --output ../reports/lab7_serverless_benchmark.json
+	cd solutions && $(PY) -m text_recognizer.reports.lambda_speed --output ../reports/lab7_serverless_benchmark.json
 
 benchmark-autograder: setup  ## grading time, sandbox overhead, grade-all throughput -> reports/autograder_benchmark.json
 	$(PY) -m autograder benchmark
 
 .PHONY: benchmark-api
 benchmark-api: setup  ## the API on gunicorn (2 workers x 2 threads): line/page p50, p95, requests/s at 1/4/16 clients vs in-process -> reports/lab6_api_benchmark.json
-	cd solutions && $(PY) -m text_recognizer.api.benchmark --output ../reports/lab6_api_benchmark.json
+	cd solutions && $(PY) -m text_recognizer.reports.api_speed --output ../reports/lab6_api_benchmark.json

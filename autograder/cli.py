@@ -419,7 +419,7 @@ def benchmark(
     repeats: Annotated[int, typer.Option("--repeats", min=1, help="Single gradings timed (median).")] = 3,
 ) -> None:
     """Time one grading (sandboxed and not), the sandbox overhead, and grade-all's throughput."""
-    from autograder.benchmark import run_benchmark
+    from autograder.grading_speed import run_benchmark
 
     try:
         figures = run_benchmark(lab, submissions, state_dir, workers, repeats=repeats, echo=typer.echo)

@@ -14,10 +14,9 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "text_recognizer"
-LAYERS = {"images": 1, "image_checks": 1, "data": 2, "networks": 2, "models": 3, "predictors": 4, "training": 5,
+LAYERS = {"images": 1, "data": 2, "networks": 2, "models": 3, "predictors": 4, "training": 5,
           "monitoring": 5, "corrections": 5, "api": 6, "serverless": 7, "reports": 8}
-"""The layer of each subpackage; other top-level modules are layer 0 (`image_checks` is the old
-name of `images/checks.py`, kept for the code not yet moved to it)."""
+"""The layer of each subpackage; other top-level modules are layer 0."""
 
 
 def layer(module: str) -> int:

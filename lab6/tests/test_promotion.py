@@ -4,12 +4,10 @@ import json
 import math
 
 import pytest
-from typer.testing import CliRunner
+from commands import run_command
 
 from text_recognizer.training import promote_run
 from text_recognizer.training.registry import RunRegistry
-
-runner = CliRunner()
 
 
 @pytest.fixture
@@ -33,15 +31,7 @@ def registry(tmp_path, monkeypatch):
 
 
 def promote(tmp_path, *args):
-    return runner.invoke(promote_run_app(), ["sweep", "--weights-dir", str(tmp_path / "weights"), *args])
-
-
-def promote_run_app():
-    import typer
-
-    app = typer.Typer()
-    app.command()(promote_run.main)
-    return app
+    return run_command(promote_run.main, "sweep", "--weights-dir", tmp_path / "weights", *args)
 
 
 def test_promotes_the_best_finished_run_with_provenance(registry, tmp_path):
@@ -69,7 +59,7 @@ def test_a_worse_run_needs_force(registry, tmp_path):
 
 
 def test_clear_errors_for_an_unknown_group_or_metric(registry, tmp_path):
-    unknown = runner.invoke(promote_run_app(), ["nosuch", "--weights-dir", str(tmp_path / "w")])
+    unknown = run_command(promote_run.main, "nosuch", "--weights-dir", tmp_path / "w")
     assert unknown.exit_code == 2 and "sweep" in unknown.output  # lists the groups there are
     no_metric = promote(tmp_path, "--metric", "val_acc")
     assert no_metric.exit_code == 1 and "val_loss" in no_metric.output  # shows the metrics there are

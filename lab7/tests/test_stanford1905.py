@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from commands import run_command
 from PIL import Image, ImageDraw
 
 from text_recognizer.data import stanford1905
@@ -116,11 +117,12 @@ def test_downloads_verifies_and_cuts_the_lines(tmp_path, server):
     assert len(unpinned) == 4
 
 
-def test_the_command_says_what_it_wrote_and_what_to_pin(tmp_path, server, monkeypatch, capsys):
+def test_the_command_says_what_it_wrote_and_what_to_pin(tmp_path, server, monkeypatch):
     monkeypatch.setenv("TEXT_RECOGNIZER_DATA_DIR", str(tmp_path / "data"))
     spec = write_spec(tmp_path / "spec.toml", server[0])
-    stanford1905.main(["--spec", str(spec), "--output", str(tmp_path / "out")])
-    printed = capsys.readouterr().out
+    result = run_command(stanford1905.main, "--spec", spec, "--output", tmp_path / "out")
+    printed = result.output
+    assert result.exit_code == 0, printed
     assert "4 files have no SHA-256 in spec.toml" in printed and "data/letters/Page1.xml  " in printed
     assert "3 lines and 1 pages of 2 writers" in printed and "make evaluate-real DATA=" in printed
     assert (tmp_path / "data" / "raw" / "stanford1905" / COMMIT / "checksums.json").is_file()

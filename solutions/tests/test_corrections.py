@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from commands import run_command
 from PIL import Image
 
 from text_recognizer.corrections.export import export_labels, main
@@ -107,11 +108,11 @@ def test_the_s3_store_writes_the_crop_and_the_record_under_new_keys_and_exports_
         path = tmp_path / "copy" / key.removeprefix("corrections/")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(body)
-    main(["--store", str(tmp_path / "copy"), "--output", str(tmp_path / "lines")])
+    assert run_command(main, "--store", tmp_path / "copy", "--output", tmp_path / "lines").exit_code == 0
     assert (tmp_path / "lines" / "labels.tsv").read_text().splitlines()[1] == \
         f"{correction.crop_name}\tline\tuser\thello world"
 
 
 def test_the_export_of_a_folder_without_corrections_says_what_to_pass(tmp_path):
-    with pytest.raises(SystemExit, match="holds no corrections"):
-        main(["--store", str(tmp_path), "--output", str(tmp_path / "out")])
+    result = run_command(main, "--store", tmp_path, "--output", tmp_path / "out")
+    assert result.exit_code == 1 and "holds no corrections" in result.output

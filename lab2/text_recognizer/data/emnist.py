@@ -14,16 +14,17 @@ Without it, "auto" uses the offline substitute (`synthetic/emnist_substitute.py`
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import tempfile
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import scipy.io
+import typer
 from scipy.io.matlab import MatReadError
 
 from .. import paths
@@ -228,18 +229,19 @@ def _resolve_source(source: str) -> str:
     return "substitute"
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: download real EMNIST, or build the processed cache and print its summary."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--download", action="store_true", help="download NIST's matlab.zip (~700 MB)")
-    parser.add_argument("--source", choices=SOURCES, default="auto", help="which data to prepare")
-    args = parser.parse_args(argv)
+def main(
+    download: Annotated[bool, typer.Option("--download", help="Download NIST's matlab.zip (~700 MB).")] = False,
+    source: Annotated[str, typer.Option(help=f"Which data to prepare: {', '.join(SOURCES)}.")] = "auto",
+) -> None:
+    """Download real EMNIST, or build the processed cache and print its summary."""
+    if source not in SOURCES:
+        raise typer.BadParameter(f"choose one of {', '.join(SOURCES)}", param_hint="--source")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        if args.download:
+        if download:
             print(f"EMNIST is ready at {download_emnist()}")
             return
-        dataset = EmnistCharacters(source=args.source)
+        dataset = EmnistCharacters(source=source)
         dataset.prepare()
         summary = dataset.summary()
         del summary["class_counts"]  # 62 x 3 numbers: too long for a terminal
@@ -249,4 +251,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -29,12 +29,12 @@ the uint8 cache of `base.Dataset`, like every dataset of the course.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import typer
 
 from .base import Dataset
 from .character_mapping import BLANK_INDEX, LINE_SYMBOLS, MAPPING, char_to_index, text_to_indices
@@ -222,19 +222,18 @@ def _sample_writable_text(
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: build the lines' cache (default sizes) and print its summary."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--source", choices=SOURCES, default="auto", help="which characters to use")
-    parser.add_argument("--num-train", type=int, default=10_000)
-    parser.add_argument("--num-val", type=int, default=1_000)
-    parser.add_argument("--num-test", type=int, default=1_000)
-    args = parser.parse_args(argv)
+def main(
+    source: Annotated[str, typer.Option(help=f"Which characters to use: {', '.join(SOURCES)}.")] = "auto",
+    num_train: Annotated[int, typer.Option(help="Training lines.")] = 10_000,
+    num_val: Annotated[int, typer.Option(help="Validation lines.")] = 1_000,
+    num_test: Annotated[int, typer.Option(help="Test lines.")] = 1_000,
+) -> None:
+    """Build the lines' cache and print its summary."""
+    if source not in SOURCES:
+        raise typer.BadParameter(f"choose one of {', '.join(SOURCES)}", param_hint="--source")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        dataset = EmnistLines(
-            source=args.source, num_train=args.num_train, num_val=args.num_val, num_test=args.num_test
-        )
+        dataset = EmnistLines(source=source, num_train=num_train, num_val=num_val, num_test=num_test)
         dataset.prepare()
         summary = dataset.summary()
         del summary["class_counts"]
@@ -244,4 +243,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -23,7 +23,6 @@ It is an evaluation set: never train or tune on it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shutil
@@ -31,8 +30,10 @@ import tomllib
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 from xml.etree import ElementTree
 
+import typer
 from PIL import Image, ImageDraw
 
 from .. import paths
@@ -268,22 +269,22 @@ def unpinned_checksums(spec: Stanford1905Spec, raw: Path) -> dict[str, str]:
     return {path: recorded[Path(path).name] for path, pinned in unpinned if not pinned and Path(path).name in recorded}
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: build the folder, say what it holds and which checksums are still to pin."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", type=Path, help="the folder to write (default data/processed/stanford1905)")
-    parser.add_argument("--spec", type=Path, default=SPEC_PATH, help="the download spec (default: the pinned one)")
-    args = parser.parse_args(argv)
+def main(
+    output: Annotated[Path | None, typer.Option(
+        help="The folder to write (default data/processed/stanford1905).")] = None,
+    spec: Annotated[Path, typer.Option(help="The download spec (default: the pinned one).")] = SPEC_PATH,
+) -> None:
+    """Build the Stanford 1905 letters folder; say what it holds and which checksums are still to pin."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    output = args.output or paths.processed_dir("stanford1905")
+    output = output or paths.processed_dir("stanford1905")
     try:
-        spec = load_spec(args.spec)
-        images = prepare(output, spec)
+        download_spec = load_spec(spec)
+        images = prepare(output, download_spec)
     except DataError as error:
         raise SystemExit(f"error: {error}") from None
-    unpinned = unpinned_checksums(spec, default_raw_dir(spec))
+    unpinned = unpinned_checksums(download_spec, default_raw_dir(download_spec))
     if unpinned:
-        print(f"{len(unpinned)} files have no SHA-256 in {args.spec.name} yet; these were recorded on first "
+        print(f"{len(unpinned)} files have no SHA-256 in {spec.name} yet; these were recorded on first "
               "download (check them against a second machine's download, then pin them in the spec):")
         for path, checksum in unpinned.items():
             print(f"  {path}  {checksum}")
@@ -293,4 +294,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -13,5 +13,6 @@ Modules, one job each:
 | `decoding.py` | request -> image bytes: multipart upload, raw body, JSON with base64 or a data URL |
 | `errors.py` | `ApiError`, the JSON error body every failure answers, the recognizer's errors as 422/501 |
 | `request_log.py` | one structured JSON log line per request (Lab 7 monitors these) |
-| `benchmark.py` | latency and throughput against gunicorn on loopback vs the in-process predictor |
+
+How fast it answers is measured by `reports/api_speed.py` (`make benchmark-api`).
 """

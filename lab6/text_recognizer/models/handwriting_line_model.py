@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from text_recognizer import image_checks
 from text_recognizer.data.character_mapping import BLANK_INDEX
 from text_recognizer.data.line_augmentation import augment_lines
+from text_recognizer.images import checks as image_checks
 from text_recognizer.models.char_language_model import CharNgramModel, brown_language_model
 from text_recognizer.models.line_model_ctc import LineModelCtc
 from text_recognizer.models.lm_beam_search import lm_beam_search
@@ -32,7 +32,7 @@ LANGUAGE_MODEL = "language_model"
 """The decoding strategy of the predictors: CTC beam search with the character language model."""
 LM_ALPHA, LM_BETA = 0.3, 1.5
 """Language-model weight and per-character bonus, chosen on the validation writers by
-`python -m text_recognizer.training.tune_decoder` (reports/lab5_decoder_tuning.json)."""
+`python -m text_recognizer.reports.decoder_tuning` (reports/lab5_decoder_tuning.json)."""
 LM_BEAM_WIDTH = 16
 
 

@@ -14,12 +14,13 @@ text; a file that is not an image, truncated or enormous gets an `ImageError` th
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
 from PIL import Image
 
 from text_recognizer.environment import configure_environment
@@ -105,24 +106,23 @@ def draw_boxes(page: np.ndarray, boxes: list[Box]) -> Image.Image:
     return picture
 
 
-def main(argv: list[str] | None = None) -> None:
-    """`python -m text_recognizer.predictors.page_predictor PAGE...`: each page's lines and text."""
-    parser = argparse.ArgumentParser(description="Read handwritten pages: line boxes and text.")
-    parser.add_argument("pages", nargs="+", help="page images (PNG, JPEG, ...)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per page")
-    args = parser.parse_args(argv)
+def main(
+    pages: Annotated[list[Path], typer.Argument(help="Page images (PNG, JPEG, ...).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per page.")] = False,
+) -> None:
+    """Read handwritten pages: each page's line boxes and text."""
     configure_environment()
     predictor = PagePredictor()
     status = 0
-    for path in args.pages:
+    for path in pages:
         try:
             reading = predictor.predict(path)
         except (ImageError, ValueError) as error:
             print(f"{path}\terror: {error}", file=sys.stderr)
             status = 1
             continue
-        if args.json:
-            print(json.dumps({"page": path, "text": reading.text, "confidence": reading.confidence,
+        if as_json:
+            print(json.dumps({"page": str(path), "text": reading.text, "confidence": reading.confidence,
                               "lines": [line.as_json() for line in reading.lines]}))
         else:
             print(f"{path}: {len(reading.lines)} lines, confidence {reading.confidence:.3f}")
@@ -132,4 +132,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

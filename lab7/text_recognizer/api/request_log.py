@@ -9,7 +9,7 @@ request and writes the line to the `text_recognizer.api.requests` logger (stderr
 which gunicorn and Docker collect).
 
 From Lab 7 on, the route also notes the image's brightness and contrast (`note_image`), and every
-`/v1/predict` request is also written as CloudWatch metrics (`monitoring/metrics.py`, EMF on stdout).
+`/v1/predict` request is also written as CloudWatch metrics (`monitoring/cloudwatch_metrics.py`, EMF on stdout).
 """
 
 from __future__ import annotations
@@ -77,10 +77,11 @@ def install(app: Flask) -> None:
             **g.get("facts", {}),
         }
         logger.info(json.dumps(record, default=str))
-        from text_recognizer.monitoring import metrics
+        from text_recognizer.monitoring import cloudwatch_metrics
 
+        service = app.config.get("METRICS_SERVICE", "api")
         if request.path == "/v1/predict":  # the predictions only: not health checks nor the page
-            metrics.emit(metrics.request_metrics(record, service=app.config.get("METRICS_SERVICE", "api")))
+            cloudwatch_metrics.emit(cloudwatch_metrics.request_metrics(record, service=service))
         elif request.path == "/v1/corrections" and response.status_code == 201:
-            metrics.emit(metrics.correction_metrics(service=app.config.get("METRICS_SERVICE", "api")))
+            cloudwatch_metrics.emit(cloudwatch_metrics.correction_metrics(service=service))
         return response

@@ -22,7 +22,6 @@ IAM publishes no checksums, so the first verified download records each archive'
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import logging
@@ -35,9 +34,11 @@ import zipfile
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 from xml.etree import ElementTree
 
 import numpy as np
+import typer
 from PIL import Image
 from tqdm.auto import tqdm
 
@@ -300,18 +301,17 @@ def prepare(root: Path | None = None, archives_dir: Path | None = None) -> IamDa
     return database
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: get IAM into data/raw/iam and print its split sizes."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--archives", type=Path, help="a folder holding the IAM archives you downloaded")
-    args = parser.parse_args(argv)
+def main(
+    archives: Annotated[Path | None, typer.Option(help="A folder holding the IAM archives you downloaded.")] = None,
+) -> None:
+    """Get IAM into data/raw/iam and print its split sizes."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        database = prepare(archives_dir=args.archives)
+        database = prepare(archives_dir=archives)
         print(json.dumps({split: len(database.split_ids(split)) for split in SPLIT_FILES}, indent=2))
     except DataError as error:
         raise SystemExit(f"error: {error}") from None
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -16,14 +16,15 @@ writer has about the same number of lines. Every line, IAM's or the substitute's
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import multiprocessing
 import os
 from collections.abc import Sequence
+from typing import Annotated
 
 import numpy as np
+import typer
 from tqdm.auto import tqdm
 
 from text_recognizer.images.line_normalization import normalize_line
@@ -236,15 +237,16 @@ def _resolve(source: str) -> str:
     return "iam" if available else "substitute"
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: build the lines' cache and print its summary."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--source", choices=SOURCES, default="auto")
-    parser.add_argument("--num-train", type=int, default=10_000)
-    args = parser.parse_args(argv)
+def main(
+    source: Annotated[str, typer.Option(help=f"Which lines to use: {', '.join(SOURCES)}.")] = "auto",
+    num_train: Annotated[int, typer.Option(help="Training lines (the substitute's).")] = 10_000,
+) -> None:
+    """Build the lines' cache and print its summary."""
+    if source not in SOURCES:
+        raise typer.BadParameter(f"choose one of {', '.join(SOURCES)}", param_hint="--source")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        dataset = IamLines(source=args.source, num_train=args.num_train)
+        dataset = IamLines(source=source, num_train=num_train)
         dataset.prepare()
         summary = dataset.summary()
         del summary["class_counts"]
@@ -254,4 +256,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

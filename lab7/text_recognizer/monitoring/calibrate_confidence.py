@@ -22,14 +22,14 @@ JSON and a reliability diagram PNG beside it.
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import typer
 
 from text_recognizer.models.confidence import Calibration, calibration_path, weights_sha256
 
@@ -234,42 +234,41 @@ def draw_reliability(sections: dict[str, dict[str, Any]], path: Path) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: calibrate both readers, choose the alarm, write calibrations, report and diagram."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lines", type=int, default=600, help="validation lines per reader (half fit, half held out)")
-    parser.add_argument("--output", type=Path, required=True, help="the report JSON (the PNG goes beside it)")
-    parser.add_argument("--quick", action="store_true", help="small stream pools (a smoke test, not a measurement)")
-    args = parser.parse_args(argv)
+def main(
+    output: Annotated[Path, typer.Option(help="The report JSON (the PNG goes beside it).")],
+    lines: Annotated[int, typer.Option(help="Validation lines per reader (half fit, half held out).")] = 600,
+    quick: Annotated[bool, typer.Option(help="Small stream pools (a smoke test, not a measurement).")] = False,
+) -> None:
+    """Calibrate the deployed line readers' confidence on validation lines; choose the low-confidence alarm."""
     from text_recognizer.environment import configure_environment
 
     configure_environment()
     sections, fitted = {}, {}
     for kind in ("line", "handwriting"):
-        sections[kind], calibration, lines = calibrate(kind, args.lines)
-        fitted[kind] = (lines, calibration)
+        sections[kind], calibration, read = calibrate(kind, lines)
+        fitted[kind] = (read, calibration)
         print(f"{kind:12} ECE before {sections[kind]['ece_before']:.4f}  after {sections[kind]['ece_after']:.4f}  "
               f"({sections[kind]['held_out_lines']} held-out lines)")
-    for lines, calibration in fitted.values():  # first: the alarm's streams are read with the new calibration
-        write_calibration(Path(lines["config"]), lines["strategy"], calibration, {})
-    line_lines, line_calibration = fitted["line"]
-    alarm = choose_alarm(line_lines["calibrated"], args.quick)
+    for read, calibration in fitted.values():  # first: the alarm's streams are read with the new calibration
+        write_calibration(Path(read["config"]), read["strategy"], calibration, {})
+    line_read, _ = fitted["line"]
+    alarm = choose_alarm(line_read["calibrated"], quick)
     stored = {key: alarm[key] for key in ("threshold", "window_requests", "false_alarm_rate_in_distribution")}
-    for kind, (lines, calibration) in fitted.items():
-        path = write_calibration(Path(lines["config"]), lines["strategy"], calibration,
+    for kind, (read, calibration) in fitted.items():
+        path = write_calibration(Path(read["config"]), read["strategy"], calibration,
                                  {"alarm": stored} if kind == "line" else {})
         print(f"wrote {path}")
-    picture = draw_reliability(sections, args.output.with_suffix(".png"))
+    picture = draw_reliability(sections, output.with_suffix(".png"))
     report = {"data": "validation lines only (never test writers)", "bins": BINS, "target_ece": TARGET_ECE,
               "accuracy": "share of the line's characters read right: 1 - the line's CER, at least 0",
               "readers": sections, "alarm": alarm, "reliability_diagram": picture.name}
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=1) + "\n")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=1) + "\n")
     print(f"alarm threshold {alarm['threshold']:.2f}: false-alarm rate in distribution "
           f"{alarm['false_alarm_rate_in_distribution']:.4f} of windows; alert rate per stream: "
           + ", ".join(f"{name} {rate['alert_rate']:.2f}" for name, rate in alarm["streams"].items()))
-    print(f"wrote {args.output} and {picture}")
+    print(f"wrote {output} and {picture}")
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

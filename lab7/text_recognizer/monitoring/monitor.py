@@ -14,14 +14,14 @@ serves at `GET /monitoring` (`--dashboard PATH` writes it elsewhere, `--no-dashb
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import typer
 
 from text_recognizer.monitoring import drift
 from text_recognizer.monitoring.features import FEATURES
@@ -112,47 +112,52 @@ def write_run(record: Mapping[str, Any], output_dir: Path, dashboard: Path | boo
     return written
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(
+    stream: Annotated[str, typer.Option(help="The stream to replay: in_distribution or a drift (streams.py).")]
+    = "blur",
+    length: Annotated[int, typer.Option(help="Requests in the stream.")] = 900,
+    onset: Annotated[int, typer.Option(help="First drifted request (drifted streams).")] = 300,
+    seed: Annotated[int, typer.Option(help="Seed of the pools and the replay.")] = 0,
+    quick: Annotated[bool, typer.Option(help="Small pools (a smoke test, not a measurement).")] = False,
+    output_dir: Annotated[Path | None, typer.Option(
+        help="Where the run record goes (default <course>/reports/monitoring).")] = None,
+    dashboard: Annotated[Path | None, typer.Option(
+        help="Where to write the dashboard HTML (default <output-dir>/<stream>.html).")] = None,
+    no_dashboard: Annotated[bool, typer.Option("--no-dashboard", help="Write the run record only.")] = False,
+    metrics_log: Annotated[Path | None, typer.Option(
+        help="Also write each window's DriftScore as CloudWatch EMF lines to this file.")] = None,
+    request_log: Annotated[Path | None, typer.Option(
+        help="The service's request log (JSON lines): report its correction rate beside the drift.")] = None,
+) -> None:
+    """Replay a stream of requests through sliding windows, check each for drift, raise alerts."""
     from text_recognizer.environment import configure_environment
     from text_recognizer.monitoring import profile, streams
     from text_recognizer.paths import course_root
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stream", default="blur", choices=streams.STREAMS)
-    parser.add_argument("--length", type=int, default=900, help="requests in the stream")
-    parser.add_argument("--onset", type=int, default=300, help="first drifted request (drifted streams)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true", help="small pools (a smoke test, not a measurement)")
-    parser.add_argument("--output-dir", type=Path, default=course_root() / "reports" / "monitoring")
-    parser.add_argument("--dashboard", type=Path, default=None,
-                        help="where to write the dashboard HTML (default: <output-dir>/<stream>.html)")
-    parser.add_argument("--no-dashboard", action="store_true", help="write the run record only")
-    parser.add_argument("--metrics-log", type=Path, default=None,
-                        help="also write each window's DriftScore as CloudWatch EMF lines to this file")
-    parser.add_argument("--request-log", type=Path, default=None,
-                        help="the service's request log (JSON lines): report its correction rate beside the drift")
-    args = parser.parse_args(argv)
+    if stream not in streams.STREAMS:
+        raise typer.BadParameter(f"choose one of {', '.join(streams.STREAMS)}", param_hint="--stream")
     configure_environment()
-    sizes = QUICK_POOL_SIZES if args.quick else POOL_SIZES
+    sizes = QUICK_POOL_SIZES if quick else POOL_SIZES
     recognizer = streams.line_recognizer()
     deployed = profile.deployed_profile(recognizer)
     reference = profile.reference_columns(deployed)
     pools = {name: streams.pool_features(name, sizes["in_distribution" if name == "in_distribution" else "drifted"],
                                          recognizer=recognizer)
-             for name in {"in_distribution", args.stream}}
-    stream = streams.replay(pools, args.stream, args.length, args.onset, args.seed)
-    record = run_record(stream, check_windows(reference, stream.columns), deployed)
-    if args.request_log is not None:
+             for name in {"in_distribution", stream}}
+    replayed = streams.replay(pools, stream, length, onset, seed)
+    record = run_record(replayed, check_windows(reference, replayed.columns), deployed)
+    if request_log is not None:
         from text_recognizer.monitoring.corrections import correction_rate
 
-        with args.request_log.open(encoding="utf-8", errors="replace") as log:
+        with request_log.open(encoding="utf-8", errors="replace") as log:
             record["corrections"] = correction_rate(log)
-    written = write_run(record, args.output_dir, False if args.no_dashboard else (args.dashboard or True))
-    if args.metrics_log is not None:
-        from text_recognizer.monitoring.metrics import LAMBDA_SERVICE, write_drift_metrics
+    written = write_run(record, output_dir or course_root() / "reports" / "monitoring",
+                        False if no_dashboard else (dashboard or True))
+    if metrics_log is not None:
+        from text_recognizer.monitoring.cloudwatch_metrics import LAMBDA_SERVICE, write_drift_metrics
 
         # The deployed function's service dimension: the one serverless.yml's DriftScoreAlarm watches.
-        written["metrics"] = write_drift_metrics(record["checks"], args.metrics_log, LAMBDA_SERVICE)
+        written["metrics"] = write_drift_metrics(record["checks"], metrics_log, LAMBDA_SERVICE)
     print(json.dumps(record["summary"], indent=1))
     if "corrections" in record:
         print(f"corrections: {json.dumps(record['corrections'])}")
@@ -164,4 +169,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

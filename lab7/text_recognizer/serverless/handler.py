@@ -22,11 +22,11 @@ from urllib.parse import urlencode
 
 from werkzeug.test import EnvironBuilder
 
-from text_recognizer.monitoring import metrics
+from text_recognizer.monitoring import cloudwatch_metrics
 
 TEXT_TYPES = ("application/json", "text/", "application/javascript", "image/svg+xml")
 """Response types sent as text; anything else goes back base64-encoded (`isBase64Encoded`)."""
-METRICS_SERVICE = metrics.LAMBDA_SERVICE
+METRICS_SERVICE = cloudwatch_metrics.LAMBDA_SERVICE
 """The `service` dimension of the function's CloudWatch metrics (what serverless.yml's alarms watch)."""
 
 
@@ -85,9 +85,10 @@ def error_response(status: int, code: str, message: str) -> dict[str, Any]:
     """A proxy response with the API's error JSON (`{"error": {status, code, message}}`).
 
     The request never reached the app (whose requests write their own metrics), so this one is
-    counted here: an EMF line with `Errors` = 1 (`monitoring/metrics.py`).
+    counted here: an EMF line with `Errors` = 1 (`monitoring/cloudwatch_metrics.py`).
     """
-    metrics.emit(metrics.request_metrics({"status": status, "error": code}, service=METRICS_SERVICE))
+    document = cloudwatch_metrics.request_metrics({"status": status, "error": code}, service=METRICS_SERVICE)
+    cloudwatch_metrics.emit(document)
     body = json.dumps({"error": {"status": status, "code": code, "message": message}})
     return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": body,
             "isBase64Encoded": False}

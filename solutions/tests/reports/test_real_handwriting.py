@@ -6,10 +6,12 @@ consistency are asserted (the figures themselves belong to the report, not to a 
 """
 
 import json
+import re
 import shutil
 
 import numpy as np
 import pytest
+from commands import run_command
 from PIL import Image, ImageDraw, ImageFont
 
 from text_recognizer.data.errors import DataError
@@ -144,8 +146,8 @@ def test_a_corrupt_image_is_named_before_any_reading(tmp_path):
 
 
 def test_a_missing_folder_exits_with_a_hint(tmp_path, capsys):
-    with pytest.raises(SystemExit, match="No folder .*text_recognizer.data.stanford1905"):
-        real_handwriting.main([str(tmp_path / "nowhere"), "--reports-dir", str(tmp_path)])
+    result = run_command(real_handwriting.main, tmp_path / "nowhere", "--reports-dir", tmp_path)
+    assert result.exit_code == 1 and re.search("No folder .*text_recognizer.data.stanford1905", result.output)
 
 
 def test_page_texts_keep_their_lines(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from container_lint import requirement_pins
 
 from text_recognizer.models.confidence import calibration_path
-from text_recognizer.monitoring import drift, metrics
+from text_recognizer.monitoring import cloudwatch_metrics, drift
 from text_recognizer.paths import course_root
 from text_recognizer.predictors.line_predictor import LinePredictor
 from text_recognizer.serverless import handler
@@ -125,11 +125,11 @@ def test_the_alarms_watch_the_metrics_the_function_writes(packaged):
     alarms = {a["Properties"]["MetricName"]: a["Properties"]
               for a in resources(template, "AWS::CloudWatch::Alarm").values()}
     assert set(alarms) == {"Confidence", "DriftScore", "Errors", "Latency"}
-    written = {name for name, _ in metrics.REQUEST_METRICS.values()} | {"Errors", "DriftScore"}
+    written = {name for name, _ in cloudwatch_metrics.REQUEST_METRICS.values()} | {"Errors", "DriftScore"}
     for name, alarm in alarms.items():
         assert name in written
-        assert alarm["Namespace"] == metrics.NAMESPACE
-        assert alarm["Dimensions"] == [{"Name": metrics.DIMENSION, "Value": handler.METRICS_SERVICE}]
+        assert alarm["Namespace"] == cloudwatch_metrics.NAMESPACE
+        assert alarm["Dimensions"] == [{"Name": cloudwatch_metrics.DIMENSION, "Value": handler.METRICS_SERVICE}]
         assert alarm["AlarmActions"] == [{"Ref": "AlertTopic"}]
     assert alarms["Confidence"]["ComparisonOperator"] == "LessThanThreshold"
     assert alarms["Confidence"]["Statistic"] == "Average" and 0 < alarms["Confidence"]["Threshold"] < 1

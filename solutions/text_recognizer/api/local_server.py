@@ -11,7 +11,6 @@ the settings given here (through the environment the config file reads), logging
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import socket
@@ -22,6 +21,9 @@ import time
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import Annotated
+
+import typer
 
 from text_recognizer.paths import PACKAGE_DIR
 
@@ -133,16 +135,16 @@ def post_images(paths: list[Path], workers: int = 1) -> int:
     return status
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Start the service on loopback, post images, print the answers.")
-    parser.add_argument("images", nargs="+", type=Path, help="image files (lines or pages)")
-    parser.add_argument("--workers", type=int, default=1)
-    args = parser.parse_args(argv)
-    missing = [str(p) for p in args.images if not p.is_file()]
+def main(
+    images: Annotated[list[Path], typer.Argument(help="Image files (lines or pages).")],
+    workers: Annotated[int, typer.Option(help="Gunicorn workers.")] = 1,
+) -> None:
+    """Start the service on loopback, post images, print the answers."""
+    missing = [str(p) for p in images if not p.is_file()]
     if missing:
         sys.exit(f"no such image: {', '.join(missing)}")
-    sys.exit(post_images(args.images, args.workers))
+    sys.exit(post_images(images, workers))
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -12,12 +12,14 @@ reads a local store (`corrections.sqlite3`, in the order stored) or a copy of th
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from text_recognizer.corrections.store import CROPS, DATABASE, LocalCorrectionStore
 from text_recognizer.data.labelled_images import LabelledImage, write_labels
@@ -56,14 +58,13 @@ def export_labels(store: str | Path, output: str | Path) -> Path:
     return write_labels(output, lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: export a store to a labels.tsv folder and say how many lines it holds."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", type=Path, required=True, help="the corrections folder (local or a copy of S3)")
-    parser.add_argument("--output", type=Path, required=True, help="the folder to write labels.tsv and crops to")
-    args = parser.parse_args(argv)
+def main(
+    store: Annotated[Path, typer.Option(help="The corrections folder (local, or a copy of the S3 store).")],
+    output: Annotated[Path, typer.Option(help="The folder to write labels.tsv and the crops to.")],
+) -> None:
+    """Export the users' corrections to a labels.tsv folder, and say how many lines it holds."""
     try:
-        path = export_labels(args.store, args.output)
+        path = export_labels(store, output)
     except FileNotFoundError as error:
         sys.exit(str(error))
     count = len(path.read_text(encoding="utf-8").splitlines()) - 1  # the header row aside
@@ -72,4 +73,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from text_recognizer.images.background import smooth_background
 from text_recognizer.images.boxes import Box
 from text_recognizer.images.polarity import ink_is_dark
 
@@ -50,9 +51,7 @@ def ink_levels(image: np.ndarray) -> np.ndarray:
 
 def flatten_background(grey: np.ndarray) -> np.ndarray:
     """White-on-black `grey` minus its smooth background (uneven light, shading, stains)."""
-    size = max(7, min(grey.shape) // 4)
-    background = ndimage.uniform_filter(ndimage.grey_opening(grey, size=(size, size)), size)
-    return np.clip(grey - background, 0.0, 1.0)
+    return np.clip(grey - smooth_background(grey, size=max(7, min(grey.shape) // 4)), 0.0, 1.0)
 
 
 def stretch_contrast(grey: np.ndarray) -> np.ndarray:

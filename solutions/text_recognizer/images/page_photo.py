@@ -10,9 +10,9 @@ perspective, often with a shadow across it. Three steps, each skipped when it ha
    quadrilateral enough, too small, or that fills the whole frame (a scan) is no page to find.
 2. **Flatten it**: a perspective warp of that quadrilateral to an upright rectangle (Pillow's
    `PERSPECTIVE` transform), as wide and high as the quadrilateral's sides are long on average.
-3. **Even out the light**: divide by the paper's brightness, estimated at a large scale (a grey
-   closing removes the ink, a blur smooths what is left), so that a shadow does not look like
-   ink to the detector. Evenly lit paper is left as it is.
+3. **Even out the light**: divide by the paper's brightness, estimated at a large scale
+   (`background.smooth_background`: the ink taken away, what is left smoothed), so that a shadow
+   does not look like ink to the detector. Evenly lit paper is left as it is.
 
 A scan or a rendered page (no background around the paper, even light) passes unchanged.
 """
@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from text_recognizer.images.background import smooth_background
 from text_recognizer.images.boxes import Box
 
 SEARCH_SIDE = 256
@@ -155,11 +156,9 @@ def even_out_light(page: np.ndarray) -> np.ndarray:
     """`page` divided by its paper's brightness (rescaled to 0..255) when that varies by more than
     `UNEVEN_LIGHT` grey levels; otherwise `page` itself."""
     small, _ = small_copy(page)
-    # The closing (a max then a min filter) fills in dark ink narrower than its window; what is
-    # left is the paper, with its shadows. Dark ink reads as paper only where light and shade meet.
+    # The paper's light, its ink taken away (dark ink reads as paper only where light and shade meet).
     window = max(3, round(max(small.shape) / 16))
-    paper = ndimage.gaussian_filter(ndimage.grey_closing(small, size=(window, window)).astype(np.float32),
-                                    window / 2)
+    paper = 255.0 - smooth_background(255.0 - small.astype(np.float32), window)
     inner = paper[window:-window, window:-window] if min(paper.shape) > 4 * window else paper
     low, high = np.percentile(inner, [2, 98])
     if high - low <= UNEVEN_LIGHT:

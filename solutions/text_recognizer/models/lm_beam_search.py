@@ -7,7 +7,7 @@ candidate text (a *prefix* of the final line) is ranked by
 
 `alpha` weighs the language model against the image; `beta` pays each character back for the
 language model's per-character cost, which would otherwise favour dropping characters. Both are
-tuned on the validation writers (`python -m text_recognizer.training.tune_decoder`).
+tuned on the validation writers (`python -m text_recognizer.reports.decoder_tuning`).
 
 Per prefix the search keeps two CTC probabilities: the alignments ending in a blank and those
 ending in the prefix's last character, because a repeated character only starts a new letter

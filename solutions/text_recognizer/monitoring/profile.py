@@ -11,14 +11,14 @@ new one whenever a model is promoted (a profile of another model's weights is re
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import typer
 
 from text_recognizer.monitoring.features import DRIFT_FEATURES, FEATURES
 
@@ -85,23 +85,25 @@ def deployed_profile(recognizer: Any = None) -> dict[str, Any]:
     return load_profile(profile_path(LinePredictor.default_config), model)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(
+    lines: Annotated[int, typer.Option(help="Validation lines to profile.")] = REFERENCE_LINES,
+    output: Annotated[Path | None, typer.Option(
+        help="Where to write the profile (default: beside the deployed line model's weights).")] = None,
+) -> None:
+    """Profile the deployed line model's request features on validation lines: the drift checks' reference."""
     from text_recognizer.environment import configure_environment
     from text_recognizer.monitoring import streams
     from text_recognizer.predictors.line_predictor import LinePredictor
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lines", type=int, default=REFERENCE_LINES, help="validation lines to profile")
-    parser.add_argument("--output", type=Path, default=profile_path(LinePredictor.default_config))
-    args = parser.parse_args(argv)
     configure_environment()
     recognizer = streams.line_recognizer()
-    images, _ = streams.emnist_lines(args.lines, streams.REFERENCE_SEED)
+    images, _ = streams.emnist_lines(lines, streams.REFERENCE_SEED)
     columns = streams.read_requests(list(images), recognizer)
-    data = f"{args.lines} validation lines of the EMNIST-lines substitute, seed {streams.REFERENCE_SEED}"
-    path = write_profile(build_profile(columns, recognizer.models["line"], data), args.output)
-    print(f"wrote {path} ({args.lines} requests)")
+    data = f"{lines} validation lines of the EMNIST-lines substitute, seed {streams.REFERENCE_SEED}"
+    path = write_profile(build_profile(columns, recognizer.models["line"], data),
+                         output or profile_path(LinePredictor.default_config))
+    print(f"wrote {path} ({lines} requests)")
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -22,7 +22,7 @@ from text_recognizer.data.character_mapping import BLANK_INDEX
 from text_recognizer.images.checks import fit_line_width
 from text_recognizer.images.polarity import white_on_black
 from text_recognizer.images.reading import read_grayscale_image
-from text_recognizer.models.confidence import line_confidence, load_calibration, log_softmax
+from text_recognizer.models.confidence import greedy_path, line_confidence, load_calibration, log_softmax
 from text_recognizer.paths import WEIGHTS_DIR
 
 MANIFEST = "compiled.json"
@@ -32,11 +32,13 @@ MANIFEST = "compiled.json"
 def greedy_decode(logits: np.ndarray, mapping: list[str]) -> tuple[str, float]:
     """Greedy CTC decoding of one line's logits (timesteps, classes) in numpy, as `ctc_decode_logits` does it.
 
-    The best class per timestep, repeats merged, blanks dropped; the confidence is the product of
-    the best per-step probabilities (the probability of the single best alignment).
+    The best class per timestep (`greedy_path`), repeats merged, blanks dropped; the confidence is
+    the product of the best per-step probabilities (the probability of the single best alignment).
+    The package's one hand-written CTC decoder: Lab 3's `ctc_decode_logits` calls Keras's
+    (`keras.ops.ctc_decode`), which this Keras-free path cannot import.
     """
     log_probs = log_softmax(logits)
-    best = log_probs.argmax(axis=-1)
+    best = greedy_path(log_probs)
     keep = np.ones(len(best), bool)
     keep[1:] = best[1:] != best[:-1]
     text = "".join(mapping[i] for i in best[keep] if i != BLANK_INDEX)

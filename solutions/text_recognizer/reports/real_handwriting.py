@@ -23,16 +23,14 @@ Real handwriting is an evaluation set: no model, decoder weight or threshold is 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import json
 import os
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+import typer
 from PIL import Image, ImageDraw, ImageFont
 from tqdm.auto import tqdm
 
@@ -41,12 +39,9 @@ from text_recognizer.data.labelled_images import LabelledImage, read_labels
 from text_recognizer.images.checks import ImageError
 from text_recognizer.images.reading import read_grayscale_image
 from text_recognizer.models.metrics import character_error_rate, edit_distance
-from text_recognizer.training.evaluate_handwriting import (
-    percentiles,
-    tesseract_available,
-    tesseract_read,
-    training_times,
-)
+from text_recognizer.reports import write_report
+from text_recognizer.reports.handwriting_evaluation import percentiles, training_times
+from text_recognizer.reports.tesseract import tesseract_available, tesseract_read, tesseract_version
 
 if TYPE_CHECKING:  # the predictors load TensorFlow: imported when reading starts, not at import
     from text_recognizer.predictors.page_predictor import PagePredictor
@@ -189,12 +184,6 @@ def deployed_models() -> dict[str, Any]:
     return models
 
 
-def tesseract_version() -> str:
-    """The first line of `tesseract --version` (e.g. "tesseract 5.3.0")."""
-    result = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, timeout=30)
-    return (result.stdout or result.stderr).splitlines()[0].strip()
-
-
 def evaluate(folder: Path, reports_dir: Path, use_tesseract: bool,
              pages: PagePredictor | None = None) -> dict[str, Any]:
     """Check, read and summarise `folder`; write the report JSON and picture; return the report.
@@ -231,7 +220,7 @@ def evaluate(folder: Path, reports_dir: Path, use_tesseract: bool,
                    "course_cer": round(r.course_line_cer, 3), "tesseract": r.tesseract}
                   for r in worst_lines(readings)],
     }
-    (reports_dir / f"real_handwriting_{name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_report(report, reports_dir / f"real_handwriting_{name}.json")
     return report
 
 
@@ -262,32 +251,31 @@ def _seconds(figures: dict[str, float]) -> str:
     return f"{figures['p50_seconds'] * 1000:.0f}/{figures['p95_seconds'] * 1000:.0f} ms"
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: evaluate a folder, print the table, write the JSON and the picture."""
+def main(
+    folder: Annotated[Path, typer.Argument(help="A folder of line/page images with a labels.tsv.")],
+    reports_dir: Annotated[Path | None, typer.Option(
+        help="Where to write real_handwriting_<folder name>.json and .png (default <course>/reports).")] = None,
+) -> None:
+    """How well do Lab 5's readers read real handwriting? Any folder with a labels.tsv, beside Tesseract."""
+    from text_recognizer.environment import configure_environment
     from text_recognizer.paths import course_root
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", type=Path, help="a folder of line/page images with a labels.tsv")
-    parser.add_argument("--reports-dir", type=Path, default=course_root() / "reports",
-                        help="where to write real_handwriting_<folder name>.json and .png")
-    args = parser.parse_args(argv)
-    from text_recognizer.environment import configure_environment
-
+    reports_dir = reports_dir or course_root() / "reports"
     configure_environment()
     use_tesseract = tesseract_available()
     if not use_tesseract:
         print("Tesseract is not installed: its figures are skipped (make setup, or apt-get install tesseract-ocr).")
     try:
-        report = evaluate(args.folder, args.reports_dir, use_tesseract)
+        report = evaluate(folder, reports_dir, use_tesseract)
     except DataError as error:
         raise SystemExit(f"error: {error}") from None
     name = report["data"]["folder"]
     print(f"Real handwriting: {name} ({report['data']['lines']} lines, {report['data']['pages']} pages, "
           f"{report['data']['writers']} writers); {report['tesseract']}")
     print(format_table(report))
-    print(f"Wrote {args.reports_dir / f'real_handwriting_{name}.json'} and the worst lines in "
-          f"{args.reports_dir / report['worst_lines']['picture']}")
+    print(f"Wrote {reports_dir / f'real_handwriting_{name}.json'} and the worst lines in "
+          f"{reports_dir / report['worst_lines']['picture']}")
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

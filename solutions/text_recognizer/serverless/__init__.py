@@ -5,9 +5,9 @@
 | `handler.py` | `handler(event, context)`: API Gateway event (v1 or v2) in, proxy response out (Lab 7 exercise) |
 | `events.py` | real-shaped API Gateway events, for tests and the notebook |
 | `compiled.py` | the line model exported to ONNX (read by `predictors/compiled_line_predictor.py`) |
-| `benchmark.py` | package size against Lambda's limits, cold start and warm latency, compiled vs Keras |
 | `runtime_api.py` | run the function as Lambda does: `awslambdaric` against a loopback Runtime API |
 
 Deployment: `serverless.yml` at the lab's root (the zip with the compiled model, its dependency
 layer, the HTTP API, the alarms), and `Dockerfile` here (the container image with the Keras stack).
+Whether it fits Lambda and how fast it starts and answers: `reports/lambda_speed.py` (`make benchmark-lab7`).
 """

@@ -13,7 +13,6 @@ against it. Every wait has a timeout: a function that hangs is an error, never a
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import os
@@ -26,7 +25,9 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 PREFIX = "/2018-06-01/runtime"
 HANDLER = "text_recognizer.serverless.handler.handler"
@@ -194,17 +195,17 @@ class LambdaProcess:
         return self.api.wait(self.api.submit(event), timeout_s, self.process)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("events", nargs="+", type=Path, help="JSON files, one event each")
-    parser.add_argument("--handler", default=HANDLER)
-    parser.add_argument("--timeout", type=float, default=INVOCATION_TIMEOUT_S, help="seconds per event")
-    args = parser.parse_args(argv)
-    with RuntimeApi() as api, LambdaProcess(api, args.handler) as function:
-        for path in args.events:
-            outcome = function.invoke(json.loads(path.read_text()), args.timeout)
+def main(
+    events: Annotated[list[Path], typer.Argument(help="JSON files, one event each.")],
+    handler: Annotated[str, typer.Option(help="The function's handler, as serverless.yml names it.")] = HANDLER,
+    timeout: Annotated[float, typer.Option(help="Seconds per event.")] = INVOCATION_TIMEOUT_S,
+) -> None:
+    """Run the function as Lambda does and invoke it with each event; print each answer."""
+    with RuntimeApi() as api, LambdaProcess(api, handler) as function:
+        for path in events:
+            outcome = function.invoke(json.loads(path.read_text()), timeout)
             print(json.dumps({"event": str(path), "kind": outcome.kind, "body": outcome.body}, indent=1))
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)
