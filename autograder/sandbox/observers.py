@@ -526,10 +526,12 @@ def package_service(layer: str = "arn:aws:lambda:us-east-1:123456789012:layer:te
                     ignore=shutil.ignore_patterns("__pycache__"))
     home = service.parent / "osls-home"
     home.mkdir(exist_ok=True)
-    # Node reserves guard regions for WebAssembly far beyond the sandbox's address-space limit.
+    # Under the sandbox's address-space limit node needs: no WebAssembly guard regions (far beyond
+    # the limit), and few threads, each with few malloc arenas (3 GiB is then enough).
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "AWS_ACCESS_KEY_ID": "test",
            "AWS_SECRET_ACCESS_KEY": "test", "SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off",
-           "NODE_OPTIONS": "--disable-wasm-trap-handler"}
+           "NODE_OPTIONS": "--disable-wasm-trap-handler --v8-pool-size=1", "UV_THREADPOOL_SIZE": "2",
+           "MALLOC_ARENA_MAX": "2"}
     osls = Path(os.environ.get("TEXT_RECOGNIZER_NODE_MODULES", "/course/node_modules")) / ".bin" / "osls"
     result = _tool_output([str(osls), "package", f"--param=dependenciesLayer={layer}"], cwd=str(service), env=env,
                           timeout=240)
