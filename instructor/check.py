@@ -3,13 +3,14 @@
 Checks, in order: the course validates (manifest, markers, notebooks); every lab folder holds
 exactly the files `build` would write, with the same bytes; no lab file contains a marker
 string; no stub still carries a line of its solution; no notebook carries a hidden test (nor, in
-its own lab, a solution line; nor, in a later lab, a written answer). The build happens in
-memory, with nbgrader working in a temporary course directory, so the real gradebook and the
-committed labs are never touched.
+its own lab, a solution line; nor, in a later lab, a written answer); every notebook section a stub
+points to is a heading of its lab's notebook. The build happens in memory, with nbgrader working in
+a temporary course directory, so the real gradebook and the committed labs are never touched.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from instructor.layout import (
     LABS,
     SOLUTIONS_DIR,
     lab_dir_name,
+    lab_notebook,
     list_files,
 )
 from instructor.markers import LEAK_MARKERS, significant_lines
@@ -48,7 +50,7 @@ def run_check(root: Path) -> CheckResult:
         course = load_course(root)
     except CourseError as exc:
         return CheckResult(problems=exc.problems)
-    problems: list[str] = []
+    problems: list[str] = section_problems(course)
     files = 0
     with tempfile.TemporaryDirectory(prefix="instructor-check-") as tmp:
         releaser = NbgraderReleaser(Path(tmp) / "nbgrader", gradebook=False)
@@ -64,6 +66,38 @@ def run_check(root: Path) -> CheckResult:
             problems.extend(solution_leaks(course, root, lab))
     exercises = sum(len(module.exercises) for module in course.modules.values())
     return CheckResult(problems=problems, files=files, exercises=exercises)
+
+
+def notebook_sections(course: Course, lab: int) -> set[str]:
+    """The headings of lab `lab`'s notebook, without their `#`s and their "3." numbers."""
+    _lab, notebook = course.lab_notebooks.get(lab_notebook(lab), (lab, None))
+    if notebook is None:
+        return set()
+    return {
+        _HEADING_NUMBER.sub("", line.lstrip("#").strip())
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.split("\n")
+        if line.startswith("#")
+    }
+
+
+_HEADING_NUMBER = re.compile(r"^\d+(\.\d+)*\.?\s+")
+
+
+def section_problems(course: Course) -> list[str]:
+    """Exercises whose docstring points to a section their lab's notebook does not have."""
+    problems = []
+    for path, module in sorted(course.modules.items()):
+        for exercise in module.exercises:
+            if exercise.section and exercise.section not in notebook_sections(course, exercise.lab):
+                problems.append(
+                    f"{SOLUTIONS_DIR}/{path}:{exercise.line}: {exercise.qualname}'s docstring points "
+                    f'to the section "{exercise.section}" of {lab_notebook(exercise.lab)}, which has '
+                    f"no such heading; write the heading's title (without its number) after "
+                    f"`Notebook:`, or rename the heading back."
+                )
+    return problems
 
 
 def compare_lab(root: Path, lab: int, expected: dict[str, LabFile]) -> list[str]:

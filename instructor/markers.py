@@ -10,7 +10,10 @@ Rendering lab N, a solution region tagged K becomes
 * K < N: solved. The body stays as written; the marker lines are dropped.
 * K == N: stubbed. The region is replaced by one line, at the indentation of its BEGIN marker:
   `raise NotImplementedError("Lab K exercise: implement <Qualified.name>: <docstring line> See
-  notebooks/labK.ipynb.")`. The enclosing function keeps its signature and docstring.
+  notebooks/labK.ipynb, section "<title>".")`, the section being the one the docstring names in a
+  line `Notebook: "<title>" ...` (the heading, without its number, where the notebook teaches the
+  idea; `check` verifies that the heading exists). The enclosing function keeps its signature and
+  docstring.
 * K > N: stubbed as well. A module can enter the course before one of its exercises is due
   (for example a file of lab 1 with an exercise of lab 4); showing the region solved in labs
   1..3 would hand out lab 4's answer early, so it stays a stub (naming lab K) until lab K + 1.
@@ -38,6 +41,8 @@ SOLUTION_BEGIN = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION lab(?P<lab>\d+)[ \t]*$"
 )
 SOLUTION_END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
+#: The docstring line that names the notebook section teaching an exercise's idea.
+NOTEBOOK_SECTION = re.compile(r'^[ \t]*Notebook:[ \t]*"(?P<title>[^"]+)"', re.MULTILINE)
 FROM_LAB_BEGIN = re.compile(r"^[ \t]*### BEGIN FROM LAB (?P<lab>\d+)[ \t]*$")
 FROM_LAB_END = re.compile(r"^[ \t]*### END FROM LAB (?P<lab>\d+)[ \t]*$")
 # Anything that looks like a marker in a comment but is not one of the exact forms above is a
@@ -96,6 +101,8 @@ class Exercise:
     summary: str
     line: int
     region: Region = field(repr=False)
+    #: The notebook section (heading title without its number) that teaches the idea, or "".
+    section: str = ""
 
     def stub_message(self) -> str:
         """The NotImplementedError message students see in place of the solution."""
@@ -103,9 +110,10 @@ class Exercise:
         if summary and not summary.endswith((".", "!", "?")):
             summary += "."
         what = f"{self.qualname}: {summary}" if summary else f"{self.qualname}."
-        return (
-            f"Lab {self.lab} exercise: implement {what} See {lab_notebook(self.lab)}."
-        )
+        where = lab_notebook(self.lab)
+        if self.section:
+            where += f', section "{self.section}"'
+        return f"Lab {self.lab} exercise: implement {what} See {where}."
 
     def stub_line(self) -> str:
         """The single source line that replaces the region (indentation included)."""
@@ -296,6 +304,7 @@ def parse_module(path: str, text: str) -> ParsedModule:
                 summary=_docstring_summary(node),
                 line=region.begin + 1,
                 region=region,
+                section=_notebook_section(node),
             )
         )
     if problems:
@@ -411,6 +420,12 @@ def _docstring_summary(node: ast.AST) -> str:
     if not doc:
         return ""
     return next((ln.strip() for ln in doc.splitlines() if ln.strip()), "")
+
+
+def _notebook_section(node: ast.AST) -> str:
+    doc = ast.get_docstring(node) or ""  # type: ignore[arg-type]
+    match = NOTEBOOK_SECTION.search(doc)
+    return match.group("title").strip() if match else ""
 
 
 def _python_string(text: str) -> str:

@@ -249,3 +249,17 @@ def test_nbgrader_failure_names_the_notebook(course_copy: Path) -> None:
     )
     assert "Duplicate grade id: square" in result.output
     assert "Traceback" not in result.output
+
+
+def test_stub_pointing_to_a_missing_notebook_section_is_named(course_copy: Path) -> None:
+    mlp = course_copy / "solutions/pkg/mlp.py"
+    mlp.write_text(mlp.read_text().replace(
+        '"""Scale every input and squash it with tanh."""',
+        '"""Scale every input and squash it with tanh.\n\n    Notebook: "Squashing" explains tanh.\n    """',
+    ))
+    result = _check(course_copy)
+    assert result.exit_code == 1
+    assert (
+        'mlp\'s docstring points to the section "Squashing" of notebooks/lab1.ipynb, which has '
+        "no such heading"
+    ) in result.output

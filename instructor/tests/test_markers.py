@@ -194,3 +194,24 @@ def test_significant_lines_skip_trivial_code() -> None:
 )
 def test_manifest_globs_follow_pathlib(pattern: str, path: str, matches: bool) -> None:
     assert glob_matches(pattern, path) is matches
+
+
+def test_stub_message_names_the_notebook_section_the_docstring_points_to() -> None:
+    source = dedent(
+        '''
+        def mlp(x):
+            """Scale every input.
+
+            Notebook: "Exercise: the MLP network" shows why.
+            """
+            ### BEGIN SOLUTION lab1
+            return [2 * v for v in x]
+            ### END SOLUTION
+        '''
+    )
+    [exercise] = parse_module("pkg/mlp.py", source).exercises
+    assert exercise.section == "Exercise: the MLP network"
+    assert exercise.stub_message() == (
+        'Lab 1 exercise: implement mlp: Scale every input. See notebooks/lab1.ipynb, '
+        'section "Exercise: the MLP network".'
+    )

@@ -81,6 +81,19 @@ def test_lab1_stubs_raise_not_implemented_naming_the_lab():
     assert out.stdout.startswith("Lab 1 exercise: implement mlp"), out.stdout + out.stderr
 
 
+def test_every_stub_points_to_an_existing_section_of_its_notebook():
+    """A stub's message names where the notebook teaches its idea (a line `Notebook: "<heading>"`)."""
+    from instructor.check import section_problems
+    from instructor.generate import load_course
+
+    course = load_course(ROOT)
+    unnamed = [f"solutions/{path}:{exercise.line} {exercise.qualname}"
+               for path, module in sorted(course.modules.items()) for exercise in module.exercises
+               if not exercise.section]
+    assert not unnamed, f"add a docstring line Notebook: \"<heading>\" to: {unnamed}"
+    assert not section_problems(course)
+
+
 @pytest.mark.parametrize("lab", sorted(EXERCISES))
 def test_visible_tests_fail_on_the_stubs_and_pass_when_solved(lab, tmp_path):
     lab_dir = ROOT / f"lab{lab}"

@@ -14,11 +14,12 @@ BASE = {"dataset": "emnist", "model": "CharacterModel", "network": "mlp",
 
 def test_set_dotted_sets_nested_keys_on_a_copy():
     changed = set_dotted(BASE, "train_args.learning_rate", 0.01)
-    assert changed["train_args"] == {"epochs": 1, "learning_rate": 0.01}
-    assert "learning_rate" not in BASE["train_args"]  # the input is unchanged
+    assert changed["train_args"] == {"epochs": 1, "learning_rate": 0.01}, changed["train_args"]
+    assert "learning_rate" not in BASE["train_args"], (
+        "set_dotted changed its input's nested object: copy the config, nested objects included, before setting")
     assert set_dotted(BASE, "name", "x")["name"] == "x"
-    assert set_dotted({}, "a.b.c", 1) == {"a": {"b": {"c": 1}}}
-    with pytest.raises(ValueError):
+    assert set_dotted({}, "a.b.c", 1) == {"a": {"b": {"c": 1}}}, "objects missing along the path are created"
+    with pytest.raises(ValueError):  # "name" holds a string, not an object
         set_dotted({"name": "x"}, "name.first", 1)
 
 
@@ -26,11 +27,12 @@ def test_list_group_sets_each_entry_over_the_base():
     group = {"name": "sizes", "base": BASE, "configs": [
         {"network_args.layer_size": 64}, {"network_args": {"num_layers": 3}, "train_args.epochs": 2}]}
     trials = expand_group(group)
-    assert [t["name"] for t in trials] == ["sizes-000", "sizes-001"]
-    assert trials[0]["network_args"] == {"layer_size": 64, "num_layers": 1}
-    assert trials[1]["network_args"] == {"layer_size": 32, "num_layers": 3}  # merged, not replaced
-    assert trials[1]["train_args"] == {"epochs": 2}
-    assert BASE["network_args"]["layer_size"] == 32
+    assert [t["name"] for t in trials] == ["sizes-000", "sizes-001"], "trial i is named <group name>-00i"
+    assert trials[0]["network_args"] == {"layer_size": 64, "num_layers": 1}, "a dotted entry changes that key only"
+    assert trials[1]["network_args"] == {"layer_size": 32, "num_layers": 3}, (
+        f"a nested entry changes only the keys it names (merged, not replaced): got {trials[1]['network_args']}")
+    assert trials[1]["train_args"] == {"epochs": 2}, "a dotted entry changes that key only"
+    assert BASE["network_args"]["layer_size"] == 32, "expanding a group must not change its base"
 
 
 def test_grid_group_is_the_product_in_order():
@@ -40,9 +42,12 @@ def test_grid_group_is_the_product_in_order():
         "network_args.dropout": {"value": 0.25}}}}
     trials = expand_group(group)
     got = [(t["network_args"]["layer_size"], t["train_args"]["learning_rate"]) for t in trials]
-    assert got == list(itertools.product(sizes, rates))
-    assert all(t["network_args"]["dropout"] == 0.25 and t["dataset"] == "emnist" for t in trials)
-    assert len({t["name"] for t in trials}) == 6
+    assert got == list(itertools.product(sizes, rates)), (
+        f"expected every combination, the first parameter changing slowest: {list(itertools.product(sizes, rates))}, "
+        f"got {got}")
+    assert all(t["network_args"]["dropout"] == 0.25 and t["dataset"] == "emnist" for t in trials), (
+        "a 'value' parameter is set on every trial, and the base's keys stay")
+    assert len({t["name"] for t in trials}) == 6, "every trial has its own name"
 
 
 def test_random_group_draws_within_the_ranges_reproducibly():
@@ -52,14 +57,18 @@ def test_random_group_draws_within_the_ranges_reproducibly():
         "network_args.dropout": {"min": 0.0, "max": 0.5},
         "network_args.layer_size": {"values": [8, 16]}}}}
     trials = expand_group(group, seed=1)
-    assert len(trials) == 40 and trials == expand_group(group, seed=1)
-    assert trials != expand_group(group, seed=2)
+    assert len(trials) == 40, f"expected num_trials = 40 trials, got {len(trials)}"
+    assert trials == expand_group(group, seed=1), "the same seed must give the same trials: draw from the seed only"
+    assert trials != expand_group(group, seed=2), "another seed must give other trials"
     rates = [t["train_args"]["learning_rate"] for t in trials]
     layers = [t["network_args"]["num_layers"] for t in trials]
-    assert all(1e-4 <= r <= 1e-1 for r in rates)
+    assert all(1e-4 <= r <= 1e-1 for r in rates), "values drawn outside [min, max]"
     # Log-uniform: about as many rates below 1e-2.5 as above it (uniform would put ~97% above).
-    assert 8 <= sum(math.log10(r) < -2.5 for r in rates) <= 32
-    assert set(layers) == {1, 2, 3} and all(isinstance(n, int) for n in layers)
+    below = sum(math.log10(r) < -2.5 for r in rates)
+    assert 8 <= below <= 32, (
+        f"{below} of 40 log-uniform rates below 10**-2.5, expected about half: uniform in log space, not in value")
+    assert set(layers) == {1, 2, 3} and all(isinstance(n, int) for n in layers), (
+        f"int_uniform draws whole numbers from min to max, both ends included: got {sorted(set(layers))}")
     assert all(0.0 <= t["network_args"]["dropout"] <= 0.5 for t in trials)
     assert {t["network_args"]["layer_size"] for t in trials} == {8, 16}
 

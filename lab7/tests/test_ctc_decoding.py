@@ -22,13 +22,17 @@ def peaked_logits(alignment: str, peak: float = 12.0) -> np.ndarray:
 @pytest.mark.parametrize("strategy", ["greedy", "beam_search"])
 def test_decoding_collapses_repeats_and_drops_blanks(alignment, text, strategy):
     [(decoded, confidence)] = ctc_decode_logits(peaked_logits(alignment)[None], MAPPING, strategy)
-    assert decoded == text
-    assert isinstance(confidence, float) and 0.9 < confidence <= 1.0
+    assert decoded == text, (
+        f"the alignment {alignment!r} reads {text!r}, got {decoded!r}: merge repeats first, then drop blanks ('_')")
+    assert isinstance(confidence, float) and 0.9 < confidence <= 1.0, (
+        f"logits sure of one alignment must give a confidence near 1 (a probability, a Python float), got "
+        f"{confidence!r}")
 
 
 def test_a_batch_decodes_line_by_line():
     logits = np.stack([peaked_logits("H_i_"), peaked_logits("o_k_")])
-    assert [text for text, _ in ctc_decode_logits(logits, MAPPING)] == ["Hi", "ok"]
+    texts = [text for text, _ in ctc_decode_logits(logits, MAPPING)]
+    assert texts == ["Hi", "ok"], f"expected one text per line, ['Hi', 'ok'], got {texts}"
 
 
 def test_beam_search_agrees_with_greedy_on_peaked_logits():
@@ -37,16 +41,21 @@ def test_beam_search_agrees_with_greedy_on_peaked_logits():
     logits = peaked_logits(alignment, peak=8.0) + rng.normal(0, 0.5, (30, len(MAPPING))).astype("float32")
     [(greedy, p_greedy)] = ctc_decode_logits(logits[None], MAPPING, "greedy")
     [(beam, p_beam)] = ctc_decode_logits(logits[None], MAPPING, "beam_search", beam_width=10)
-    assert beam == greedy
+    assert beam == greedy, f"on peaked logits both strategies must read the same text: {greedy!r}, {beam!r}"
     # Beam search sums over alignments, greedy scores the single best one.
-    assert p_beam >= p_greedy - 1e-6
+    assert p_beam >= p_greedy - 1e-6, (
+        f"beam confidence {p_beam} < greedy {p_greedy}: a text's probability sums over its alignments, so it "
+        "is at least its best alignment's")
 
 
 def test_greedy_confidence_is_the_best_path_probability():
     logits = np.random.default_rng(1).normal(0, 2, (1, 12, len(MAPPING))).astype("float32")
     probabilities = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
     [(_, confidence)] = ctc_decode_logits(logits, MAPPING, "greedy")
-    assert confidence == pytest.approx(float(np.prod(probabilities.max(-1))), rel=1e-3)
+    expected = float(np.prod(probabilities.max(-1)))
+    assert confidence == pytest.approx(expected, rel=1e-3), (
+        f"greedy confidence {confidence}, expected the best path's probability {expected:.6g} (the product over "
+        "timesteps of the highest softmax probability): check what the decoder's score is, and its sign")
 
 
 def test_unknown_strategy_is_a_clear_error():

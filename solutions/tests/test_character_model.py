@@ -19,14 +19,19 @@ def test_predict_on_image_returns_the_most_probable_character(model):
     probabilities = model.predict_batch(images)
     for image, expected in zip(images, probabilities):
         character, confidence = model.predict_on_image(image)
-        assert character == MAPPING[int(np.argmax(expected))]
-        assert isinstance(confidence, float)
-        assert confidence == pytest.approx(float(expected.max()), rel=1e-4)
+        assert character == MAPPING[int(np.argmax(expected))], (
+            f"predict_batch's most probable class is {MAPPING[int(np.argmax(expected))]!r}, predict_on_image said "
+            f"{character!r}: they must agree (same scaling, same network, inference mode)")
+        assert isinstance(confidence, float), f"the confidence must be a Python float, got {type(confidence)}"
+        assert confidence == pytest.approx(float(expected.max()), rel=1e-4), (
+            f"confidence {confidence}, expected the class's probability {float(expected.max()):.6f} "
+            "(a softmax probability, not a logit)")
 
 
 def test_predict_on_image_scales_uint8_like_floats(model):
     image = np.random.default_rng(1).integers(0, 256, size=(28, 28), dtype=np.uint8)
-    assert model.predict_on_image(image)[0] == model.predict_on_image(image / 255.0)[0]
+    assert model.predict_on_image(image)[0] == model.predict_on_image(image / 255.0)[0], (
+        "a uint8 image and the same image as floats in [0, 1] must read the same: scale as the model does")
 
 
 @pytest.mark.parametrize("shape", [(28,), (27, 28), (1, 28, 28), (28, 28, 3)])

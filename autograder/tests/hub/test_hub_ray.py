@@ -27,6 +27,7 @@ TIME = "2026-12-01 10:00:00.000000 UTC"
 def _service(tmp_path: Path, monkeypatch, ray_address: str | None = None) -> service_module.GradingService:
     monkeypatch.setenv("HTR_HUB_STATE", str(tmp_path / "state"))
     monkeypatch.setenv("HTR_HUB_EXCHANGE", str(tmp_path / "exchange"))
+    monkeypatch.setenv("HTR_HUB_RETRY_SECONDS", "0.5")  # the retry's backoff is not under test here
     if ray_address:
         monkeypatch.setenv("HTR_HUB_RAY_ADDRESS", ray_address)
     return service_module.GradingService(load())

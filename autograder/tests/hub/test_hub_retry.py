@@ -20,15 +20,18 @@ pytestmark = pytest.mark.xdist_group("hub")
 BEN = STUDENTS[1]
 
 
-def _suite_process(service: int) -> int | None:
-    """The grading's trusted suite process: a child of the service's multiprocessing fork server."""
+def _suite_process(service: int, key: str) -> int | None:
+    """The trusted suite process grading `key`: a child of the service's multiprocessing fork
+    server whose output goes to that job's own pytest.log (another student's grading may run in
+    the other slot at the same time)."""
     for pid in descendants(service):
         try:
             parent_cmdline = Path(f"/proc/{Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[1]}"
                                   "/cmdline").read_bytes()
+            output = os.readlink(f"/proc/{pid}/fd/1")
         except (OSError, IndexError):
             continue
-        if b"forkserver" in parent_cmdline:
+        if b"forkserver" in parent_cmdline and output.endswith(f"/{key}/pytest.log"):
             return pid
     return None
 
@@ -47,8 +50,9 @@ def test_a_grading_whose_suite_process_is_killed_is_retried_then_graded(hub):
 
     deadline, killed, key = time.monotonic() + 300, None, None
     while killed is None and time.monotonic() < deadline:
-        running = [j for j in hub.grading_status()["jobs"] if j["key"] not in before and j["state"] == "running"]
-        suite = _suite_process(hub.service_pid()) if running else None
+        running = [j for j in hub.grading_status()["jobs"] if j["key"] not in before and j["state"] == "running"
+                   and j["student"] == BEN]
+        suite = _suite_process(hub.service_pid(), running[0]["key"]) if running else None
         if suite is not None:
             key = running[0]["key"]
             time.sleep(2)  # in the middle of its tests

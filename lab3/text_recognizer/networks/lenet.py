@@ -19,26 +19,35 @@ def lenet(
 ) -> keras.Model:
     """Build a LeNet-style CNN that maps an image to one logit per class.
 
-    Layers, in this order (the line CNNs rely on it: they reuse everything but the last layer):
+    What the network must be (the tests and the autograder check each point):
 
-    1. `keras.Input(shape=input_shape)`; a 2-D `input_shape` such as (28, 28) gets a channel
-       axis with `keras.layers.Reshape((height, width, 1))`;
-    2. Conv2D(`conv_dim`, 3x3, relu), Conv2D(`2 * conv_dim`, 3x3, relu), both with Keras'
-       default "valid" padding (no zeros added: 28x28 -> 26x26 -> 24x24);
-    3. MaxPooling2D(2x2), then Dropout(`dropout`);
-    4. Flatten, Dense(`fc_dim`, relu), Dropout(`dropout`);
-    5. Dense(`num_classes`) with no activation, named "logits": the loss applies the softmax.
+    - it is the LeNet drawn in the notebook, layer for layer and in that order, sized by
+      `conv_dim`, `fc_dim` and `dropout`: work out for yourself what each layer needs, e.g. what
+      a convolution needs that a 2-D `input_shape` such as (28, 28) lacks;
+    - no layer adds zeros around its input: the line CNNs slide this network along a line, and a
+      window's features may depend on that window's pixels only;
+    - its **last** layer gives the (batch, num_classes) float32 logits (no softmax) and takes the
+      `fc_dim` features of the hidden layer, after their dropout, as input: the line CNNs reuse
+      everything before it (`line_cnn.window_cnn` cuts the network at `layers[-1].input`);
+    - it is a `keras.Model` named "lenet" that starts from `keras.Input(shape=input_shape)`.
+
+    Example (count the weights of every layer yourself: that is the notebook's question 1):
+
+        >>> network = lenet((28, 28), num_classes=80, conv_dim=8, fc_dim=16)
+        >>> network.output_shape, network.count_params()
+        ((None, 80), 39488)
+
+    Notebook: "Exercise: LeNet" shows the layers and why a convolution shares its weights.
 
     Args:
         input_shape: shape of one image, (height, width) or (height, width, 1).
         num_classes: number of output classes (80 for the course's character mapping).
         conv_dim: filters of the first convolution (the second has twice as many).
-        fc_dim: units of the hidden Dense layer (the features the line CNNs reuse).
-        dropout: dropout rate after the pooling and after the hidden Dense layer.
+        fc_dim: units of the hidden fully connected layer (the features the line CNNs reuse).
+        dropout: rate of every dropout layer.
 
     Returns:
-        A `keras.Model` named "lenet" from `keras.Input(shape=input_shape)` to logits of
-        shape (batch, num_classes).
+        A `keras.Model` named "lenet": (batch, *input_shape) -> logits (batch, num_classes).
     """
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs

@@ -28,12 +28,24 @@ def line_lstm_ctc(
 ) -> keras.Model:
     """Build the LSTM-CTC line network: image in, per-timestep logits out.
 
-    Build the sliding-window features with `line_cnn_features(input_shape, window_width,
-    window_stride, **feature_args)` (Lab 2), then apply to its output:
-    Dropout(`dropout`), an LSTM with `lstm_dim` units and `return_sequences=True` (wrapped in
-    `keras.layers.Bidirectional` when `bidirectional`: each timestep then sees the whole line,
-    left and right), Dropout(`dropout`), and a Dense layer with `num_classes` units and no
-    activation. The CTC loss applies the log-softmax itself, so the network returns logits.
+    The sliding-window features of Lab 2 are built for you (`features`: one `fc_dim` vector per
+    window). Your part is the head on top of them, and its contract:
+
+    - one timestep per window: the output is (batch, num_windows, num_classes) float32 logits,
+      one row of logits for **every** window (CTC reads the whole sequence, not a summary of it);
+    - a single recurrent layer, an LSTM with `lstm_dim` units per direction, reads the windows in
+      order; with `bidirectional=True` each timestep also sees the windows to its right;
+    - dropout at rate `dropout` on the LSTM's input and on its output;
+    - the last layer gives logits, no softmax: the CTC loss applies the log-softmax itself;
+    - a `keras.Model` named "line_lstm_ctc" from the features' input to the logits.
+
+    Example (a line 8 characters wide, windows every 14 px: 16 timesteps):
+
+        >>> network = line_lstm_ctc((28, 28 * 8), 80, lstm_dim=16, conv_dim=4, fc_dim=16)
+        >>> network.output_shape
+        (None, 16, 80)
+
+    Notebook: "Exercise: the LSTM-CTC network" shows the layers and what each timestep sees.
 
     Args:
         input_shape: shape of one line image, (28, 28 * max_length).
@@ -46,9 +58,9 @@ def line_lstm_ctc(
         **feature_args: further arguments of `line_cnn_features` (e.g. its layer sizes).
 
     Returns:
-        A `keras.Model` named "line_lstm_ctc" from `keras.Input(shape=input_shape)` to logits of
-        shape (batch, num_windows, num_classes).
+        A `keras.Model` named "line_lstm_ctc": (batch, *input_shape) -> logits (batch,
+        num_windows, num_classes).
     """
     features = line_cnn_features(input_shape, window_width=window_width, window_stride=window_stride,
                                  **feature_args)
-    raise NotImplementedError("Lab 3 exercise: implement line_lstm_ctc: Build the LSTM-CTC line network: image in, per-timestep logits out. See notebooks/lab3.ipynb.")
+    raise NotImplementedError("Lab 3 exercise: implement line_lstm_ctc: Build the LSTM-CTC line network: image in, per-timestep logits out. See notebooks/lab3.ipynb, section \"Exercise: the LSTM-CTC network\".")

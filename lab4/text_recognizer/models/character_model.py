@@ -30,10 +30,25 @@ class CharacterModel(Model):
     def predict_on_image(self, image: np.ndarray) -> tuple[str, float]:
         """Predict the character in one image and the model's confidence in it.
 
-        Scale the image with `self.preprocess`, add a batch axis, run `self.network` on it
-        (inference mode: `training=False`), turn the logits into probabilities with
-        `keras.ops.softmax`, and return the most probable character from `self.mapping`
-        together with its probability as a Python float.
+        The contract:
+
+        - the character is the class the network finds most probable, as a string of
+          `self.mapping`; the confidence is that class's probability under the network (a
+          Python float in [0, 1]: a probability, not a logit);
+        - it agrees with `self.predict_batch` (the batched path `evaluate` uses) on every image;
+        - it is deterministic: the same image always gives the same answer (no training-time
+          behaviour such as dropout may act).
+
+        Mind the shapes: the image is one (28, 28) array, uint8 or float, while the network was
+        built for batches of scaled images and returns logits.
+
+        Example (a trained model: see the notebook):
+
+            >>> character, confidence = model.predict_on_image(dataset.x_test[0])
+            >>> character in model.mapping and 0.0 <= confidence <= 1.0
+            True
+
+        Notebook: "Exercise: predicting one character" runs it on test images.
 
         Args:
             image: one image of shape `self.input_shape` (uint8 in [0, 255] or float in [0, 1]).

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import os
 from collections.abc import Sequence
 from typing import Annotated
@@ -32,6 +31,7 @@ from text_recognizer.images.line_normalization import normalize_line
 from .base import SPLITS, Dataset
 from .character_mapping import BLANK_INDEX, text_to_indices
 from .errors import DataError
+from .process_pool import process_pool
 from .synthetic.emnist_substitute import mnist_digits
 from .synthetic.handwriting_writers import Writer, writers
 from .synthetic.line_rendering import render_line
@@ -180,7 +180,7 @@ def render_lines(
         lines = map(_render_one, tasks)
         pool = None
     else:
-        pool = multiprocessing.get_context("fork").Pool(workers, _set_render_context, context)
+        pool = process_pool(workers, _set_render_context, context)
         lines = pool.imap(_render_one, tasks, chunksize=32)
     try:
         for i, line in enumerate(tqdm(lines, total=len(tasks), desc=desc, leave=False, mininterval=5)):

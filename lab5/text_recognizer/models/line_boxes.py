@@ -23,37 +23,85 @@ LINE, BETWEEN_LINES = 1, 2
 
 
 def components_to_boxes(line_mask: np.ndarray, min_height: int = 3, min_area: int = 30) -> list[Box]:
-    """The bounding box of each connected region (8-connectivity) of True pixels of `line_mask`.
+    """The bounding box of each connected region of True pixels of `line_mask`, specks dropped.
 
-    Regions lower than `min_height` pixels or with fewer than `min_area` pixels are noise: left
-    out. The order of the boxes does not matter here.
+    The contract: two True pixels belong to the same region when a path of True pixels joins
+    them, diagonal steps included (8-connectivity); each region gives one box (top, left,
+    bottom, right), bottom and right exclusive; a region lower than `min_height` rows or with
+    fewer than `min_area` True pixels is noise and gives none. The order does not matter.
+
+    Labelling connected regions is a classic of image processing: the notebook names a library
+    function that does it.
+
+    Example (two regions and a one-pixel speck):
+
+        >>> mask = np.zeros((40, 60), bool)
+        >>> mask[2:9, 1:20] = True
+        >>> mask[15:25, 30:55] = True
+        >>> mask[33, 7] = True
+        >>> sorted(components_to_boxes(mask))
+        [(2, 1, 9, 20), (15, 30, 25, 55)]
+
+    Notebook: "Exercise: from the detector's pixels to line boxes".
     """
-    raise NotImplementedError("Lab 5 exercise: implement components_to_boxes: The bounding box of each connected region (8-connectivity) of True pixels of `line_mask`. See notebooks/lab5.ipynb.")
+    raise NotImplementedError("Lab 5 exercise: implement components_to_boxes: The bounding box of each connected region of True pixels of `line_mask`, specks dropped. See notebooks/lab5.ipynb, section \"Exercise: from the detector's pixels to line boxes\".")
 
 
 def merge_same_line(boxes: list[Box], min_overlap: float = 0.5) -> list[Box]:
     """Merge boxes that lie on the same line into their union, until no two do.
 
-    Two boxes are on the same line when their vertical overlap (rows both cover) is at least
-    `min_overlap` times the height of the lower of the two boxes.
+    The contract: two boxes are on the same line when their vertical overlap (the rows both
+    cover) is at least `min_overlap` times the height of the lower of the two; they are
+    replaced by their union (the smallest box holding both). A union can reach a box that
+    neither piece reached: keep going until no two boxes of the result are on the same line.
+
+    Example (two pieces of one line, split by a word gap, and the next line):
+
+        >>> sorted(merge_same_line([(0, 0, 10, 20), (2, 30, 12, 50), (20, 0, 30, 40)]))
+        [(0, 0, 12, 50), (20, 0, 30, 40)]
+
+    Notebook: "Exercise: from the detector's pixels to line boxes".
     """
-    raise NotImplementedError("Lab 5 exercise: implement merge_same_line: Merge boxes that lie on the same line into their union, until no two do. See notebooks/lab5.ipynb.")
+    raise NotImplementedError("Lab 5 exercise: implement merge_same_line: Merge boxes that lie on the same line into their union, until no two do. See notebooks/lab5.ipynb, section \"Exercise: from the detector's pixels to line boxes\".")
 
 
 def split_tall_boxes(boxes: list[Box], between: np.ndarray, factor: float = 1.7) -> list[Box]:
     """Split each box taller than `factor` x the median box height where two lines meet.
 
-    `between` is the per-pixel "between lines" probability (page height x width). A box is cut
-    at the row inside it (away from its top and bottom quarter) whose mean `between`
-    probability over the box's columns is highest; each part is split again if still too tall.
-    With fewer than two boxes nothing is split (there is no typical height to compare with).
+    The contract: `between` is the per-pixel "between lines" probability (page height x width).
+    A box taller than `factor` times the median height of `boxes` is cut in two at the row,
+    inside it and away from its top and bottom quarter, whose mean `between` probability over
+    the box's columns is highest; each part is split again while it is still too tall. Boxes
+    that are not too tall come back as they are; with fewer than two boxes nothing is split
+    (there is no typical height to compare with). The order does not matter.
+
+    Example (median height 10: the box 24 rows high holds two lines that meet at row 51):
+
+        >>> between = np.zeros((64, 40))
+        >>> between[51] = 1.0
+        >>> sorted(split_tall_boxes([(0, 0, 10, 40), (20, 0, 30, 40), (40, 0, 64, 40)], between))
+        [(0, 0, 10, 40), (20, 0, 30, 40), (40, 0, 51, 40), (51, 0, 64, 40)]
+
+    Notebook: "Exercise: from the detector's pixels to line boxes".
     """
-    raise NotImplementedError("Lab 5 exercise: implement split_tall_boxes: Split each box taller than `factor` x the median box height where two lines meet. See notebooks/lab5.ipynb.")
+    raise NotImplementedError("Lab 5 exercise: implement split_tall_boxes: Split each box taller than `factor` x the median box height where two lines meet. See notebooks/lab5.ipynb, section \"Exercise: from the detector's pixels to line boxes\".")
 
 
 def reading_order(boxes: list[Box]) -> list[Box]:
-    """The boxes sorted as a person reads lines: by their vertical centre, then from the left."""
-    raise NotImplementedError("Lab 5 exercise: implement reading_order: The boxes sorted as a person reads lines: by their vertical centre, then from the left. See notebooks/lab5.ipynb.")
+    """The boxes sorted as a person reads lines: top to bottom, then left to right.
+
+    The contract: boxes are ordered by their vertical centre; boxes with the same centre, from
+    the left. (Two pieces of one line can differ in height: comparing their tops would read
+    the taller one first.)
+
+    Example:
+
+        >>> reading_order([(50, 0, 60, 10), (0, 30, 10, 40), (2, 0, 8, 20)])
+        [(2, 0, 8, 20), (0, 30, 10, 40), (50, 0, 60, 10)]
+
+    Notebook: "Exercise: from the detector's pixels to line boxes".
+    """
+    raise NotImplementedError("Lab 5 exercise: implement reading_order: The boxes sorted as a person reads lines: top to bottom, then left to right. See notebooks/lab5.ipynb, section \"Exercise: from the detector's pixels to line boxes\".")
 
 
 def line_boxes(probabilities: np.ndarray, threshold: float = 0.5) -> list[Box]:

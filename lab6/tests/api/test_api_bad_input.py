@@ -68,16 +68,17 @@ def test_bad_input_gets_a_json_4xx_saying_what_was_wrong(client, name):
     body, content_type, status, code = CASES[name]
     headers = {"Content-Type": content_type} if content_type else {}
     response = client.post("/v1/predict", data=body, headers=headers)
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
+    assert response.status_code == status, (
+        f"{name}: expected {status} {code}, got {response.status_code} {response.get_data(as_text=True)[:300]}")
+    assert response.mimetype == "application/json", f"{name}: errors are JSON, got {response.mimetype}"
     error = response.json["error"]
-    assert error["code"] == code and error["status"] == status
+    assert error["code"] == code and error["status"] == status, f"{name}: expected {status} {code}, got {error}"
     assert len(error["message"]) > 20, "the message must say what was wrong"
 
 
 def test_an_unknown_kind_is_refused(client):
     response = client.post("/v1/predict?kind=paragraph", data=LINE, content_type="image/png")
-    assert response.status_code == 400 and response.json["error"]["code"] == "invalid_kind"
+    assert response.status_code == 400 and response.json["error"]["code"] == "invalid_kind", response.json
     assert "line, page, auto" in response.json["error"]["message"]
 
 

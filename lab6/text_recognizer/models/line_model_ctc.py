@@ -31,10 +31,20 @@ DECODE_STRATEGIES = ("greedy", "beam_search")
 def ctc_lengths(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
     """Label and logit lengths for CTC, from padded labels and per-timestep logits.
 
-    The labels are padded at the end with the blank class `BLANK_INDEX` (0), so the length of
-    a label is its number of non-zero entries. Every line has logits for all the network's
-    timesteps, so every logit length is the number of timesteps, `keras.ops.shape(y_pred)[1]`.
-    Use `keras.ops` only (this runs inside the training graph on any backend).
+    The contract: `label_length[i]` is the number of characters of line `i` (the padding at the
+    end of a label is not text: see how `data/character_mapping.py` pads), and
+    `logit_length[i]` is the number of timesteps the network emitted for line `i` (every line
+    uses all of them). Both are int32 tensors of shape (batch,). This runs inside the training
+    graph, where the batch size may still be unknown: use `keras.ops` only.
+
+    Example (labels padded to 4, 7 timesteps of logits):
+
+        >>> labels = np.array([[8, 5, 0, 0], [1, 2, 3, 0]])
+        >>> label_length, logit_length = ctc_lengths(labels, np.zeros((2, 7, 80), "float32"))
+        >>> keras.ops.convert_to_numpy(label_length), keras.ops.convert_to_numpy(logit_length)
+        (array([2, 3], dtype=int32), array([7, 7], dtype=int32))
+
+    Notebook: "Exercise: the CTC loss" says what Keras needs besides labels and logits.
 
     Args:
         y_true: padded labels, (batch, max_length) integer (or float: Keras casts targets).
@@ -64,12 +74,32 @@ class CtcLoss(keras.losses.Loss):
     def call(self, y_true: Any, y_pred: Any) -> Any:
         """The CTC loss of each line: minus the log-probability of its label under the logits.
 
-        Compute the lengths with `ctc_lengths`, then call `keras.ops.ctc_loss` with the labels
-        as int32, the logits as they are (no softmax: Keras applies the log-softmax itself), the
-        two lengths and `mask_index=BLANK_INDEX`.
+        The contract: for each line, `-log p(label | logits)`, where `p` sums, over every
+        alignment of the label to the timesteps, the product of the per-timestep softmax
+        probabilities. A float tensor of shape (batch,) (Keras then averages it over the batch);
+        the padding of a label changes nothing, and neither does adding a constant to all the
+        logits of a timestep (they are logits: this loss does its own normalisation).
+
+        You need not write the dynamic programme: `keras.ops` has CTC. Read its documentation
+        to see what it expects, and tell it the course's conventions (blank = padding = class 0,
+        lengths from `ctc_lengths`).
+
+        Example (every class equally likely at each timestep, 80 classes): a one-character label
+        has 3 alignments over 2 timesteps ("x_", "_x", "xx"); a double letter over 3 timesteps
+        only one ("x_x"):
+
+            >>> loss = CtcLoss(reduction=None)
+            >>> per_line = loss(np.array([[5, 0, 0]]), np.zeros((1, 2, 80), "float32"))
+            >>> keras.ops.convert_to_numpy(per_line)  # -log(3 / 80**2)
+            array([7.665441], dtype=float32)
+            >>> per_line = loss(np.array([[5, 5, 0]]), np.zeros((1, 3, 80), "float32"))
+            >>> keras.ops.convert_to_numpy(per_line)  # -log(1 / 80**3)
+            array([13.14608], dtype=float32)
+
+        Notebook: "Exercise: the CTC loss" (and "How does CTC write a double letter?").
 
         Returns:
-            A float tensor of shape (batch,); Keras averages it over the batch.
+            A float tensor of shape (batch,).
         """
         label_length, logit_length = ctc_lengths(y_true, y_pred)
         return keras.ops.ctc_loss(
@@ -95,22 +125,26 @@ def ctc_decode_logits(
 ) -> list[tuple[str, float]]:
     """Turn per-timestep logits into text and a confidence for each line.
 
-    Steps:
-    1. Normalise the logits to log-probabilities with `keras.ops.log_softmax`: then the score
-       `keras.ops.ctc_decode` returns is a log-probability for both strategies (greedy sums
-       the chosen entries of its input, beam search normalises its input itself).
-    2. Call `keras.ops.ctc_decode(log_probs, lengths, strategy=strategy, beam_width=beam_width,
-       top_paths=1, mask_index=BLANK_INDEX)` with every length equal to the number of timesteps.
-       It merges repeated classes, then drops blanks, and returns `(decoded, scores)`:
-       `decoded` is (1, batch, timesteps) with `-1` after the end of each decoded line;
-       `scores` is (batch, 1): for greedy the *negative* sum of the best log-probability of each
-       timestep, for beam search the log-probability of the decoded text.
-    3. Map each decoded row to text with `indices_to_text(row, mapping)`, which skips the `-1`
-       padding (and the blank).
-    4. Confidence: `exp(-score)` for greedy, that is the product over timesteps of the best
-       per-step probability (the probability of the single best alignment); `exp(score)` for
-       beam search, the probability of the text summed over the alignments the beam found.
-       Both are in [0, 1].
+    The contract, for each line of the batch:
+
+    - "greedy": the text is the most probable class at every timestep, collapsed the CTC way
+      (repeats merged, then blanks dropped); its confidence is the probability of that single
+      best alignment, the product over timesteps of the best softmax probability;
+    - "beam_search": the most probable text that a beam of `beam_width` finds; its confidence
+      is that text's probability, summed over the alignments the beam found;
+    - texts use `mapping` and contain no blank; confidences are Python floats in [0, 1].
+
+    `keras.ops` has a CTC decoder for both strategies: read what it returns (its shapes, its
+    padding, and what its scores are for each strategy) before you turn them into the above.
+
+    Example ("h" is class 44, "l" class 48; each timestep sure of one class):
+
+        >>> logits = np.full((1, 6, 80), -8.0, "float32")
+        >>> logits[0, np.arange(6), [44, 44, 0, 48, 0, 48]] = 8.0  # the best path "hh_l_l"
+        >>> [(text, round(confidence, 3)) for text, confidence in ctc_decode_logits(logits, MAPPING)]
+        [('hll', 1.0)]
+
+    Notebook: "Exercise: decoding" (greedy against beam search).
 
     Args:
         logits: (batch, timesteps, num_classes) logits (not softmaxed), a tensor or array.
@@ -119,7 +153,7 @@ def ctc_decode_logits(
         beam_width: beams kept by beam search (ignored by greedy).
 
     Returns:
-        One (text, confidence) pair per line, with the confidence a Python float.
+        One (text, confidence) pair per line.
     """
     if strategy not in DECODE_STRATEGIES:
         raise ValueError(f"Unknown decoding strategy {strategy!r}: use one of {DECODE_STRATEGIES}.")

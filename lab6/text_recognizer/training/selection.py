@@ -19,12 +19,26 @@ from typing import Any
 def select_best_run(records: list[dict[str, Any]], metric: str, mode: str = "min") -> dict[str, Any] | None:
     """The best finished run of `records` by `metrics[metric]`, or None when no run qualifies.
 
-    - Only runs whose `status` is "finished" compete; a run whose metric is missing, not a
-      number (None, a string, a bool) or not finite (NaN, infinity) never wins.
-    - `mode` "min": the smallest value wins; "max": the largest.
-    - Ties go to the earlier run: the smaller `started_at`, then the earlier place in `records`.
+    The contract:
 
-    Returns the winning record itself (not a copy).
+    - only runs whose `status` is "finished" compete; a run whose metric is missing, not a
+      number (None, a string, a bool) or not finite (NaN, infinity) never wins, whatever `mode`;
+    - `mode` "min": the smallest value wins; "max": the largest;
+    - ties go to the earlier run: the smaller `started_at`, then the earlier place in `records`;
+    - the winner is returned itself (the same dict, not a copy).
+
+    A diverged run reports NaN, and every comparison with NaN is False: think about what a plain
+    `min` or `sorted` does with it before you use one.
+
+    Example:
+
+        >>> runs = [{"run_id": "a", "status": "finished", "started_at": "10:00", "metrics": {"val_loss": 0.5}},
+        ...         {"run_id": "b", "status": "failed", "started_at": "10:01", "metrics": {"val_loss": 0.1}},
+        ...         {"run_id": "c", "status": "finished", "started_at": "10:02", "metrics": {"val_loss": 0.3}}]
+        >>> select_best_run(runs, "val_loss", "min")["run_id"], select_best_run(runs, "val_loss", "max")["run_id"]
+        ('c', 'a')
+
+    Notebook: "Exercise: the best run, and its promotion".
 
     Raises:
         ValueError: when `mode` is neither "min" nor "max".

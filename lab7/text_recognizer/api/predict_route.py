@@ -19,18 +19,31 @@ from text_recognizer.predictors.recognizer import Recognizer
 def predict_response(request: Request, recognizer: Recognizer, max_pixels: int) -> dict[str, Any]:
     """Answer one `POST /v1/predict` request: a JSON-ready dict (the app turns it into JSON).
 
-    1. By `request.mimetype`, get the image's bytes: `decoding.image_from_upload` for a
-       multipart form, `decoding.image_from_body` for a raw image body (a type in
-       `decoding.RAW_IMAGE_TYPES`), `decoding.read_json_body` then `decoding.image_from_base64`
-       of its "image" field for JSON. Any other type: raise `ApiError(415, "unsupported_media_type",
-       ...)` naming what is accepted (`decoding.ACCEPTED`).
-    2. The `kind` asked for: `decoding.request_kind(request, json_body_or_None)`.
-    3. The bytes as a grey image: `decoding.decode_image(data, max_pixels)`.
-    4. `recognizer.recognize(image, kind)`, with `"time_ms"` added: the milliseconds from the
-       start of this function to the answer, rounded to 0.01.
+    The contract (`openapi.json` describes the answer; the route's tests send every case):
 
-    Every bad input raises `ApiError` or the recognizer's `RecognitionError` (the helpers do it
-    for you, and the app answers both as JSON 4xx/501); nothing else may escape.
+    - a client may send the image three ways, told apart by the request's content type: a
+      multipart form upload, the raw image file as the body, or JSON `{"image": "<base64 or a
+      data URL>"}`. Any other content type is refused with `ApiError` 415
+      "unsupported_media_type", whose message says what is accepted;
+    - the `kind` asked for ("line", "page" or "auto") may come in the query string, the form or
+      the JSON body;
+    - the answer is the recognizer's answer for the decoded grey image, plus "time_ms": the
+      milliseconds this function took, rounded to 0.01;
+    - every bad input ends as `ApiError` or the recognizer's `RecognitionError` (the app answers
+      both as JSON 4xx/501); nothing else may escape, so bad input never becomes a 500.
+
+    The parsing is written for you in `decoding.py`, one helper per step, each raising the right
+    `ApiError`: read their docstrings and decide which applies to which request.
+
+    Example (with the app's test client):
+
+        >>> response = client.post("/v1/predict", data=png_bytes, content_type="image/png")
+        >>> response.status_code, {"text", "confidence", "lines", "time_ms"} <= set(response.json)
+        (200, True)
+        >>> client.post("/v1/predict", data=png_bytes, content_type="text/plain").json["error"]["code"]
+        'unsupported_media_type'
+
+    Notebook: "Exercise: `POST /v1/predict`".
     """
     started = time.perf_counter()
     body = None

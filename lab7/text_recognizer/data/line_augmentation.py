@@ -18,8 +18,24 @@ from scipy import ndimage
 def random_slant(images: np.ndarray, rng: np.random.Generator, max_degrees: float = 12.0) -> np.ndarray:
     """Shear each line by its own angle in [-max_degrees, max_degrees] about its middle row.
 
-    A positive angle leans the writing forward (tops of letters move right). Pixels sheared in
-    from outside are background (0).
+    The contract: every line of the batch gets its own angle, drawn from `rng`; a positive angle
+    leans the writing forward (the tops of letters move right, the bottoms left, the middle row
+    stays); pixels that come in from outside the image are background (0); `max_degrees=0`
+    returns the lines unchanged. Same shape and dtype (uint8) as `images`.
+
+    Work out the geometry first: by how many columns must a row `y` rows above the middle move
+    for a given angle? Then find a library that applies such a map to an image for you.
+
+    Example (a vertical stroke; with 0 degrees nothing moves):
+
+        >>> lines = np.zeros((2, 32, 96), np.uint8)
+        >>> lines[:, 6:26, 20:23] = 255
+        >>> random_slant(lines, np.random.default_rng(0), max_degrees=20).shape
+        (2, 32, 96)
+        >>> np.array_equal(random_slant(lines, np.random.default_rng(0), max_degrees=0), lines)
+        True
+
+    Notebook: "Exercise: augmentation".
     """
     out = np.empty_like(images)
     for i, image in enumerate(images):
@@ -37,8 +53,21 @@ def random_scale(images: np.ndarray, rng: np.random.Generator, scale: tuple[floa
                  stretch: tuple[float, float] = (0.85, 1.15)) -> np.ndarray:
     """Make each line's writing smaller (factor in `scale`) and wider or narrower (`stretch`).
 
-    The writing stays left-aligned and vertically centred; what falls outside the image is cut
-    off and the rest is background (0).
+    The contract, per line: a size factor `f` drawn from `scale` and a stretch `s` from
+    `stretch`; the writing becomes `f` times as high and `f * s` times as wide, stays
+    left-aligned and vertically centred; what falls outside the image is cut off and the rest is
+    background (0). Same shape and dtype (uint8) as `images`.
+
+    Example (half size: a stroke 20 rows high becomes about 10):
+
+        >>> lines = np.zeros((1, 32, 96), np.uint8)
+        >>> lines[:, 6:26, 20:23] = 255
+        >>> half = random_scale(lines, np.random.default_rng(0), scale=(0.5, 0.5), stretch=(1.0, 1.0))
+        >>> rows = np.flatnonzero(half[0].max(axis=1) > 127)
+        >>> int(rows.max() - rows.min() + 1)
+        10
+
+    Notebook: "Exercise: augmentation".
     """
     batch, height, width = images.shape
     out = np.zeros_like(images)
@@ -53,9 +82,23 @@ def random_scale(images: np.ndarray, rng: np.random.Generator, scale: tuple[floa
 
 
 def random_stroke_width(images: np.ndarray, rng: np.random.Generator, probability: float = 0.5) -> np.ndarray:
-    """With `probability`, thicken (grey dilation) or thin (grey erosion) each line's strokes by a pixel.
+    """With `probability`, thicken or thin each line's strokes by about a pixel.
 
-    Thickening and thinning are equally likely; the other lines are returned unchanged.
+    The contract, per line: with `probability` its strokes change, thicker or thinner with equal
+    chances, and the grey levels of the strokes' edges stay grey (the images are not binary);
+    the other lines are returned unchanged. With `probability=0` the batch comes back equal to
+    the input, with `probability=1` every line that has ink changes. Same shape and dtype.
+
+    Which morphological operations grow and shrink the bright parts of a grey image?
+
+    Example:
+
+        >>> lines = np.zeros((3, 32, 96), np.uint8)
+        >>> lines[:, 6:26, 20:23] = 255
+        >>> np.array_equal(random_stroke_width(lines, np.random.default_rng(0), probability=0.0), lines)
+        True
+
+    Notebook: "Exercise: augmentation".
     """
     out = images.copy()
     for i, image in enumerate(images):
@@ -73,8 +116,20 @@ def random_contrast_noise(images: np.ndarray, rng: np.random.Generator,
                           contrast: tuple[float, float] = (0.6, 1.0), noise: float = 0.08) -> np.ndarray:
     """Scale each line's ink by a contrast factor, add a dim background and Gaussian noise.
 
-    Per line: `ink * c + b + N(0, s)` with c in `contrast`, a background b in [0, 0.1] and a noise
-    level s in [0, `noise`] (all in units of full ink, 255), clipped to [0, 255].
+    The contract, per line: `ink * c + b + N(0, s)` with c drawn from `contrast`, a background b
+    from [0, 0.1] and a noise level s from [0, `noise`] (all in units of full ink, 255), rounded
+    and clipped to [0, 255], uint8. Each line draws its own c, b and s; the noise is drawn per
+    pixel. Same shape as `images`.
+
+    Example (contrast 0.5 and no noise: full ink ends half of 255 above the background):
+
+        >>> lines = np.zeros((1, 32, 96), np.uint8)
+        >>> lines[:, 10:20, 40:60] = 255
+        >>> out = random_contrast_noise(lines, np.random.default_rng(0), contrast=(0.5, 0.5), noise=0.0)
+        >>> abs(int(out[0, 15, 50]) - int(out[0, 0, 0]) - 127.5) <= 1  # 255 * 0.5, whatever b is
+        True
+
+    Notebook: "Exercise: augmentation".
     """
     batch = len(images)
     c = rng.uniform(*contrast, size=(batch, 1, 1))

@@ -67,12 +67,27 @@ def window_padding(
 def extract_windows(images, window_width: int, window_stride: int, padding: str = "same"):
     """Cut a batch of line images into windows `window_width` wide, one every `window_stride` px.
 
-    Window `i` holds the columns `[i * window_stride, i * window_stride + window_width)` of the
-    image *after* padding it on the left and right with the zero columns given by
-    `window_padding(width, window_width, window_stride, padding)` (none for "valid").
-    Use `keras.ops` only (e.g. `keras.ops.pad`, then `keras.ops.take` with an index array of
-    the columns of every window, or slices stacked with `keras.ops.stack`), so that it works on
-    every backend and inside a Keras layer.
+    The contract: window `i` holds the columns `[i * window_stride, i * window_stride +
+    window_width)` of the image *after* zero columns were added on its left and right, as many as
+    `window_padding(width, window_width, window_stride, padding)` says (none for "valid"); there
+    are `num_windows(width, window_width, window_stride, padding)` windows; every row of every
+    window is kept. Write it with `keras.ops` only (no numpy call on `images`): it runs inside a
+    Keras layer, on a symbolic tensor while the model is built, and on every backend.
+
+    Example (one image, one row, the pixel values 1..10):
+
+        >>> images = np.arange(1, 11, dtype="float32").reshape(1, 1, 10)
+        >>> keras.ops.convert_to_numpy(extract_windows(images, 4, 3, "valid"))[0, :, 0]
+        array([[ 1.,  2.,  3.,  4.],
+               [ 4.,  5.,  6.,  7.],
+               [ 7.,  8.,  9., 10.]], dtype=float32)
+        >>> keras.ops.convert_to_numpy(extract_windows(images, 4, 3, "same"))[0, :, 0]
+        array([[ 0.,  1.,  2.,  3.],
+               [ 3.,  4.,  5.,  6.],
+               [ 6.,  7.,  8.,  9.],
+               [ 9., 10.,  0.,  0.]], dtype=float32)
+
+    Notebook: "Exercise: cutting a line into windows" explains "valid" and "same".
 
     Args:
         images: a tensor or array of shape (batch, height, width).
@@ -81,8 +96,7 @@ def extract_windows(images, window_width: int, window_stride: int, padding: str 
         padding: "same" (zero columns so that windows cover the whole width) or "valid".
 
     Returns:
-        A tensor of shape (batch, num_windows, height, window_width), where `num_windows` is
-        `num_windows(width, window_width, window_stride, padding)`.
+        A tensor of shape (batch, num_windows, height, window_width), the dtype of `images`.
     """
     width = int(images.shape[2])
     count = num_windows(width, window_width, window_stride, padding)
@@ -208,29 +222,35 @@ def line_cnn_all_conv_features(
 ) -> keras.Model:
     """The same features as `line_cnn_features`, all-convolutional: no windows are cut out.
 
-    Build, from `keras.Input(shape=input_shape)`:
+    The contract: for the same arguments, this network computes exactly the function of the
+    sliding-window `line_cnn_features(..., all_conv=False)` (a LeNet run on every window), with
+    the same number of weights, so that `transfer_weights` can copy one network's weights into
+    the other and get the same features (up to float rounding). But it never cuts a window: it
+    runs LeNet's convolutions once over the whole (padded) line, and computes the per-window
+    features of LeNet's hidden fully connected layer with a layer that slides along the line.
 
-    1. a channel axis (`Reshape((height, width, 1))`), then `ZeroPadding2D` with the columns of
-       `window_padding(width, window_width, window_stride, padding)` on the left and right
-       (so the network sees the same padded line the windows were cut from);
-    2. LeNet's layers, on the whole line: Conv2D(`conv_dim`, 3x3, relu), Conv2D(`2 * conv_dim`,
-       3x3, relu), MaxPooling2D(2x2), Dropout(`dropout`) (valid padding: nothing leaks in from
-       outside a window);
-    3. LeNet's Dense(`fc_dim`, relu) as a Conv2D(`fc_dim`, relu) whose kernel covers exactly what
-       the Dense layer saw of one window after the two convolutions and the pooling (height
-       `(height - 4) // 2`, width `(window_width - 4) // 2`) and whose strides move by one
-       window: `(1, window_stride // 2)` (the pooling halved every distance); then
-       Dropout(`dropout`);
-    4. a Reshape from (1, num_windows, fc_dim) to (num_windows, fc_dim).
+    What you have to work out is the geometry: what one window's hidden layer saw, after
+    LeNet's convolutions and pooling, in rows and columns; and how far apart, in those pooled
+    columns, two consecutive windows start. Check it on paper with the notebook's numbers (a 28
+    x 896 line, windows 28 wide every 14 px) before you write code. The pooling halves every
+    distance, hence even `window_width` and `window_stride` only.
 
-    The Conv2D of step 3 has exactly as many weights as the Dense layer it replaces, so
-    `transfer_weights` can copy a sliding-window network into this one.
+    Example (as many weights as the sliding-window network, one feature row per window):
+
+        >>> features = line_cnn_all_conv_features((28, 896), conv_dim=4, fc_dim=8)
+        >>> features.output_shape
+        (None, 64, 8)
+        >>> features.count_params() == line_cnn_features((28, 896), conv_dim=4, fc_dim=8).count_params()
+        True
+
+    Notebook: "Exercise: the all-convolutional line CNN" explains why the overlap is computed once.
 
     Raises:
         ValueError: if `window_width` or `window_stride` is odd (the pooling halves them).
 
     Returns:
-        A `keras.Model` named "line_cnn_all_conv_features" with output (batch, num_windows, fc_dim).
+        A `keras.Model` named "line_cnn_all_conv_features": (batch, H, W) -> (batch,
+        num_windows, fc_dim), starting from `keras.Input(shape=input_shape)`.
     """
     height, width = (int(d) for d in input_shape)
     if window_width % 2 or window_stride % 2 or window_width < 6:

@@ -17,13 +17,26 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP
 
 
 def trial_resources(use_gpu: bool, cpus: int = 1) -> dict[str, int]:
-    """Ray's resource request for one trial: `{"cpu": cpus, "gpu": 1}` with a GPU, `{"cpu": cpus, "gpu": 0}` without.
+    """Ray's resource request for one trial: the CPU cores and GPUs it reserves.
 
-    This is what `ray.tune.with_resources(trainable, ...)` takes: one GPU per trial (one model
-    per GPU, several trials side by side) plus `cpus` cores to feed it, or `cpus` cores alone.
+    The contract: a dict in the form `ray.tune.with_resources(trainable, ...)` takes, with a
+    "cpu" and a "gpu" entry. A GPU trial reserves a whole GPU for itself (one model per GPU,
+    several trials side by side) and `cpus` cores to feed it; a CPU trial reserves `cpus` cores
+    and says explicitly that it takes no GPU. Both values are ints.
+
+    Think about what Ray does for a trial that asks for a GPU, and what it does *not* do for one
+    that asks for none: `trial_environment` handles the second case.
+
+    Example (check the rest against the notebook's test cell):
+
+        >>> sorted(trial_resources(use_gpu=False, cpus=2))
+        ['cpu', 'gpu']
+
+    Notebook: "Exercise: how a trial gets its device" explains what Ray does with the request.
 
     Raises:
-        ValueError: when `cpus` is not a positive integer (a trial needs at least one core).
+        ValueError: when `cpus` is not a positive whole number (a bool is not a count of cores):
+            a trial needs at least one core. Say what was given.
     """
     if isinstance(cpus, bool) or not isinstance(cpus, int) or cpus < 1:
         raise ValueError(f"a trial needs a positive whole number of cores, got cpus={cpus!r}")
@@ -34,11 +47,21 @@ def trial_environment(gpu_ids: list[int | str], cpus: int = 1) -> dict[str, str]
     """The environment variables a trial must run with, set before its framework is imported.
 
     `gpu_ids` are the GPUs Ray assigned the trial (`ray.get_gpu_ids()`: `[]` for a CPU trial),
-    `cpus` its cores. Returns:
+    `cpus` its cores. The contract, a dict of strings:
 
-    - `CUDA_VISIBLE_DEVICES`: the ids joined by commas (`[3]` -> `"3"`, `[0, 2]` -> `"0,2"`), and
-      the empty string `""` for no GPU, which hides every GPU;
-    - each of `THREAD_VARIABLES`: `str(cpus)`.
+    - `CUDA_VISIBLE_DEVICES`: the trial sees exactly the GPUs it was given, and a trial given
+      none sees **no** GPU at all (leaving the variable out is not the same thing: the notebook
+      says why). CUDA reads a comma-separated list of ids;
+    - each of `THREAD_VARIABLES`: the trial's thread pools sized to its cores.
+
+    Example:
+
+        >>> trial_environment([0, 2], cpus=4)["CUDA_VISIBLE_DEVICES"]
+        '0,2'
+        >>> trial_environment([0, 2], cpus=4)["OMP_NUM_THREADS"]
+        '4'
+
+    Notebook: "Exercise: how a trial gets its device" says what a CPU trial must hide.
     """
     environment = {"CUDA_VISIBLE_DEVICES": ",".join(str(gpu) for gpu in gpu_ids)}
     environment.update({name: str(cpus) for name in THREAD_VARIABLES})

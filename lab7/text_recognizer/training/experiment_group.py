@@ -46,13 +46,21 @@ GROUP_KEYS = {"name", "base", "configs", "search", "metric", "mode", "early_stop
 def set_dotted(config: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
     """A copy of `config` with the value at dotted path `key` set to `value`.
 
-    `set_dotted({"train_args": {"epochs": 3}}, "train_args.learning_rate", 0.01)` returns
-    `{"train_args": {"epochs": 3, "learning_rate": 0.01}}`; the input is left unchanged. Missing
-    intermediate objects are created; a key without dots sets a top-level entry.
+    The contract: the input is never changed (not even its nested objects); objects missing
+    along the path are created; a key without dots sets a top-level entry.
+
+    Example:
+
+        >>> set_dotted({"train_args": {"epochs": 3}}, "train_args.learning_rate", 0.01)
+        {'train_args': {'epochs': 3, 'learning_rate': 0.01}}
+        >>> set_dotted({}, "network_args.layer_size", 64)
+        {'network_args': {'layer_size': 64}}
+
+    Notebook: "Exercise: from an experiment group to trial configs" explains dotted paths.
 
     Raises:
         ValueError: when a part of the path that must hold an object holds something else
-            (`"name.first"` where `name` is a string).
+            (`"name.first"` where `name` is a string); say which part.
     """
     result = copy.deepcopy(config)
     *parents, last = key.split(".")
@@ -69,19 +77,33 @@ def set_dotted(config: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
 def expand_group(group: dict[str, Any], seed: int = 0) -> list[dict[str, Any]]:
     """The trial configs of a list, grid or random group, in order.
 
-    - list (`configs`): one trial per entry; each entry's keys (dotted paths, or nested objects
-      that are merged key by key) are set over a copy of `base`.
-    - grid (`search.method == "grid"`): one trial per combination of the parameters' values,
-      in `itertools.product` order (the first parameter changes slowest); `value` is a single value.
-    - random: `search.num_trials` trials, each parameter drawn independently with
-      `random.Random(seed)`: `values` uniformly, `min`/`max` by its `distribution`
-      (`uniform`; `int_uniform`, both ends included; `log_uniform_values`, uniform in log space).
+    The contract (`base` is already a config dict and is never changed):
 
-    Trial `i` (from 0) is named `f"{group['name']}-{i:03d}"`. `base` is already a config dict.
+    - list (`configs`): one trial per entry, in order; an entry's keys are dotted paths or
+      nested objects, and a nested object changes only the keys it names (the others of `base`
+      stay);
+    - grid (`search.method == "grid"`): one trial per combination of the parameters' values,
+      the first parameter changing slowest; a `value` parameter is a single value;
+    - random: `search.num_trials` trials, each parameter drawn independently: `values`
+      uniformly, `min`/`max` by its `distribution` (see the module docstring: `int_uniform`
+      includes both ends, `log_uniform_values` is uniform in log space). The same `seed` gives
+      the same trials, another seed other ones; nothing else may change them;
+    - trial `i` (from 0) is named `f"{group['name']}-{i:03d}"`.
+
+    Example (a grid of 2 x 2 trials):
+
+        >>> group = {"name": "g", "base": {"train_args": {"epochs": 1}}, "search": {"method": "grid",
+        ...          "parameters": {"train_args.learning_rate": {"values": [0.1, 0.01]},
+        ...                         "network_args.layer_size": {"values": [8, 16]}}}}
+        >>> [(t["name"], t["train_args"]["learning_rate"], t["network_args"]["layer_size"])
+        ...  for t in expand_group(group)]
+        [('g-000', 0.1, 8), ('g-001', 0.1, 16), ('g-002', 0.01, 8), ('g-003', 0.01, 16)]
+
+    Notebook: "Exercise: from an experiment group to trial configs" (and why a Bayesian group
+    has no list).
 
     Raises:
-        ValueError: for a Bayesian group (Optuna picks its trials while it runs) or a malformed
-            parameter, saying which.
+        ValueError: for a Bayesian group or a malformed parameter, saying which and what to do.
     """
     import math
 

@@ -18,7 +18,7 @@ def test_values_match_scipy_and_the_psi_formula():
     rng = np.random.default_rng(1)
     reference, window = features(rng, 800), features(rng, 120, shift=0.03)
     report = drift.detect_drift(reference, window)
-    assert list(report.features) == list(reference)
+    assert list(report.features) == list(reference), "one verdict per reference feature, in the reference's order"
     for name, verdict in report.features.items():
         test = stats.ks_2samp(reference[name], window[name])
         edges = np.unique(np.quantile(reference[name], np.linspace(0, 1, 11)[1:-1]))
@@ -26,19 +26,23 @@ def test_values_match_scipy_and_the_psi_formula():
                     / len(reference[name]), 1e-4, None)
         w = np.clip(np.bincount(np.searchsorted(edges, window[name], side="right"), minlength=len(edges) + 1)
                     / len(window[name]), 1e-4, None)
-        assert verdict.statistic == pytest.approx(test.statistic)
-        assert verdict.p_value == pytest.approx(test.pvalue, rel=1e-6)
-        assert verdict.psi == pytest.approx(float(np.sum((w - r) * np.log(w / r))), rel=1e-9)
-    assert report.window_size == 120
-    assert report.score == pytest.approx(max(v.psi for v in report.features.values()))
+        assert verdict.statistic == pytest.approx(test.statistic), f"{name}: not the two-sample KS statistic"
+        assert verdict.p_value == pytest.approx(test.pvalue, rel=1e-6), f"{name}: not the two-sample KS p-value"
+        assert verdict.psi == pytest.approx(float(np.sum((w - r) * np.log(w / r))), rel=1e-9), (
+            f"{name}: PSI {verdict.psi}, expected the module docstring's formula over the reference's deciles "
+            "(psi_edges) with shares from bin_shares")
+    assert report.window_size == 120, f"window_size is the number of requests in the window, got {report.window_size}"
+    assert report.score == pytest.approx(max(v.psi for v in report.features.values())), "score: the largest PSI"
 
 
 def test_a_shifted_feature_drifts_and_the_others_do_not():
     rng = np.random.default_rng(2)
     report = drift.detect_drift(features(rng, 1000), features(rng, 150, shift=0.1))
-    assert report.drifted == ["brightness"] and report.alert
-    assert report.features["brightness"].psi > drift.PSI_THRESHOLD
-    assert report.features["brightness"].p_value < drift.ALPHA / 3
+    assert report.drifted == ["brightness"] and report.alert, f"only brightness moved, drifted: {report.drifted}"
+    assert report.features["brightness"].psi > drift.PSI_THRESHOLD, (
+        "a shift of two standard deviations gives a large PSI")
+    assert report.features["brightness"].p_value < drift.ALPHA / 3, (
+        "and a test that rejects at ALPHA / number of features")
 
 
 def test_windows_of_the_same_distribution_rarely_alert():
@@ -53,8 +57,10 @@ def test_both_checks_must_agree():
     reference = {"x": rng.normal(0, 1, 2000)}
     # A tiny shift in a huge window: significant, but the PSI says it does not matter.
     small = drift.detect_drift(reference, {"x": rng.normal(0.2, 1, 20000)})
-    assert small.features["x"].p_value < 1e-6 and not small.features["x"].drifted
-    assert drift.detect_drift(reference, {"x": rng.normal(3, 1, 100)}).drifted == ["x"]
+    assert small.features["x"].p_value < 1e-6 and not small.features["x"].drifted, (
+        f"significant (p {small.features['x'].p_value:.1e}) but PSI {small.features['x'].psi:.3f} is small: "
+        "a feature drifts only when both checks agree")
+    assert drift.detect_drift(reference, {"x": rng.normal(3, 1, 100)}).drifted == ["x"], "a 3-sigma shift drifts"
 
 
 def test_nans_are_dropped_and_bad_windows_refused():
@@ -62,7 +68,8 @@ def test_nans_are_dropped_and_bad_windows_refused():
     reference = {"confidence": rng.beta(2, 5, 500)}
     window = rng.beta(2, 5, 100)
     window[:10] = np.nan
-    assert np.isfinite(drift.detect_drift(reference, {"confidence": window}).features["confidence"].psi)
+    verdict = drift.detect_drift(reference, {"confidence": window}).features["confidence"]
+    assert np.isfinite(verdict.psi) and np.isfinite(verdict.p_value), "NaN values are dropped before both checks"
     with pytest.raises(ValueError, match="confidence"):
         drift.detect_drift(reference, {"brightness": window})
     with pytest.raises(ValueError, match="confidence"):
@@ -72,5 +79,5 @@ def test_nans_are_dropped_and_bad_windows_refused():
 def test_report_as_json_is_plain_data():
     rng = np.random.default_rng(6)
     data = drift.drift_report_json(features(rng, 300), features(rng, 60, shift=0.2))
-    assert data["alert"] is True and data["drifted"] == ["brightness"]
+    assert data["alert"] is True and data["drifted"] == ["brightness"], data["drifted"]
     assert set(data["features"]["width"]) == {"statistic", "p_value", "psi", "drifted"}

@@ -26,18 +26,22 @@ def flask_answer(app, body: bytes, content_type: str, query: dict | None = None,
 
 def lambda_answer(event: dict):
     response = lambda_handler.handler(event, None)
-    assert response["isBase64Encoded"] is False
-    assert response["headers"]["Content-Type"].startswith("application/json")
+    assert isinstance(response, dict) and "statusCode" in response, (
+        f"the handler must return an API Gateway proxy response (a dict with statusCode), got {response!r:.200}")
+    assert response["isBase64Encoded"] is False, "a JSON answer goes back as text, not base64"
+    assert response["headers"]["Content-Type"].startswith("application/json"), response["headers"]
     return response["statusCode"], json.loads(response["body"])
 
 
 def same(flask: tuple, lam: tuple) -> None:
-    assert lam[0] == flask[0]
+    assert lam[0] == flask[0], (
+        f"the function answered {lam[0]} where the app answers {flask[0]}: pass the event's request to the app "
+        f"as it came (method, path, query, headers, body); the function said {json.dumps(lam[1])[:200]}")
     flask_body, lambda_body = dict(flask[1]), dict(lam[1])
     for body in (flask_body, lambda_body):  # timings differ between two runs, nothing else
         body.pop("time_ms", None)
         body.pop("predict_ms", None)
-    assert lambda_body == flask_body
+    assert lambda_body == flask_body, "the function must answer exactly what the app answers"
 
 
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
@@ -46,7 +50,8 @@ def test_line_image_reads_like_the_api(app, version):
     event = api_gateway_event(data, "image/png", version=version, query={"kind": "line"})
     answer = lambda_answer(event)
     same(flask_answer(app, data, "image/png", {"kind": "line"}), answer)
-    assert answer[0] == 200 and answer[1]["kind"] == "line" and answer[1]["text"]
+    assert answer[0] == 200 and answer[1]["kind"] == "line" and answer[1]["text"], (
+        f"payload format {version}: expected a line read (the query string asks kind=line), got {answer}")
 
 
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
@@ -66,26 +71,32 @@ def test_errors_are_the_apis(app, body, content_type, status):
     event = api_gateway_event(body, content_type)
     answer = lambda_answer(event)
     same(flask_answer(app, body, content_type), answer)
-    assert answer[0] == status and answer[1]["error"]["status"] == status
+    assert answer[0] == status and answer[1]["error"]["status"] == status, (
+        f"expected the app's {status} error JSON, got {answer}")
 
 
 def test_unknown_path_and_bad_kind(app):
     data = LINE.read_bytes()
     status, body = lambda_answer(api_gateway_event(data, "image/png", path="/nowhere"))
-    assert status == 404 and body["error"]["status"] == 404
+    assert status == 404 and body["error"]["status"] == 404, f"/nowhere is the app's 404, got {status} {body}"
     status, body = lambda_answer(api_gateway_event(data, "image/png", query={"kind": "poem"}))
-    assert status == 400 and body["error"]["code"] == "invalid_kind"
+    assert status == 400 and body["error"]["code"] == "invalid_kind", (
+        f"kind=poem is the app's 400 invalid_kind (the query string reaches it), got {status} {body}")
 
 
 def test_broken_events_answer_http_errors():
     status, body = lambda_answer({"version": "2.0", "rawPath": "/v1/predict"})
-    assert status == 400 and body["error"]["code"] == "invalid_event"
+    assert status == 400 and body["error"]["code"] == "invalid_event", (
+        f"an event without its request context is not an API Gateway event: expected 400 invalid_event, got "
+        f"{status} {body}")
     event = api_gateway_event(b"x", "image/png")
     event["body"] = "%%% not base64"
     status, body = lambda_answer(event)
-    assert status == 400 and body["error"]["code"] == "invalid_base64"
+    assert status == 400 and body["error"]["code"] == "invalid_base64", (
+        f"a body marked isBase64Encoded that is not base64: expected 400 invalid_base64, got {status} {body}")
 
 
 def test_web_page_comes_back_as_text(app):
     response = lambda_handler.handler(api_gateway_event(b"", "text/html", method="GET", path="/"), None)
-    assert response["statusCode"] == 200 and "<html" in response["body"].lower()
+    assert response["statusCode"] == 200 and "<html" in response["body"].lower(), (
+        "GET / is the app's web page, sent back as text")

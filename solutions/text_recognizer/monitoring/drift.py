@@ -101,17 +101,31 @@ def detect_drift(reference: Mapping[str, Any], window: Mapping[str, Any], alpha:
         psi_threshold: the smallest PSI that counts as drift.
         bins: how many reference quantile bins the PSI uses (`psi_edges(ref, bins)`).
 
-    For each feature, with `ref` and `win` its values as float64 arrays (NaNs dropped, e.g. a
-    request that failed has no confidence):
+    The contract, for each feature (NaN values, e.g. the confidence of a failed request, are not
+    values: they take part in neither check):
 
-    1. `statistic, p_value` of `scipy.stats.ks_2samp(ref, win)` (the two-sample KS test);
-    2. `psi = sum((w - r) * log(w / r))` with `r = bin_shares(ref, edges)`, `w = bin_shares(win,
-       edges)`, `edges = psi_edges(ref, bins)`;
-    3. `drifted = p_value < alpha / len(reference) and psi >= psi_threshold`.
+    - `statistic` and `p_value`: the two-sample Kolmogorov-Smirnov test of the window's values
+      against the reference's (SciPy has it);
+    - `psi`: the population-stability index of the module docstring, over the bins of
+      `psi_edges(reference values, bins)`, with each side's shares from `bin_shares` (so an
+      empty bin is not an infinite drift);
+    - `drifted`: both checks agree, the test rejects at `alpha / len(reference)` and `psi` is at
+      least `psi_threshold` (one test per feature: `ALPHA` says why `alpha` is divided).
 
-    Returns `DriftReport(features={name: FeatureDrift(name, statistic, p_value, psi, drifted)},
-    window_size=<number of requests in the window>, drifted=[drifted names, in reference order],
-    score=<largest psi, 0.0 when there are no features>)`.
+    The report: one `FeatureDrift` per feature, in the reference's order; `window_size`, the
+    number of requests in the window; `drifted`, the names that drifted, in the same order;
+    `score`, the largest PSI (0.0 when there are no features).
+
+    Example (the window's brightness moved by two standard deviations; the width never moves):
+
+        >>> rng = np.random.default_rng(0)
+        >>> reference = {"brightness": rng.normal(0.2, 0.05, 800), "width": np.full(800, 896.0)}
+        >>> window = {"brightness": rng.normal(0.3, 0.05, 100), "width": np.full(100, 896.0)}
+        >>> report = detect_drift(reference, window)
+        >>> report.drifted, report.window_size, report.features["width"].psi, report.alert
+        (['brightness'], 100, 0.0, True)
+
+    Notebook: "Monitoring: has the data drifted?".
 
     Raises:
         ValueError: a feature of the reference is missing from the window, or has no value (after

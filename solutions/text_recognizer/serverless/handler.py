@@ -97,20 +97,31 @@ def error_response(status: int, code: str, message: str) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Answer one API Gateway proxy event (payload format 1.0 or 2.0) with the app's response.
 
-    1. Read the request from the event. Format 2.0 (HTTP API, `event["version"] == "2.0"`):
-       method `event["requestContext"]["http"]["method"]`, path `event["rawPath"]`, query
-       `event.get("rawQueryString", "")`. Format 1.0 (REST API): method `event["httpMethod"]`,
-       path `event["path"]`, query `urlencode(event["queryStringParameters"] or {})`.
-       Headers: `event.get("headers") or {}` in both.
-    2. The body: `event.get("body") or ""`; when `event.get("isBase64Encoded")` it is base64
-       (decode it with `base64.b64decode(..., validate=True)`), otherwise UTF-8 text.
-    3. Answer `call_app(application(), method, path, query, headers, body)`.
+    The contract:
 
-    An event that is not an API Gateway event (a missing key, a wrong type) answers
-    `error_response(400, "invalid_event", ...)`; a body that is not valid base64 answers
-    `error_response(400, "invalid_base64", ...)`. Nothing may escape as an exception: any other
-    failure answers `error_response(500, "internal_error", ...)` (and is printed to stderr, which
-    goes to CloudWatch Logs).
+    - the request the event carries (method, path, query string, headers, body) goes through
+      the Lab 6 app (`call_app(application(), ...)`), so the function answers exactly what the
+      app answers over HTTP, status codes and error JSON included;
+    - both payload formats work: 2.0 (HTTP API, `event["version"] == "2.0"`, what
+      `serverless.yml` deploys) and 1.0 (REST API). They name the method, the path and the
+      query string differently, and 1.0 gives the query as a dict;
+    - a body marked `isBase64Encoded` is base64 (how API Gateway sends an image); otherwise it
+      is UTF-8 text. A missing body is an empty one;
+    - the function never raises: an event that is not an API Gateway event (a missing key, a
+      wrong type) answers `error_response(400, "invalid_event", ...)`, a body that is not valid
+      base64 `error_response(400, "invalid_base64", ...)`, and any other failure
+      `error_response(500, "internal_error", ...)`, printed to stderr (CloudWatch Logs).
+
+    Example (`serverless/events.py` builds events like API Gateway's):
+
+        >>> event = api_gateway_event(png_bytes, "image/png", version="2.0", query={"kind": "line"})
+        >>> response = handler(event)
+        >>> response["statusCode"], response["headers"]["Content-Type"]
+        (200, 'application/json')
+        >>> handler({"version": "2.0"})["statusCode"]
+        400
+
+    Notebook: "The Lambda function: events in, proxy responses out" shows both formats.
     """
     ### BEGIN SOLUTION lab7
     try:

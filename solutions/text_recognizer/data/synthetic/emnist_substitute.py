@@ -12,10 +12,8 @@ It is *not* EMNIST: everything built from it says so (`SOURCE_NAME`).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import string
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from ... import paths
 from ..character_mapping import char_to_index, emnist_label_to_index
 from ..errors import DataError
 from ..idx import read_idx
+from ..process_pool import process_pool
 from ..sampling import balanced_train_val
 from .glyph_rendering import IMAGE_SIZE, render_character
 from .handwriting_fonts import WRITERS, font_files, writers
@@ -152,8 +151,5 @@ def _map(function, tasks: list, workers: int) -> Iterator:
     if workers <= 1 or len(tasks) <= 1:
         yield from map(function, tasks)
         return
-    # "fork" on Linux: workers start at once and need no importable __main__ (notebooks, scripts
-    # without `if __name__ == "__main__"`). They only run numpy/PIL/scipy code, never TensorFlow.
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    with context.Pool(min(workers, len(tasks))) as pool:
+    with process_pool(min(workers, len(tasks))) as pool:
         yield from pool.imap(function, tasks)
