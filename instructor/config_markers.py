@@ -16,11 +16,12 @@ is) is the exercise's docstring: it stays in every lab, and its first sentence i
 README and the stub show. In lab K the region
 becomes one comment line at the marker's indentation,
 
-    # Lab K exercise: implement jobs.lint: <summary> See notebooks/labK.ipynb.
+    # Lab K exercise: implement jobs.lint: <summary> See notebooks/labK.ipynb, section "<title>".
 
 so the file lacks the part (`lint:` is then null): the checks that read the file (CircleCI's
 schema, hadolint, `osls package`) or the tests fail until the student writes it. The name is
-the YAML key the region is the value of, or the Dockerfile stage the region defines.
+the YAML key the region is the value of, or the Dockerfile stage the region defines; a line
+`Notebook: "<heading>"` in the contract names the notebook section, as in a docstring.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import yaml
 
 from instructor.errors import CourseError
 from instructor.layout import SOLUTIONS_DIR
-from instructor.markers import Exercise, ParsedModule, parse_regions
+from instructor.markers import NOTEBOOK_SECTION, Exercise, ParsedModule, parse_regions
 
 YAML_SUFFIXES = (".yml", ".yaml")
 _YAML_KEY = re.compile(r"^(?P<indent>[ ]*)(?:- )?(?P<key>[A-Za-z0-9_.-]+):(?:[ ]|$)")
@@ -72,15 +73,18 @@ def parse_config(path: str, text: str) -> ParsedModule:
         if not body:
             problems.append(f"{at}: the solution region holds nothing; put the reference solution in it.")
             continue
-        summary = _comment_above(lines, region.begin)
+        contract = _comment_above(lines, region.begin)
+        summary = _first_sentence(contract)
         if not summary:
             problems.append(
                 f"{at}: a configuration exercise needs its contract as a comment block right above "
                 f"`### BEGIN SOLUTION lab{region.lab}` (its first sentence is the summary students see); write it."
             )
             continue
+        section = NOTEBOOK_SECTION.search(contract)
         exercises.append(ConfigExercise(path=path, lab=region.lab, qualname=_name(path, lines, region.begin),
-                                        summary=summary, line=region.begin + 1, region=region))
+                                        summary=summary, line=region.begin + 1, region=region,
+                                        section=section.group("title").strip() if section else ""))
     if problems:
         raise CourseError(problems)
     return ParsedModule(path=path, lines=lines, regions=tuple(sorted(regions, key=lambda r: r.begin)),
@@ -101,8 +105,8 @@ def check_rendered_config(path: str, lab: int, text: str) -> None:
 
 
 def _comment_above(lines: tuple[str, ...], begin: int) -> str:
-    """The first sentence of the comment block that ends right above line `begin` (or above the
-    `key:` line the marker sits under)."""
+    """The comment block that ends right above line `begin` (or above the `key:` line the marker
+    sits under), one line of text per comment line."""
     index = begin - 1
     if index >= 0 and _YAML_KEY.match(lines[index]) and not lines[index].strip().startswith("#"):
         index -= 1  # the region is a key's value: the contract sits above the key
@@ -111,7 +115,11 @@ def _comment_above(lines: tuple[str, ...], begin: int) -> str:
         block.append(lines[index].strip().lstrip("#").strip())
         index -= 1
     block.reverse()
-    text = " ".join(line for line in block if line)
+    return "\n".join(block)
+
+
+def _first_sentence(contract: str) -> str:
+    text = " ".join(line.strip() for line in contract.splitlines() if line.strip())
     first, dot, _rest = text.partition(". ")
     return first + "." if dot else text
 

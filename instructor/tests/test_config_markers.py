@@ -15,6 +15,7 @@ CI = """\
 version: 2.1
 jobs:
   # The `lint` job: it runs the linters. Each in a step of its own.
+  # Notebook: "Continuous integration"
   lint:
     ### BEGIN SOLUTION lab1
     docker:
@@ -50,8 +51,10 @@ def test_a_yaml_exercise_is_the_value_of_its_key_and_its_stub_a_comment():
     (exercise,) = parsed.exercises
     assert (exercise.qualname, exercise.lab) == ("jobs.lint", 1)
     assert exercise.summary == "The `lint` job: it runs the linters."
+    assert exercise.section == "Continuous integration"
     stubbed = parsed.render(1)
-    assert "    # Lab 1 exercise: implement jobs.lint: The `lint` job: it runs the linters." in stubbed
+    assert ("    # Lab 1 exercise: implement jobs.lint: The `lint` job: it runs the linters. See "
+            'notebooks/lab1.ipynb, section "Continuous integration".') in stubbed
     assert "ruff check" not in stubbed and "BEGIN SOLUTION" not in stubbed
     assert yaml.safe_load(stubbed)["jobs"]["lint"] is None  # a schema that wants a job refuses it
     solved = yaml.safe_load(parsed.render(2))
@@ -70,7 +73,8 @@ def test_a_dockerfile_exercise_is_named_by_its_stage():
 
 
 def test_a_configuration_exercise_needs_its_contract_above_it():
-    bare = CI.replace("  # The `lint` job: it runs the linters. Each in a step of its own.\n", "")
+    bare = CI.replace("  # The `lint` job: it runs the linters. Each in a step of its own.\n", "").replace(
+        '  # Notebook: "Continuous integration"\n', "")
     with pytest.raises(CourseError, match="contract as a comment block"):
         parse_config("ci.yml", bare)
 

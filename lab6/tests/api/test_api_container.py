@@ -65,7 +65,8 @@ def stages(dockerfile) -> dict[str, list[tuple[str, str]]]:
 def test_the_dependencies_stage_installs_the_pins_into_opt_venv():
     built = stages(DOCKERFILE)
     assert list(built)[-1] == "service", f"the last stage (the image that runs) must be `service`, got {list(built)}"
-    assert "dependencies" in built, f"expected a stage named `dependencies` (FROM ... AS dependencies), got {list(built)}"
+    assert "dependencies" in built, (
+        f"expected a stage named `dependencies` (FROM ... AS dependencies), got {list(built)}")
     dependencies, service = built["dependencies"], built["service"]
     assert dependencies[0][1].split()[0] == service[0][1].split()[0], (
         f"expected the dependencies stage to start from the service's base image {service[0][1].split()[0]}, "
@@ -140,7 +141,8 @@ def test_the_lint_job_runs_ruff_hadolint_and_the_schema_check_each_in_its_own_st
     jobs = circleci()["jobs"]
     lint = jobs.get("lint")
     assert isinstance(lint, dict), f"expected a `lint` job (a mapping with executor and steps), got {lint!r}"
-    assert lint.get("executor") == "python", f"expected the lint job on the `python` executor, got {lint.get('executor')!r}"
+    assert lint.get("executor") == "python", (
+        f"expected the lint job on the `python` executor, got {lint.get('executor')!r}")
     steps = lint.get("steps") or []
     assert any(step == "checkout" or (isinstance(step, dict) and "checkout" in step) for step in steps), (
         "expected the lint job to check out the repository first")

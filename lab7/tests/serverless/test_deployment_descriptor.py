@@ -147,15 +147,15 @@ def test_the_drift_alarm_counts_a_period_with_one_drifted_window_and_ignores_qui
     """Lab 7's alarm exercise: DriftScoreAlarm as its contract in serverless.yml says."""
     template, _ = packaged
     alarm = template["Resources"].get("DriftScoreAlarm") or {}
-    assert alarm.get("Type") == "AWS::CloudWatch::Alarm", f"expected DriftScoreAlarm to be a CloudWatch alarm, got {alarm}"
-    properties = alarm["Properties"]
-    assert properties.get("Statistic") == "Maximum", (
-        f"expected the statistic that one drifted window in a period is enough for, got {properties.get('Statistic')}")
-    assert properties.get("Period") == 300, f"expected five-minute periods (in seconds), got {properties.get('Period')}"
-    periods = (properties.get("DatapointsToAlarm", properties.get("EvaluationPeriods")), properties.get("EvaluationPeriods"))
-    assert periods == (2, 3), f"expected 2 breaching periods out of the last 3 to alarm, got {periods[0]} of {periods[1]}"
-    assert properties.get("TreatMissingData") == "notBreaching", (
-        f"expected a period with no score not to count as drift, got TreatMissingData {properties.get('TreatMissingData')}")
+    assert alarm.get("Type") == "AWS::CloudWatch::Alarm", f"expected DriftScoreAlarm to be a CloudWatch alarm: {alarm}"
+    got = alarm["Properties"]
+    assert got.get("Statistic") == "Maximum", (
+        f"expected the statistic for which one drifted window makes the period drifted, got {got.get('Statistic')}")
+    assert got.get("Period") == 300, f"expected five-minute periods (in seconds), got {got.get('Period')}"
+    periods = (got.get("DatapointsToAlarm", got.get("EvaluationPeriods")), got.get("EvaluationPeriods"))
+    assert periods == (2, 3), f"expected 2 breaching periods of the last 3 to alarm, got {periods[0]} of {periods[1]}"
+    assert got.get("TreatMissingData") == "notBreaching", (
+        f"expected a period with no score not to count as drift, got TreatMissingData {got.get('TreatMissingData')}")
 
 
 def test_the_layer_requirements_are_locked_and_hold_no_tensorflow():
