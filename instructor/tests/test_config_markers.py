@@ -97,5 +97,7 @@ def test_build_stubs_a_yaml_exercise_in_its_lab_and_solves_it_after(course_copy:
     manifest.write_text(manifest.read_text().replace('  "pytest.ini",\n', '  "pytest.ini",\n  "ci.yml",\n', 1))
     build(course_copy, [1, 2])
     assert "# Lab 1 exercise: implement jobs.lint" in (course_copy / "lab1" / "ci.yml").read_text()
-    assert "`jobs.lint`" in (course_copy / "lab1" / "README.md").read_text()
+    readme = (course_copy / "lab1" / "README.md").read_text()
+    assert "`jobs.lint`" in readme and "`# Lab 1 exercise: ...` instead" in readme
+    assert "`# Lab 2 exercise" not in (course_copy / "lab2" / "README.md").read_text()  # lab 2's are modules
     assert (course_copy / "lab2" / "ci.yml").read_text() == parse_config("ci.yml", CI).render(2)
