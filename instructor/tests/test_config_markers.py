@@ -9,7 +9,8 @@ import yaml
 
 from instructor.config_markers import check_rendered_config, is_config_file, parse_config
 from instructor.errors import CourseError
-from instructor.generate import build
+from instructor.generate import load_course, render_files
+from instructor.lab_readme import render_readme
 
 CI = """\
 version: 2.1
@@ -90,14 +91,19 @@ def test_a_stub_that_breaks_the_yaml_is_refused():
     check_rendered_config("api/Dockerfile", 1, "FROM x\n  : [\n")  # not YAML: nothing to check
 
 
-def test_build_stubs_a_yaml_exercise_in_its_lab_and_solves_it_after(course_copy: Path):
+def test_the_course_stubs_a_yaml_exercise_in_its_lab_and_solves_it_after(course_copy: Path):
     solutions = course_copy / "solutions"
     (solutions / "ci.yml").write_text(CI)
     manifest = solutions / "manifest.toml"
     manifest.write_text(manifest.read_text().replace('  "pytest.ini",\n', '  "pytest.ini",\n  "ci.yml",\n', 1))
-    build(course_copy, [1, 2])
-    assert "# Lab 1 exercise: implement jobs.lint" in (course_copy / "lab1" / "ci.yml").read_text()
-    readme = (course_copy / "lab1" / "README.md").read_text()
+    course = load_course(course_copy)
+    assert [e.qualname for e in course.exercises(1) if e.path == "ci.yml"] == ["jobs.lint"]
+    lab1, lab2 = (render_files(course, lab, None)["ci.yml"].data.decode() for lab in (1, 2))
+    assert "# Lab 1 exercise: implement jobs.lint" in lab1
+    assert lab2 == parse_config("ci.yml", CI).render(2)
+
+
+def test_lab_readme_says_how_a_configuration_exercise_is_stubbed():
+    exercise = parse_config("ci.yml", CI).exercises[0]
+    readme = render_readme(1, title=None, exercises=[exercise], later_exercises=[], has_notebook=True)
     assert "`jobs.lint`" in readme and "`# Lab 1 exercise: ...` instead" in readme
-    assert "`# Lab 2 exercise" not in (course_copy / "lab2" / "README.md").read_text()  # lab 2's are modules
-    assert (course_copy / "lab2" / "ci.yml").read_text() == parse_config("ci.yml", CI).render(2)
