@@ -29,7 +29,11 @@ EXERCISES = {
          "text_recognizer/training/devices.py"}),
     5: (["tests/test_line_augmentation.py", "tests/test_line_boxes.py"],
         {"text_recognizer/data/line_augmentation.py", "text_recognizer/models/line_boxes.py"}),
-    6: (["tests/api/test_api_routes.py", "tests/api/test_api_bad_input.py", "tests/api/test_api_container.py"],
+    6: (["tests/api/test_api_routes.py", "tests/api/test_api_bad_input.py",
+         *(f"tests/api/test_api_container.py::{name}" for name in (
+             "test_hadolint_passes_the_dockerfile", "test_the_dependencies_stage_installs_the_pins_into_opt_venv",
+             "test_circleci_config_is_valid_against_circlecis_schema",
+             "test_the_lint_job_runs_ruff_hadolint_and_the_schema_check_each_in_its_own_step"))],
         {"text_recognizer/api/predict_route.py"}),
     7: (["tests/serverless/test_handler.py", "tests/monitoring/test_drift.py",
          "tests/serverless/test_deployment_descriptor.py"],
