@@ -1,9 +1,7 @@
 """Parse the markers of a Python module in solutions/ and render the module for one lab.
 
 Markers (see solutions/AUTHORING.md) are whole comment lines:
-
-* `### BEGIN SOLUTION labK` ... `### END SOLUTION`: the body of lab K's exercise.
-* `### BEGIN FROM LAB K` ... `### END FROM LAB K`: code that exists only from lab K on.
+`### BEGIN SOLUTION labK` ... `### END SOLUTION` holds the body of lab K's exercise.
 
 Rendering lab N, a solution region tagged K becomes
 
@@ -18,13 +16,13 @@ Rendering lab N, a solution region tagged K becomes
   (for example a file of lab 1 with an exercise of lab 4); showing the region solved in labs
   1..3 would hand out lab 4's answer early, so it stays a stub (naming lab K) until lab K + 1.
 
-A FROM LAB K block is absent from labs before K and present, markers dropped, from lab K on.
+Code that only exists from lab K on has no marker: it is a file of its own that the manifest
+lists at lab K (see solutions/AUTHORING.md). The in-line `### BEGIN FROM LAB K` blocks of
+earlier versions are refused with a message saying so.
 
-Rules checked here (each error names the file and line): markers balance; regions of the same
-kind do not nest and never cross; labs are 1..LAB_COUNT; a solution region lies inside a
-function, holds code, and is not tagged with a lab earlier than a FROM LAB block around it
-(that stub would never be shown). Markers are matched per line, so they also act inside string
-literals: keep marker text out of strings.
+Rules checked here (each error names the file and line): markers balance; regions do not nest;
+labs are 1..LAB_COUNT; a solution region lies inside a function and holds code. Markers are
+matched per line, so they also act inside string literals: keep marker text out of strings.
 """
 
 from __future__ import annotations
@@ -32,7 +30,6 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Literal
 
 from instructor.errors import CourseError
 from instructor.layout import LAB_COUNT, LABS, SOLUTIONS_DIR, lab_notebook
@@ -43,8 +40,6 @@ SOLUTION_BEGIN = re.compile(
 SOLUTION_END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
 #: The docstring line that names the notebook section teaching an exercise's idea.
 NOTEBOOK_SECTION = re.compile(r'^[ \t]*Notebook:[ \t]*"(?P<title>[^"]+)"', re.MULTILINE)
-FROM_LAB_BEGIN = re.compile(r"^[ \t]*### BEGIN FROM LAB (?P<lab>\d+)[ \t]*$")
-FROM_LAB_END = re.compile(r"^[ \t]*### END FROM LAB (?P<lab>\d+)[ \t]*$")
 # Anything that looks like a marker in a comment but is not one of the exact forms above is a
 # typo that would otherwise leak into a lab unnoticed.
 _MARKER_LIKE = re.compile(
@@ -73,22 +68,14 @@ LEAK_MARKERS = (
 #: Marker text of any kind: in a course file other than a .py module or a lab notebook, a mistake.
 ANY_MARKER = (*LEAK_MARKERS, BEGIN_SOLUTION, END_SOLUTION, "HIDDEN TESTS", "MARK SCHEME")
 
-RegionKind = Literal["solution", "from_lab"]
-
-
 @dataclass(frozen=True)
 class Region:
-    """A marked block of lines; `begin` and `end` are 0-based indexes of its marker lines."""
+    """A solution region; `begin` and `end` are 0-based indexes of its marker lines."""
 
-    kind: RegionKind
     lab: int
     begin: int
     end: int
     indent: str
-
-    def contains(self, other: Region) -> bool:
-        """Whether `other` lies strictly inside this region."""
-        return self.begin < other.begin and other.end < self.end
 
 
 @dataclass(frozen=True)
@@ -129,24 +116,12 @@ class ParsedModule:
     regions: tuple[Region, ...]
     exercises: tuple[Exercise, ...]
 
-    def present_regions(self, lab: int) -> list[Region]:
-        """Regions whose lines exist in lab `lab` (not inside a FROM LAB block of a later lab)."""
-        absent = [r for r in self.regions if r.kind == "from_lab" and r.lab > lab]
-        return [
-            r for r in self.regions if not any(a is r or a.contains(r) for a in absent)
-        ]
-
-    def present_exercises(self, lab: int) -> list[Exercise]:
-        """Exercises whose region exists in lab `lab`, in source order."""
-        present = {id(r) for r in self.present_regions(lab)}
-        return [e for e in self.exercises if id(e.region) in present]
-
     def stubbed_exercises(
         self, lab: int, solved_through: int | None = None
     ) -> list[Exercise]:
         """Exercises that appear as stubs when rendering lab `lab` (see `render`)."""
         solved = lab - 1 if solved_through is None else solved_through
-        return [e for e in self.present_exercises(lab) if e.lab > solved]
+        return [e for e in self.exercises if e.lab > solved]
 
     def render(self, lab: int, solved_through: int | None = None) -> str:
         """The module as it appears in lab `lab`.
@@ -162,25 +137,14 @@ class ParsedModule:
         i = 0
         while i < len(self.lines):
             region = begins.get(i)
-            if region is not None:
-                if region.kind == "from_lab" and region.lab > lab:
-                    i = region.end + 1
-                    # The blank lines around a dropped block would add up (four between two
-                    # functions): keep only those before it.
-                    if out and not out[-1].strip():
-                        while i < len(self.lines) - 1 and not self.lines[i].strip():
-                            i += 1
-                    continue
-                if region.kind == "solution" and region.lab > solved:
-                    out.append(exercise_at[region.begin].stub_line())
-                    i = region.end + 1
-                    continue
-            elif i not in ends:
+            if region is not None and region.lab > solved:
+                out.append(exercise_at[region.begin].stub_line())
+                i = region.end + 1
+                continue
+            if region is None and i not in ends:
                 out.append(self.lines[i])
             i += 1
-        text = "\n".join(out)
-        # A block dropped at the end of the file leaves blank lines behind it.
-        return text.rstrip("\n") + "\n" if text.endswith("\n") else text
+        return "\n".join(out)
 
     def region_lines(self, region: Region) -> list[str]:
         """The source lines strictly between a region's markers."""
@@ -194,52 +158,36 @@ def parse_regions(where: str, lines: tuple[str, ...]) -> tuple[list[Region], lis
     """
     problems: list[str] = []
     regions: list[Region] = []
-    stack: list[tuple[RegionKind, int, int, str]] = []  # kind, lab, begin, indent
+    opened: Region | None = None  # the open region (its `end` not known yet)
     for index, line in enumerate(lines):
         at = f"{where}:{index + 1}"
-        kind, lab, indent, is_end = _classify(line)
-        if kind is None:
-            if _MARKER_LIKE.search(line):
-                problems.append(f"{at}: {_malformed_hint(line)}")
-            continue
-        if lab is not None and lab not in LABS:
-            problems.append(
-                f"{at}: marker names lab {lab}, but labs run from 1 to {LAB_COUNT}; "
-                f"tag it with the lab whose exercise or code it is."
-            )
-            continue
-        if not is_end:
-            if any(open_kind == kind for open_kind, *_ in stack):
+        if begin := SOLUTION_BEGIN.match(line):
+            lab = int(begin.group("lab"))
+            if lab not in LABS:
                 problems.append(
-                    f"{at}: {_name(kind)} opened inside another {_name(kind)} "
-                    f"(opened at line {_innermost_of(stack, kind) + 1}); close the first one before."
+                    f"{at}: marker names lab {lab}, but labs run from 1 to {LAB_COUNT}; "
+                    f"tag it with the lab whose exercise it is."
                 )
-                continue
-            stack.append((kind, lab or 0, index, indent))
-            continue
-        if not stack:
-            problems.append(
-                f"{at}: {_end_text(kind, lab)} without a matching BEGIN; remove it or add the BEGIN."
-            )
-            continue
-        open_kind, open_lab, open_begin, open_indent = stack[-1]
-        if open_kind != kind:
-            problems.append(
-                f"{at}: {_end_text(kind, lab)} closes a {_name(kind)}, but the innermost open "
-                f"block is the {_name(open_kind)} opened at line {open_begin + 1}; "
-                f"close blocks in reverse order of opening."
-            )
-            continue
-        if kind == "from_lab" and lab != open_lab:
-            problems.append(
-                f"{at}: `### END FROM LAB {lab}` closes `### BEGIN FROM LAB {open_lab}` "
-                f"(line {open_begin + 1}); use the same lab number in both."
-            )
-        stack.pop()
-        regions.append(Region(kind, open_lab, open_begin, index, open_indent))
-    for kind, _lab, begin, _indent in stack:
+            elif opened is not None:
+                problems.append(
+                    f"{at}: solution region opened inside another solution region "
+                    f"(opened at line {opened.begin + 1}); close the first one before."
+                )
+            else:
+                opened = Region(lab, index, -1, begin.group("indent"))
+        elif SOLUTION_END.match(line):
+            if opened is None:
+                problems.append(
+                    f"{at}: `### END SOLUTION` without a matching BEGIN; remove it or add the BEGIN."
+                )
+            else:
+                regions.append(Region(opened.lab, opened.begin, index, opened.indent))
+                opened = None
+        elif _MARKER_LIKE.search(line):
+            problems.append(f"{at}: {_malformed_hint(line)}")
+    if opened is not None:
         problems.append(
-            f"{where}:{begin + 1}: {_name(kind)} is never closed; add its END marker."
+            f"{where}:{opened.begin + 1}: solution region is never closed; add its END marker."
         )
     return regions, problems
 
@@ -262,12 +210,9 @@ def parse_module(path: str, text: str) -> ParsedModule:
     if problems:
         raise CourseError(problems)
 
-    regions.sort(key=lambda r: r.begin)
     scopes = _scopes(tree)
     exercises: list[Exercise] = []
     for region in regions:
-        if region.kind != "solution":
-            continue
         at = f"{where}:{region.begin + 1}"
         body = [ln for ln in lines[region.begin + 1 : region.end] if ln.strip()]
         if not any(not ln.strip().startswith("#") for ln in body):
@@ -275,17 +220,6 @@ def parse_module(path: str, text: str) -> ParsedModule:
                 f"{at}: the solution region holds no code; put the reference solution in it."
             )
             continue
-        for outer in regions:
-            if (
-                outer.kind == "from_lab"
-                and outer.contains(region)
-                and region.lab < outer.lab
-            ):
-                problems.append(
-                    f"{at}: exercise of lab {region.lab} inside `### BEGIN FROM LAB {outer.lab}` "
-                    f"(line {outer.begin + 1}) would never be shown as a stub; tag it lab{outer.lab} "
-                    f"or later."
-                )
         scope = _innermost_scope(scopes, region.begin + 1)
         if scope is None or not isinstance(
             scope[2], ast.FunctionDef | ast.AsyncFunctionDef
@@ -321,8 +255,7 @@ def check_rendered(path: str, lab: int, text: str) -> None:
     except SyntaxError as exc:
         raise CourseError(
             f"{SOLUTIONS_DIR}/{path}: the lab{lab} version does not parse (line {exc.lineno}: "
-            f"{exc.msg}); check that its markers are indented like the code they wrap and that "
-            f"FROM LAB blocks hold whole statements."
+            f"{exc.msg}); check that its markers are indented like the code they wrap."
         ) from exc
 
 
@@ -346,19 +279,6 @@ def significant_lines(lines: list[str]) -> list[str]:
 _TRIVIAL = frozenset({"return None", "continue", "finally:", "else:", "raise"})
 
 
-def _classify(line: str) -> tuple[RegionKind | None, int | None, str, bool]:
-    """(kind, lab, indent, is_end) of a marker line; kind is None for ordinary lines."""
-    if m := SOLUTION_BEGIN.match(line):
-        return "solution", int(m.group("lab")), m.group("indent"), False
-    if SOLUTION_END.match(line):
-        return "solution", None, "", True
-    if m := FROM_LAB_BEGIN.match(line):
-        return "from_lab", int(m.group("lab")), "", False
-    if m := FROM_LAB_END.match(line):
-        return "from_lab", int(m.group("lab")), "", True
-    return None, None, "", False
-
-
 def _malformed_hint(line: str) -> str:
     stripped = line.strip()
     if "HIDDEN TESTS" in stripped or "MARK SCHEME" in stripped:
@@ -366,26 +286,18 @@ def _malformed_hint(line: str) -> str:
             "hidden tests and mark schemes belong in notebook test cells or in autograder/, "
             "not in a module; move them there."
         )
+    if re.search(r"(BEGIN|END)\s+FROM\s+LAB", stripped):
+        return (
+            "in-line `FROM LAB` blocks are gone: code that a later lab adds is a file of its own, "
+            "listed at that lab in solutions/manifest.toml and looked up with importlib.util.find_spec "
+            "where it is used (see solutions/AUTHORING.md, 'Labs add files')."
+        )
     if re.search(r"BEGIN\s+SOLUTION\s*$", stripped):
         return "solution marker without its lab; write `### BEGIN SOLUTION labK` (K = the exercise's lab)."
     return (
-        f"malformed marker `{stripped}`; write exactly `### BEGIN SOLUTION labK`, "
-        f"`### END SOLUTION`, `### BEGIN FROM LAB K` or `### END FROM LAB K` on a line of its own."
+        f"malformed marker `{stripped}`; write exactly `### BEGIN SOLUTION labK` or "
+        f"`### END SOLUTION` on a line of its own."
     )
-
-
-def _name(kind: RegionKind) -> str:
-    return "solution region" if kind == "solution" else "FROM LAB block"
-
-
-def _end_text(kind: RegionKind, lab: int | None) -> str:
-    return "`### END SOLUTION`" if kind == "solution" else f"`### END FROM LAB {lab}`"
-
-
-def _innermost_of(
-    stack: list[tuple[RegionKind, int, int, str]], kind: RegionKind
-) -> int:
-    return next(begin for k, _lab, begin, _indent in reversed(stack) if k == kind)
 
 
 def _scopes(tree: ast.Module) -> list[tuple[int, str, ast.AST, int]]:

@@ -252,6 +252,52 @@ def drift_report(result) -> dict:
     }
 
 
+TUNE_SAMPLES = 1000
+
+
+def tune_space(result) -> dict:
+    """Lab 4: a Ray Tune search space, per key: a fixed plain value, or a Tune domain described by
+    its class, bounds, sampler and `TUNE_SAMPLES` draws with a fixed seed. Only Ray's own domain
+    and sampler classes are sampled (a subclass could lie); anything else is reported by name."""
+    from ray.tune.search import sample
+
+    if not isinstance(result, dict):
+        raise TypeError(f"expected a dict of dotted keys to Tune domains, got a {type_name(result)}")
+    domains = (sample.Float, sample.Integer, sample.Categorical)
+    space = {}
+    for key, entry in list(result.items())[:64]:
+        if not isinstance(key, str):
+            continue
+        if type(entry) not in domains:
+            space[plain_str(key)] = {"fixed": _plain(entry, 1)} if not isinstance(entry, sample.Domain) \
+                else {"domain": type_name(entry)}
+            continue
+        record = {"domain": type_name(entry), "sampler": type_name(entry.get_sampler())}
+        if type(entry.get_sampler()).__module__ == sample.__name__:  # Ray's own sampler classes
+            draws = entry.sample(size=TUNE_SAMPLES, random_state=0)
+            record["samples"] = [_plain(draw, 1) for draw in list(draws)[:TUNE_SAMPLES]]
+        space[plain_str(key)] = record
+    return space
+
+
+def tune_scheduler(result) -> dict | None:
+    """Lab 4: a Tune trial scheduler: None, or its class and, for Ray's own ASHA, what it compares
+    (time attribute, metric, mode), its last epoch, whether it stops trials there, and each
+    bracket's rungs (the epochs at which it compares trials)."""
+    if result is None:
+        return None
+    from ray.tune.schedulers import AsyncHyperBandScheduler
+
+    record: dict = {"type": type_name(result)}
+    if type(result) is AsyncHyperBandScheduler:
+        record.update(time_attr=plain_str(result._time_attr), metric=plain_str(result._metric),
+                      mode=plain_str(result._mode), max_t=plain_float(result._max_t),
+                      stop_last_trials=bool(result._stop_last_trials),
+                      rungs=[sorted(plain_float(milestone) for milestone, _ in bracket._rungs)
+                             for bracket in result._brackets])
+    return record
+
+
 OBSERVERS: dict[str, Callable] = {
     "value": value,
     "array": array,
@@ -262,6 +308,8 @@ OBSERVERS: dict[str, Callable] = {
     "http_response": http_response,
     "lambda_response": lambda_response,
     "drift_report": drift_report,
+    "tune_space": tune_space,
+    "tune_scheduler": tune_scheduler,
 }
 
 

@@ -163,6 +163,31 @@ def _drift_report(value: Any) -> str | None:
     return None
 
 
+_TUNE_DOMAIN = _record("a search space entry", {}, {
+    "domain": _is_str, "sampler": _is_str, "samples": lambda v: isinstance(v, list),
+})
+_TUNE_SPACE = _record("the search space", {})
+
+
+def _tune_space(value: Any) -> str | None:
+    problem = _TUNE_SPACE(value)
+    if problem:
+        return problem
+    for key, entry in value.items():
+        problem = _TUNE_DOMAIN(entry)
+        if problem:
+            return f"parameter {key!r}: {problem}"
+    return None
+
+
+_TUNE_SCHEDULER = _optional(lambda v: _record("the scheduler", {"type": _is_str}, {
+    "time_attr": _optional(_is_str), "metric": _optional(_is_str), "mode": _optional(_is_str),
+    "max_t": _optional(_is_number), "stop_last_trials": _is_bool,
+    "rungs": lambda r: isinstance(r, list) and all(isinstance(b, list) and all(_optional(_is_number)(m) for m in b)
+                                                   for b in r),
+})(v) is None)
+
+
 OBSERVATIONS: dict[str, Check] = {
     "value": _anything,
     "array": _array,
@@ -173,6 +198,8 @@ OBSERVATIONS: dict[str, Check] = {
     "http_response": _HTTP,
     "lambda_response": _LAMBDA,
     "drift_report": _drift_report,
+    "tune_space": _tune_space,
+    "tune_scheduler": lambda v: None if _TUNE_SCHEDULER(v) else "not a scheduler record",
 }
 
 

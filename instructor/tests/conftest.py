@@ -49,14 +49,6 @@ def mlp(x: list[float], scale: float = 2.0) -> list[float]:
     scaled_values = [value * scale for value in x]
     return [math.tanh(value) for value in scaled_values]
     ### END SOLUTION
-
-
-### BEGIN FROM LAB 2
-def tracked_mlp(x: list[float]) -> list[float]:
-    """Run mlp and record the call (experiment tracking arrives in lab 2)."""
-    print("tracking the mlp call")
-    return mlp(x)
-### END FROM LAB 2
 '''
 
 MODEL = '''\

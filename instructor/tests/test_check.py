@@ -251,6 +251,15 @@ def test_nbgrader_failure_names_the_notebook(course_copy: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_from_lab_block_in_solutions_fails_the_check(course_copy: Path) -> None:
+    mlp = course_copy / "solutions/pkg/mlp.py"
+    mlp.write_text(mlp.read_text() + "\n\n### BEGIN FROM LAB 2\ndef tracked():\n    return 1\n### END FROM LAB 2\n")
+    result = _check(course_copy)
+    assert result.exit_code != 0
+    assert "solutions/pkg/mlp.py:" in result.output
+    assert "in-line `FROM LAB` blocks are gone" in result.output
+
+
 def test_stub_pointing_to_a_missing_notebook_section_is_named(course_copy: Path) -> None:
     mlp = course_copy / "solutions/pkg/mlp.py"
     mlp.write_text(mlp.read_text().replace(

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from text_recognizer.data.batches import ArrayBatches
-from text_recognizer.training.distribution import DistributionError, plan_parallel
-from text_recognizer.training.experiment_config import ConfigError, check_distribution
+from text_recognizer.training.distribution import DistributionError, check_distribution, plan_parallel
+from text_recognizer.training.experiment_config import ConfigError
 
 SOLUTIONS = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,5 @@
-"""Lab 4 exercise: expanding an experiment group into trial configs (`experiment_group.py`)."""
+"""Lab 4 exercises: an experiment group's trial configs, and its Tune search space and scheduler
+(`experiment_group.py`)."""
 
 import itertools
 import math
@@ -6,7 +7,13 @@ import math
 import pytest
 
 from text_recognizer.training.experiment_config import ConfigError
-from text_recognizer.training.experiment_group import expand_group, load_group, set_dotted
+from text_recognizer.training.experiment_group import (
+    expand_group,
+    load_group,
+    set_dotted,
+    tune_scheduler,
+    tune_search_space,
+)
 
 BASE = {"dataset": "emnist", "model": "CharacterModel", "network": "mlp",
         "network_args": {"layer_size": 32, "num_layers": 1}, "train_args": {"epochs": 1}}
@@ -92,3 +99,51 @@ def test_load_group_reads_the_base_file_and_names_bad_keys(tmp_path):
     with pytest.raises(ConfigError, match="train_args"):  # a trial's bad key, named
         load_group('{"name": "g", "base": {"dataset": "emnist", "model": "CharacterModel", "network": "mlp"}, '
                    '"configs": [{"train_args.epoch": 2}]}')
+
+
+SWEEP = {"name": "s", "base": BASE, "metric": "val_loss", "mode": "min", "search": {
+    "method": "bayes", "num_trials": 4, "parameters": {
+        "train_args.learning_rate": {"min": 1e-5, "max": 1e-1, "distribution": "log_uniform_values"},
+        "network_args.num_layers": {"min": 1, "max": 3},
+        "network_args.dropout": {"min": 0.0, "max": 0.5},
+        "network_args.layer_size": {"values": [8, 16]},
+        "train_args.batch_size": {"value": 32}}}}
+
+
+def test_the_tune_search_space_draws_what_each_parameter_means():
+    space = tune_search_space(SWEEP)
+    assert set(space) == set(SWEEP["search"]["parameters"])
+    assert space["train_args.batch_size"] == 32, "a 'value' stays fixed"
+
+    def draws(key):
+        assert hasattr(space[key], "sample"), f"{key}: expected a Tune domain (tune.uniform, tune.choice...)"
+        return list(space[key].sample(size=400, random_state=0))
+
+    assert sorted(set(draws("network_args.layer_size"))) == [8, 16]
+    assert sorted({int(n) for n in draws("network_args.num_layers")}) == [1, 2, 3], "both ends of an int range"
+    dropouts = draws("network_args.dropout")
+    assert all(0.0 <= d <= 0.5 for d in dropouts) and 150 <= sum(d < 0.25 for d in dropouts) <= 250
+    rates = draws("train_args.learning_rate")
+    # Log-uniform: about half the rates below 1e-3, the middle of the range in log space.
+    assert all(1e-5 <= r <= 1e-1 for r in rates) and 150 <= sum(r < 1e-3 for r in rates) <= 250
+
+
+def test_the_scheduler_stops_trailing_trials_at_rungs_of_the_epochs():
+    from ray.tune.schedulers import ASHAScheduler
+
+    assert tune_scheduler(SWEEP) is None, "no early_stop_trials: no scheduler"
+    group = {**SWEEP, "metric": "val_accuracy", "mode": "max", "early_stop_trials": {"grace_period": 2},
+             "base": {**BASE, "train_args": {"epochs": 8}}}
+    scheduler = tune_scheduler(group)
+    assert isinstance(scheduler, ASHAScheduler)
+    # Ray keeps ASHA's settings in private attributes; read here only to check them.
+    assert (scheduler._metric, scheduler._mode) == ("val_accuracy", "max"), "the group's metric, the group's mode"
+    assert scheduler._time_attr == "epoch" and scheduler._max_t == 8, "epochs as reported, up to the base's 8"
+    assert sorted(milestone for milestone, _ in scheduler._brackets[0]._rungs) == [2, 4, 8], \
+        "compared after the grace period (2 epochs), then at twice as many (the default reduction factor)"
+    assert scheduler._stop_last_trials is False, "a trial at its last epoch must still report its test metrics"
+    longer = {**group, "early_stop_trials": True, "search": {**group["search"], "parameters": {
+        **group["search"]["parameters"], "train_args.epochs": {"values": [4, 12]}}}}
+    assert tune_scheduler(longer)._max_t == 12, "the longest trial a search can give"
+    with pytest.raises(ConfigError, match="validation metric"):
+        load_group('{"name": "g", "base": {}, "configs": [{}], "metric": "test_cer", "early_stop_trials": true}')

@@ -169,3 +169,52 @@ def environment_cases(seed: int) -> list[tuple[list, int]]:
     rng = np.random.default_rng([seed, 51])
     return [([], int(rng.integers(1, 5))), ([], 1), ([int(rng.integers(0, 8))], int(rng.integers(1, 5))),
             ([str(i) for i in sorted(rng.choice(8, size=2, replace=False).tolist())], int(rng.integers(1, 9)))]
+
+
+def tune_space_group(seed: int) -> dict:
+    """A Bayesian group with one parameter of each kind, under hidden names and bounds."""
+    rng = np.random.default_rng([seed, 52])
+    low = 10.0 ** -int(rng.integers(4, 7))
+    names = rng.choice(WORDS, size=7, replace=False).tolist()
+    first = int(rng.integers(1, 4))
+    parameters = {
+        f"train.{names[0]}": {"min": low, "max": low * 10.0 ** int(rng.integers(3, 5)),
+                              "distribution": "log_uniform_values"},
+        f"train.{names[1]}": {"min": first, "max": first + int(rng.integers(2, 5)), "distribution": "int_uniform"},
+        f"net.{names[2]}": {"min": float(round(rng.uniform(0.0, 0.2), 3)),
+                            "max": float(round(rng.uniform(0.4, 0.9), 3)), "distribution": "uniform"},
+        f"net.{names[3]}": {"values": rng.choice(512, size=int(rng.integers(3, 6)), replace=False).tolist()},
+        f"net.{names[4]}": {"value": str(rng.choice(WORDS))},
+        f"net.{names[5]}": {"min": int(rng.integers(1, 4)), "max": int(rng.integers(5, 8))},  # integers by default
+        f"train.{names[6]}": {"min": 0.5, "max": float(round(rng.uniform(2.0, 4.0), 2))},  # uniform by default
+    }
+    return {"name": f"space_{rng.choice(WORDS)}", "base": base_config(rng), "metric": "val_loss", "mode": "min",
+            "search": {"method": "bayes", "num_trials": 5, "parameters": parameters}}
+
+
+def scheduler_groups(seed: int) -> list[dict]:
+    """Groups that early-stop their trials in each way the contract names (and one that does not)."""
+    rng = np.random.default_rng([seed, 53])
+
+    def base(epochs: int | None) -> dict:
+        config = base_config(rng)
+        config["train_args"] = {"batch_size": 32} if epochs is None else {"epochs": epochs, "batch_size": 32}
+        return config
+
+    grace, factor = int(rng.integers(2, 4)), int(rng.integers(3, 5))
+    listed = [{"train_args.epochs": int(rng.integers(5, 9))}, {"train_args": {"epochs": int(rng.integers(12, 30))}}, {}]
+    return [
+        {"name": "listed", "base": base(int(rng.integers(3, 6))), "configs": listed, "metric": "val_accuracy",
+         "mode": "max", "early_stop_trials": True},
+        {"name": "ranged", "base": base(4), "metric": "val_cer", "mode": "min",
+         "early_stop_trials": {"grace_period": grace, "reduction_factor": factor},
+         "search": {"method": "bayes", "num_trials": 6, "parameters": {
+             "train_args.epochs": {"min": int(rng.integers(6, 10)), "max": int(rng.integers(20, 40))},
+             "train_args.learning_rate": {"min": 1e-4, "max": 1e-2, "distribution": "log_uniform_values"}}}},
+        {"name": "chosen", "base": base(None), "metric": "val_loss", "mode": "min",
+         "early_stop_trials": {"reduction_factor": factor},
+         "search": {"method": "random", "num_trials": 3, "parameters": {
+             "net.width": {"values": [8, 16]}}}},
+        {"name": "kept", "base": base(6), "metric": "val_loss", "mode": "min", "early_stop_trials": False,
+         "search": {"method": "grid", "parameters": {"net.width": {"values": [8, 16]}}}},
+    ]

@@ -11,7 +11,7 @@ MODULE = "text_recognizer.training.devices"
 IMPORTS = (MODULE,)
 
 
-@graded("trial_resources: one GPU or none, the cores asked for; no trial without a core", 8)
+@graded("trial_resources: one GPU or none, the cores asked for; no trial without a core", 6)
 def test_trial_resources(sandbox, seed, feedback):
     reference = reference_module(MODULE).trial_resources
     requests = cases.resource_cases(seed)
@@ -33,7 +33,7 @@ def test_trial_resources(sandbox, seed, feedback):
     assert right == len(requests) + 1, "some resource requests are wrong"
 
 
-@graded("trial_environment: a CPU trial hides every GPU, a GPU trial sees its own; thread pools sized", 8)
+@graded("trial_environment: a CPU trial hides every GPU, a GPU trial sees its own; thread pools sized", 6)
 def test_trial_environment(sandbox, seed, feedback):
     module = reference_module(MODULE)
     requests = cases.environment_cases(seed)

@@ -42,7 +42,7 @@ def _score(calls: list, expected: list, feedback, what: str) -> None:
     assert right == len(expected), f"some {what} differ from the expected trial configs"
 
 
-@graded("set_dotted: nested keys set, missing objects created", 8, hidden_message=HIDDEN)
+@graded("set_dotted: nested keys set, missing objects created", 6, hidden_message=HIDDEN)
 def test_set_dotted(sandbox, seed, feedback):
     reference = cases.groups_module().set_dotted
     items = cases.set_dotted_cases(seed)
@@ -64,14 +64,14 @@ def test_set_dotted(sandbox, seed, feedback):
     assert right == len(expected) + 1, "some dotted keys were set wrong"
 
 
-@graded("expand_group: list groups", 12, hidden_message=HIDDEN)
+@graded("expand_group: list groups", 10, hidden_message=HIDDEN)
 def test_list_groups(sandbox, seed, feedback):
     groups = cases.list_groups(seed)
     reference = cases.groups_module().expand_group
     _score(expand(sandbox, groups), [reference(group) for group in groups], feedback, "list groups")
 
 
-@graded("expand_group: grid groups", 12, hidden_message=HIDDEN)
+@graded("expand_group: grid groups", 10, hidden_message=HIDDEN)
 def test_grid_groups(sandbox, seed, feedback):
     groups = cases.grid_groups(seed)
     reference = cases.groups_module().expand_group
@@ -127,7 +127,7 @@ def _random_problems(group: dict, trials, again, other) -> list[str]:
     return problems
 
 
-@graded("expand_group: random groups", 12, hidden_message=HIDDEN)
+@graded("expand_group: random groups", 10, hidden_message=HIDDEN)
 def test_random_groups(sandbox, seed, feedback):
     group = cases.random_group(seed)
     calls = expand(sandbox, [group, group], seed=0) + expand(sandbox, [group], seed=1)

@@ -32,17 +32,17 @@ def _score(sandbox, items: list[dict], feedback, extra: tuple[int, int] = (0, 0)
     assert right == total, "the best run was not the expected one in some cases"
 
 
-@graded("select_best_run: direction (min and max)", 8, hidden_message=HIDDEN)
+@graded("select_best_run: direction (min and max)", 6, hidden_message=HIDDEN)
 def test_direction(sandbox, seed, feedback):
     _score(sandbox, cases.direction_cases(seed), feedback)
 
 
-@graded("select_best_run: failed, stopped, NaN and missing metrics never win", 12, hidden_message=HIDDEN)
+@graded("select_best_run: failed, stopped, NaN and missing metrics never win", 10, hidden_message=HIDDEN)
 def test_never_win(sandbox, seed, feedback):
     _score(sandbox, cases.never_win_cases(seed), feedback)
 
 
-@graded("select_best_run: ties go to the earlier run; None when no run qualifies; a bad mode raises", 8,
+@graded("select_best_run: ties go to the earlier run; None when no run qualifies; a bad mode raises", 6,
         hidden_message=HIDDEN)
 def test_ties_none_and_mode(sandbox, seed, feedback):
     bad = cases.direction_cases(seed)[0]

@@ -25,21 +25,23 @@ def lines(seed: int, count: int = 5) -> np.ndarray:
 
 
 def call(sandbox, name: str, images: np.ndarray, seed: int, **kwargs) -> np.ndarray | None:
-    reply = sandbox.call(name, images, on=("seeded_line_augmentation", {"seed": seed}), observe="array",
+    # `value` keeps the array's dtype (`array` would make it float64): the contract keeps uint8.
+    reply = sandbox.call(name, images, on=("seeded_line_augmentation", {"seed": seed}), observe="value",
                          imports=IMPORTS, timeout=60, **kwargs)
     value = reply.unwrap()
     return value if isinstance(value, np.ndarray) else None
 
 
 def _same_shape(out, images) -> bool:
-    return out is not None and out.shape == images.shape and out.min() >= 0 and out.max() <= 255
+    """The same shape and dtype (uint8), as the module's contract says."""
+    return out is not None and out.shape == images.shape and out.dtype == images.dtype
 
 
 @graded("random_slant: each line leans by its own angle", 8, hidden_message=HIDDEN)
 def test_slant(sandbox, seed, feedback):
     images = lines(seed)
     out = call(sandbox, "random_slant", images, seed, max_degrees=20.0)
-    assert _same_shape(out, images), "expected a batch of the same shape, values in [0, 255]"
+    assert _same_shape(out, images), "expected a uint8 batch of the same shape"
     leans = [np.flatnonzero(o[7] > 127).mean() - np.flatnonzero(o[24] > 127)[:3].mean() for o in out]
     feedback.say(f"vertical strokes lean by {[round(float(x), 1) for x in leans]} pixels")
     assert max(abs(x) for x in leans) > 2 and len({round(float(x), 1) for x in leans}) > 1, "strokes do not lean"
@@ -51,7 +53,7 @@ def test_slant(sandbox, seed, feedback):
 def test_scale(sandbox, seed, feedback):
     images = lines(seed)
     half = call(sandbox, "random_scale", images, seed, scale=[0.5, 0.5], stretch=[1.0, 1.0])
-    assert _same_shape(half, images), "expected a batch of the same shape"
+    assert _same_shape(half, images), "expected a uint8 batch of the same shape"
     heights = [np.ptp(np.flatnonzero(o.max(axis=1) > 127)) + 1 for o in half]
     feedback.say(f"bar heights at half size: {heights} (20 before)")
     assert all(8 <= h <= 12 for h in heights), "half size should make 20-pixel strokes about 10 high"
@@ -67,7 +69,7 @@ def test_scale(sandbox, seed, feedback):
 def test_stroke_width(sandbox, seed, feedback):
     images = lines(seed)
     out = call(sandbox, "random_stroke_width", images, seed, probability=1.0)
-    assert _same_shape(out, images), "expected a batch of the same shape"
+    assert _same_shape(out, images), "expected a uint8 batch of the same shape"
     changed = ((out > 127).sum(axis=(1, 2)) != (images > 127).sum(axis=(1, 2)))
     feedback.say(f"{int(changed.sum())} of {len(images)} lines changed with probability 1")
     assert changed.all(), "with probability 1 every line's strokes must change"
@@ -79,7 +81,7 @@ def test_stroke_width(sandbox, seed, feedback):
 def test_contrast_noise(sandbox, seed, feedback):
     images = lines(seed)
     out = call(sandbox, "random_contrast_noise", images, seed, contrast=[0.5, 0.5], noise=0.0)
-    assert _same_shape(out, images), "expected a batch of the same shape"
+    assert _same_shape(out, images), "expected a uint8 batch of the same shape"
     ink = [int(o[16, np.flatnonzero(i[16] > 127)[-1]]) - int(o[0, 0]) for o, i in zip(out, images, strict=True)]
     feedback.say(f"ink above background at contrast 0.5: {ink} (expected about 128)")
     assert all(abs(x - 127.5) <= 3 for x in ink), "ink * 0.5 should sit 127 above the background"
@@ -92,6 +94,6 @@ def test_augment_lines(sandbox, seed, feedback):
     images = lines(seed)
     first = call(sandbox, "augment_lines", images, seed)
     second = call(sandbox, "augment_lines", images, seed)
-    assert _same_shape(first, images) and second is not None, "expected a batch of the same shape"
+    assert _same_shape(first, images) and second is not None, "expected a uint8 batch of the same shape"
     assert np.array_equal(first, second), "the same seed must give the same batch"
     assert not np.array_equal(first, images), "augment_lines must change the batch"

@@ -1,10 +1,12 @@
-"""The student's line-box post-processing, on hidden layouts built here, against numpy expectations."""
+"""The student's line-box post-processing, on hidden layouts built here, against numpy expectations,
+and on pages rendered here by the grader's writers, from a simulated detector's output."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from autograder.marks import graded
+from autograder.reference import reference_module
 
 MODULE = "text_recognizer.models.line_boxes"
 IMPORTS = (MODULE,)
@@ -34,7 +36,7 @@ def layout(seed: int, tag: int) -> tuple[list[tuple[int, int, int, int]], np.ran
     return boxes, rng
 
 
-@graded("components_to_boxes: regions to boxes, specks dropped", 8, hidden_message=HIDDEN)
+@graded("components_to_boxes: regions to boxes, specks dropped", 6, hidden_message=HIDDEN)
 def test_components(sandbox, seed, feedback):
     boxes, rng = layout(seed, 61)
     mask = np.zeros((boxes[-1][2] + 10, 130), bool)
@@ -47,7 +49,7 @@ def test_components(sandbox, seed, feedback):
     assert sorted(got) == sorted(boxes), "the boxes are not the regions' bounding boxes"
 
 
-@graded("merge_same_line: pieces of a line become one box", 8, hidden_message=HIDDEN)
+@graded("merge_same_line: pieces of a line become one box", 6, hidden_message=HIDDEN)
 def test_merge(sandbox, seed, feedback):
     boxes, rng = layout(seed, 62)
     pieces = []
@@ -91,7 +93,7 @@ def test_order(sandbox, seed, feedback):
     assert got == expected, "the boxes are not in reading order"
 
 
-@graded("line_boxes: from per-pixel probabilities to lines", 6, hidden_message=HIDDEN)
+@graded("line_boxes: from per-pixel probabilities to lines", 4, hidden_message=HIDDEN)
 def test_line_boxes(sandbox, seed, feedback):
     boxes, rng = layout(seed, 65)
     classes = np.zeros((boxes[-1][2] + 10, 130), np.int64)
@@ -103,3 +105,70 @@ def test_line_boxes(sandbox, seed, feedback):
     assert got is not None, "expected a list of boxes"
     feedback.say(f"{len(got)} lines found (the page has {len(boxes)})")
     assert got == boxes, "the lines are not the page's lines in reading order"
+
+
+PAGE_WORDS = ["grader", "quiet", "river", "morning", "letters", "window", "paper", "north", "of", "and", "the",
+              "jumped", "yesterday", "a", "kind", "number", "light", "over", "before", "garden"]
+
+
+def detector_outputs(seed: int, count: int = 3) -> list[tuple[np.ndarray, list[tuple[int, ...]]]]:
+    """Pages written by the grader's writers, each with what a good detector says about it and its lines.
+
+    The detector's output is the page's per-pixel target (`page_rendering.page_mask`) as a
+    detector makes it: soft edges (blurred), a word gap that splits a line, two lines that touch
+    through one stroke (the "between" rows still mark where they meet) and specks of ink. Only
+    pages whose lines the reference's post-processing finds are kept: the contract must hold.
+    """
+    from scipy import ndimage
+
+    rendering = reference_module("text_recognizer.data.synthetic.page_rendering")
+    writers = reference_module("text_recognizer.data.synthetic.handwriting_writers").GRADER_WRITERS
+    reference = reference_module("text_recognizer.models.line_boxes").line_boxes
+    rng = np.random.default_rng([seed, 66])
+    outputs = []
+    while len(outputs) < count:
+        texts = [" ".join(rng.choice(PAGE_WORDS, size=int(rng.integers(3, 7)))) for _ in range(int(rng.integers(5, 9)))]
+        page = rendering.render_page(texts, writers[int(rng.integers(len(writers)))], rng, (384, 384))
+        classes, boxes = page.mask.astype(np.int64), page.boxes
+        top, left, bottom, right = boxes[int(rng.integers(len(boxes)))]
+        gap = left + (right - left) // 3
+        classes[top:bottom, gap : gap + max(6, (bottom - top) // 2)] = 0  # a wide word gap
+        upper = int(rng.integers(len(boxes) - 1))
+        stroke = max(boxes[upper][1], boxes[upper + 1][1]) + int(rng.integers(5, 30))
+        classes[boxes[upper][2] : boxes[upper + 1][0], stroke : stroke + 3] = 1  # a descender meets the next line
+        for _ in range(4):  # specks of ink on the paper
+            row, col = int(rng.integers(0, 382)), int(rng.integers(0, 382))
+            speck = classes[row : row + 2, col : col + 2]
+            speck[speck == 0] = 1
+        soft = ndimage.gaussian_filter(np.eye(3)[classes], sigma=(1.0, 1.0, 0)) + rng.uniform(0, 0.05, (384, 384, 3))
+        probabilities = (soft / soft.sum(axis=-1, keepdims=True)).astype(np.float32)
+        if lines_found(reference(probabilities), boxes):
+            outputs.append((probabilities, boxes))
+    return outputs
+
+
+def lines_found(got, boxes) -> bool:
+    """One box per line, in reading order, each on its line's rows (row IoU at least 0.5) and
+    holding at least 90% of its columns (blank paper beside a line does not hurt reading it)."""
+    if got is None or len(got) != len(boxes):
+        return False
+
+    def on_line(box, line) -> bool:
+        rows = min(box[2], line[2]) - max(box[0], line[0])
+        row_iou = rows / (max(box[2], line[2]) - min(box[0], line[0]))
+        cols = min(box[3], line[3]) - max(box[1], line[1])
+        return rows > 0 and row_iou >= 0.5 and cols >= 0.9 * (line[3] - line[1])
+
+    return all(on_line(box, line) for box, line in zip(got, boxes, strict=True))
+
+
+@graded("line_boxes: the lines of rendered pages, from a detector's output", 6, hidden_message=HIDDEN)
+def test_line_boxes_on_rendered_pages(sandbox, seed, feedback):
+    outputs = detector_outputs(seed)
+    found = 0
+    for probabilities, boxes in outputs:
+        got = call(sandbox, "line_boxes", probabilities)
+        found += lines_found(got, boxes)
+        feedback.say(f"{len(got) if got is not None else 'no'} boxes for a page of {len(boxes)} lines")
+    feedback.partial(found / len(outputs), f"{found} of {len(outputs)} pages read right.")
+    assert found == len(outputs), "some pages' lines were not found: one box per line, in reading order"

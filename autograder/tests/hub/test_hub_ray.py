@@ -67,8 +67,17 @@ def ray_cluster():
     from ray.cluster_utils import Cluster
 
     small = {"num_cpus": 1, "object_store_memory": 80 * MiB}
-    cluster = Cluster(initialize_head=True, head_node_args={**small, "include_dashboard": False})
-    cluster.add_node(**small)
+    for attempt in (1, 2):
+        # Ray gives a node 30 s (fixed) to register; on a loaded 2-core machine that can pass once.
+        cluster = Cluster(initialize_head=False)
+        try:
+            cluster.add_node(**small, include_dashboard=False)
+            cluster.add_node(**small)
+            break
+        except Exception:
+            cluster.shutdown()
+            if attempt == 2:
+                raise
     try:
         yield cluster
     finally:
@@ -143,7 +152,8 @@ def test_a_grading_ray_keeps_losing_ends_failed_with_feedback(tmp_path, monkeypa
     job = service.queue.jobs()[0]
     assert (job.state, job.attempts) == ("failed", MAX_ATTEMPTS) and "cannot be reached" in job.note
     pages = list(service.feedback_dir.glob("*.html"))
-    assert len(pages) == 1 and "The grader stopped" in pages[0].read_text()
+    page = pages[0].read_text() if len(pages) == 1 else ""
+    assert f"Grading failed {MAX_ATTEMPTS} times on the grader&#x27;s side (not because of your work)" in page, page
 
 
 def test_the_archive_sent_to_ray_never_reads_through_a_link(tmp_path):

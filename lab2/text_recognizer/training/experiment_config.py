@@ -11,16 +11,23 @@ Example (`experiments/lab1_mlp.json`)::
       "network_args": {"layer_size": 512, "num_layers": 2, "dropout": 0.2},
       "train_args": {"batch_size": 256, "epochs": 10, "learning_rate": 0.001}
     }
+
+From Lab 4, `"distribution": {"devices": 2}` (or `"all"`) trains one model on several devices
+at once: `training/distribution.py` checks and applies it. Before Lab 4 a config that asks for
+it is refused.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 REQUIRED_KEYS = ("dataset", "model", "network")
+DISTRIBUTION_MODULE = "text_recognizer.training.distribution"
+"""Lab 4's data parallelism, which a config's `"distribution"` needs."""
 TRAIN_ARG_DEFAULTS: dict[str, Any] = {
     "batch_size": 256,
     "epochs": 10,
@@ -52,6 +59,8 @@ class ExperimentConfig:
     dataset_args: dict[str, Any] = field(default_factory=dict)
     network_args: dict[str, Any] = field(default_factory=dict)
     train_args: dict[str, Any] = field(default_factory=dict)
+    #: Data parallelism (Lab 4): `{"devices": N or "all", "per_device_batch": bool}`; None: one device.
+    distribution: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.name = self.name or f"{self.model}_{self.network}".lower()
@@ -68,6 +77,8 @@ class ExperimentConfig:
             "network_args": self.network_args,
             "train_args": self.train_args,
         }
+        if self.distribution is not None:
+            data["distribution"] = self.distribution
         return data
 
 
@@ -91,7 +102,7 @@ def parse_config(data: Any, where: str = "the experiment config") -> ExperimentC
 
     if not isinstance(data, dict):
         raise ConfigError(f"{where} must be a JSON object ({{...}}), got {type(data).__name__}.")
-    allowed = {"name", *REQUIRED_KEYS, "dataset_args", "network_args", "train_args"}
+    allowed = {"name", *REQUIRED_KEYS, "dataset_args", "network_args", "train_args", "distribution"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise ConfigError(f"{where} has unknown keys {unknown}; allowed keys: {sorted(allowed)}.")
@@ -115,7 +126,20 @@ def parse_config(data: Any, where: str = "the experiment config") -> ExperimentC
         )
     config = ExperimentConfig(**data)
     _check_train_args(config.train_args, where)
+    config.distribution = _checked_distribution(config.distribution, where)
     return config
+
+
+def _checked_distribution(spec: Any, where: str) -> dict[str, Any] | None:
+    """A config's `"distribution"`, checked by Lab 4's `training/distribution.py` (refused before it)."""
+    if spec is None:
+        return None
+    if importlib.util.find_spec(DISTRIBUTION_MODULE) is None:
+        raise ConfigError(f'{where}: "distribution" (training on several devices) comes with Lab 4\'s '
+                          "training/distribution.py: remove it from the config to train on one device.")
+    from text_recognizer.training.distribution import check_distribution
+
+    return check_distribution(spec, where)
 
 
 def _check_train_args(train_args: dict[str, Any], where: str) -> None:

@@ -38,6 +38,10 @@ class ArrayBatches(keras.utils.PyDataset):
 
     With `shuffle=True` the examples are drawn in a new random order every epoch (reproducible:
     epoch `e` always uses the same order for the same `seed`). The last batch may be smaller.
+
+    With `batch_multiple=N` every batch holds a multiple of N examples, so that data
+    parallelism (Lab 4) can split each one evenly over N devices: the last batch is cut down, and
+    the at most N - 1 examples left over are skipped that epoch (other ones each epoch, when shuffled).
     """
 
     def __init__(
@@ -52,6 +56,7 @@ class ArrayBatches(keras.utils.PyDataset):
         workers: int = 1,
         use_multiprocessing: bool = False,
         max_queue_size: int = 10,
+        batch_multiple: int = 1,
     ) -> None:
         super().__init__(
             workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size
@@ -66,7 +71,9 @@ class ArrayBatches(keras.utils.PyDataset):
         self.transform = transform or to_float_inputs
         self._rng = np.random.default_rng(seed)
         self._order = self._rng.permutation(len(x)) if shuffle else np.arange(len(x))
-        self._examples = len(x)
+        if batch_multiple < 1 or batch_size % batch_multiple:
+            raise ValueError(f"batch_size {batch_size} must be a multiple of batch_multiple {batch_multiple}")
+        self._examples = len(x) - len(x) % batch_multiple
 
     def __len__(self) -> int:
         return math.ceil(self._examples / self.batch_size)

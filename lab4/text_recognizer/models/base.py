@@ -157,12 +157,10 @@ class Model:
         """Train on `dataset`'s train split, validating on its val split; return the history.
 
         With `augment`, training batches go through `self.augment_batch` first (validation
-        batches never do).
-        With `batch_multiple=N` (data parallelism over N devices) every batch holds a multiple
-        of N examples.
+        batches never do). With `batch_multiple=N` every batch holds a multiple of N examples
+        (Lab 4's data parallelism splits each batch over N devices).
         """
-        options: dict[str, Any] = {"workers": workers}
-        options["batch_multiple"] = batch_multiple
+        options: dict[str, Any] = {"workers": workers, "batch_multiple": batch_multiple}
         self.compile(learning_rate)
         train_transform = self.augmented_batch_transform if augment else self.batch_transform
         train = dataset.batches("train", batch_size, shuffle=True, transform=train_transform, **options)

@@ -88,12 +88,14 @@ class ValidationCharacterErrorRate(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if not len(self.y):
             return
-        # A data-parallel run (JAX) needs every batch to split evenly over its devices; reading
-        # the validation lines needs no such split, so it runs outside the distribution.
+        # A data-parallel run (Lab 4, JAX) needs every batch to split evenly over its devices;
+        # reading the validation lines needs no such split, so it runs outside the distribution.
         distribution = keras.distribution.distribution()
         keras.distribution.set_distribution(None)
-        rate = self.line_model.evaluate(self.x, self.y)["character_error_rate"]
-        keras.distribution.set_distribution(distribution)
+        try:
+            rate = self.line_model.evaluate(self.x, self.y)["character_error_rate"]
+        finally:
+            keras.distribution.set_distribution(distribution)
         if logs is not None:
             logs["val_character_error_rate"] = rate
         print(f"epoch {epoch + 1}: validation CER {rate:.4f}")

@@ -10,20 +10,28 @@ Each run writes its weights, config, metrics and training curves to `runs/<name>
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import shutil
 import sys
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
 
 from text_recognizer.environment import configure_environment
-from text_recognizer.training.experiment_config import ConfigError, ExperimentConfig, load_config
-from text_recognizer.training.tracking import TrackedRun, tracked_run
+from text_recognizer.training.experiment_config import (
+    DISTRIBUTION_MODULE,
+    ConfigError,
+    ExperimentConfig,
+    load_config,
+)
+
+TRACKING_MODULE = "text_recognizer.training.tracking"
+"""Lab 4's run registry and W&B tracking: every run is recorded there once the module is there."""
 
 
 def earlier_training_seconds(initial_weights: str | None) -> float:
@@ -39,105 +47,185 @@ def run_experiment(
     run_dir: Path | None = None,
     deploy: bool = False,
     verbose: str | int = "auto",
-    tracking: bool = True,
-    group: str | None = None,
-    callbacks: list[Any] | None = None,
-    trial_id: str | None = None,
+    callbacks: Sequence[Any] | None = None,
+    **tracking_options: Any,
 ) -> dict[str, Any]:
     """Train the configured model, evaluate it on the test split and save it.
 
     Returns the report (also written to `<run_dir>/metrics.json`): test metrics, training
     time, samples per second, the data source, and where it saved things: `run_dir`,
     `weights`, `model_config` (what `Model.load` reads), `training_curves`, and `deployed_to`
-    with `deploy`. All paths are strings (the report is JSON).
+    with `deploy`. All paths are strings (the report is JSON). `callbacks` are extra Keras
+    callbacks (a parallel trial's progress report).
 
-    Every run is recorded in the run registry (`registry.RunRegistry`) and, unless `tracking`
-    is False, tracked in W&B (offline without an API key): `report["run_id"]` is the id in both.
-    `group` names the experiment group the run belongs to; `callbacks` are extra Keras callbacks
-    (a parallel trial's progress report); `trial_id` is the Ray Tune trial that runs it. A run
-    that raises, or whose loss becomes NaN, is recorded as failed and the error is raised again.
+    From Lab 4 (`training/tracking.py`), every run is recorded in the run registry and tracked
+    in W&B (offline without an API key): `report["run_id"]` is the id in both, and
+    `tracking_options` go to `TrackedRun.start` (`tracking=False` turns W&B off, `group` names
+    the experiment group, `trial_id` the Ray Tune trial). A run that raises, or whose loss
+    becomes NaN, is recorded as failed and the error is raised again.
     """
     from text_recognizer import paths
 
     run_dir = run_dir or paths.runs_dir() / f"{config.name}-{datetime.now():%Y%m%d-%H%M%S}"
-    return train_and_evaluate(
-        config, run_dir, deploy, verbose,
-        tracking=tracking, group=group, extra_callbacks=callbacks, trial_id=trial_id,
-    )
+    with start_run(config, run_dir, **tracking_options) as run:
+        report = train_and_evaluate(config, run_dir, deploy, verbose, run=run, callbacks=callbacks)
+        run.finish(report)
+    return report
 
 
-@tracked_run
+class UntrackedRun(contextlib.AbstractContextManager):
+    """A run that nothing records (before Lab 4's tracking): no callbacks, nothing to finish."""
+
+    def __exit__(self, *_exception: Any) -> None:
+        return None
+
+    def callbacks(self, model: Any, dataset: Any) -> list[Any]:
+        """No tracking callbacks."""
+        return []
+
+    def finish(self, report: dict[str, Any]) -> None:
+        """Nothing to record."""
+
+
+def start_run(config: ExperimentConfig, run_dir: Path, **tracking_options: Any) -> Any:
+    """The run's record: Lab 4's `TrackedRun` (registry and W&B) where it exists, else an `UntrackedRun`."""
+    if importlib.util.find_spec(TRACKING_MODULE) is None:
+        if tracking_options:
+            raise TypeError(f"run_experiment's {sorted(tracking_options)} need Lab 4's training/tracking.py: "
+                            "leave them out before Lab 4.")
+        return UntrackedRun()
+    from text_recognizer.training.tracking import TrackedRun
+
+    return TrackedRun.start(config.to_dict(), run_dir, **tracking_options)
+
+
 def train_and_evaluate(
     config: ExperimentConfig,
     run_dir: Path,
     deploy: bool = False,
     verbose: str | int = "auto",
-    run: TrackedRun | None = None,
-    extra_callbacks: list[Any] | None = None,
+    run: Any = None,
+    callbacks: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
-    """The work of `run_experiment`: data, model, training, test, saving into `run_dir`."""
+    """The work of `run_experiment`, step by step: data, devices, model, callbacks, fit, test,
+    report, save, deploy. `run` (a tracked run) adds its callbacks first."""
     import keras
-    import numpy as np
 
-    from text_recognizer import paths
-    from text_recognizer.data import get_dataset
-    from text_recognizer.models import get_model_class
-    from text_recognizer.training.evaluation import most_confused_pairs, save_training_curves
-
-    if verbose == "auto":
-        # A live progress bar in terminals and notebooks; one line per epoch in log files.
-        verbose = 1 if sys.stdout.isatty() or "ipykernel" in sys.modules else 2
     keras.utils.set_random_seed(int(config.dataset_args.get("seed", 0)))
+    dataset = load_dataset(config)
+    train_args = dict(config.train_args)
+    # The model is built, compiled and trained on the devices the run gets.
+    with training_devices(config, train_args) as devices:
+        model = build_model(config, dataset, train_args["initial_weights"])
+        tracking = run.callbacks(model, dataset) if run is not None else []
+        history, train_seconds = fit(model, dataset, train_args, [*tracking, *(callbacks or []),
+                                                                  *training_callbacks(train_args, run_dir)],
+                                     progress_verbosity(verbose), devices)
+    test = model.evaluate(dataset.x_test, dataset.y_test)
+    report = make_report(config, dataset, test, history, train_seconds, devices)
+    save_run(model, history, report, run_dir)
+    if deploy:
+        report["deployed_to"] = deploy_weights(report)
+    (run_dir / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def load_dataset(config: ExperimentConfig) -> Any:
+    """The config's dataset, prepared (downloaded or rendered) and loaded; says what it holds."""
+    from text_recognizer.data import get_dataset
+
     dataset = get_dataset(config.dataset, config.dataset_args)
     dataset.prepare()
     dataset.load()
     print(f"Data: {dataset.source_name}")
     print(f"  train {len(dataset.y_train):,}  val {len(dataset.y_val):,}  test {len(dataset.y_test):,}")
+    return dataset
 
-    train_args = dict(config.train_args)
-    run_dir = run_dir or paths.runs_dir() / f"{config.name}-{datetime.now():%Y%m%d-%H%M%S}"
-    # The model is built, compiled and trained on the devices the run gets.
-    with training_devices(config, train_args) as devices:
-        model = get_model_class(config.model)(dataset.mapping, dataset.input_shape, config.network, config.network_args)
-        if train_args["initial_weights"]:
-            model.warm_start(Path(train_args["initial_weights"]))
-            print(f"Starting from the weights of {train_args['initial_weights']}")
-        callbacks = []
-        # Tracking first, a parallel trial's progress report next; a NaN loss stops the training.
-        callbacks += [*(run.callbacks(model, dataset) if run is not None else []), *(extra_callbacks or []),
-                      keras.callbacks.TerminateOnNaN()]
-        if train_args["early_stopping_patience"]:
-            callbacks.append(keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=train_args["early_stopping_patience"], restore_best_weights=True
-            ))
-        if train_args["reduce_lr_patience"]:
-            # Halve the learning rate when validation stalls: cheap, and usually worth a few tenths.
-            callbacks.append(keras.callbacks.ReduceLROnPlateau(
-                monitor="val_loss", factor=0.5, patience=train_args["reduce_lr_patience"], verbose=1
-            ))
-        if train_args["learning_rate_schedule"] == "cosine":
-            callbacks.append(cosine_learning_rate(train_args["learning_rate"], train_args["epochs"]))
-        # A long training that dies (a closed laptop, a lost session) resumes at its last epoch
-        # when the same command runs again with the same --run-dir.
-        callbacks.append(keras.callbacks.BackupAndRestore(str(run_dir / "backup")))
-        start = time.perf_counter()
-        history = model.fit(
-            dataset,
-            batch_size=train_args["batch_size"],
-            epochs=train_args["epochs"],
-            learning_rate=train_args["learning_rate"],
-            callbacks=callbacks,
-            verbose=verbose,
-            augment=train_args["augment"],
-            batch_multiple=devices,
-        )
-    train_seconds = time.perf_counter() - start
+
+def training_devices(config: ExperimentConfig, train_args: dict[str, Any]) -> contextlib.AbstractContextManager[int]:
+    """The devices a model is built and trained on, as a context; it yields how many.
+
+    One device before Lab 4. From Lab 4, the devices the config's `"distribution"` asks for
+    (`training/distribution.py`: `run_devices`); with `"per_device_batch"` this also sets the
+    larger global batch and learning rate in `train_args`.
+    """
+    if importlib.util.find_spec(DISTRIBUTION_MODULE) is None:
+        return contextlib.nullcontext(1)
+    from text_recognizer.training.distribution import run_devices
+
+    return run_devices(config.distribution, train_args)
+
+
+def build_model(config: ExperimentConfig, dataset: Any, initial_weights: str | None) -> Any:
+    """The config's model for `dataset`, starting from `initial_weights` (a saved model's config) if given."""
+    from text_recognizer.models import get_model_class
+
+    model = get_model_class(config.model)(dataset.mapping, dataset.input_shape, config.network, config.network_args)
+    if initial_weights:
+        model.warm_start(Path(initial_weights))
+        print(f"Starting from the weights of {initial_weights}")
+    return model
+
+
+def training_callbacks(train_args: dict[str, Any], run_dir: Path) -> list[Any]:
+    """The Keras callbacks that `train_args` ask for, plus a stop on NaN loss and a backup to resume from."""
+    import keras
+
+    callbacks = [keras.callbacks.TerminateOnNaN()]
+    if train_args["early_stopping_patience"]:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=train_args["early_stopping_patience"], restore_best_weights=True
+        ))
+    if train_args["reduce_lr_patience"]:
+        # Halve the learning rate when validation stalls: cheap, and usually worth a few tenths.
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=0.5, patience=train_args["reduce_lr_patience"], verbose=1
+        ))
+    if train_args["learning_rate_schedule"] == "cosine":
+        callbacks.append(cosine_learning_rate(train_args["learning_rate"], train_args["epochs"]))
+    # A long training that dies (a closed laptop, a lost session) resumes at its last epoch
+    # when the same command runs again with the same --run-dir.
+    callbacks.append(keras.callbacks.BackupAndRestore(str(run_dir / "backup")))
+    return callbacks
+
+
+def progress_verbosity(verbose: str | int) -> str | int:
+    """Keras' `verbose` for `verbose="auto"`: a live progress bar in terminals and notebooks,
+    one line per epoch in log files."""
+    if verbose != "auto":
+        return verbose
+    return 1 if sys.stdout.isatty() or "ipykernel" in sys.modules else 2
+
+
+def fit(model: Any, dataset: Any, train_args: dict[str, Any], callbacks: list[Any], verbose: str | int,
+        devices: int) -> tuple[dict[str, list[float]], float]:
+    """Train `model` as `train_args` say, each batch split evenly over `devices`; the history and seconds taken."""
+    start = time.perf_counter()
+    history = model.fit(
+        dataset,
+        batch_size=train_args["batch_size"],
+        epochs=train_args["epochs"],
+        learning_rate=train_args["learning_rate"],
+        callbacks=callbacks,
+        verbose=verbose,
+        augment=train_args["augment"],
+        batch_multiple=devices,
+    )
+    return history, time.perf_counter() - start
+
+
+def make_report(config: ExperimentConfig, dataset: Any, test: dict[str, Any], history: dict[str, list[float]],
+                train_seconds: float, devices: int) -> dict[str, Any]:
+    """The run's figures: test metrics, training time and speed, where the data came from."""
+    import keras
+    import numpy as np
+
+    from text_recognizer.training.evaluation import most_confused_pairs
+
+    y_pred = test.pop("y_pred", None)
     epochs_run = len(history.get("loss", []))
     # A warm start continues an earlier training: the model's training time is both together.
-    earlier_seconds = earlier_training_seconds(train_args["initial_weights"])
-
-    test = model.evaluate(dataset.x_test, dataset.y_test)
-    y_pred = test.pop("y_pred", None)
+    earlier_seconds = earlier_training_seconds(config.train_args["initial_weights"])
     report: dict[str, Any] = {
         "experiment": config.name,
         "data_source": dataset.source_name,
@@ -154,40 +242,29 @@ def train_and_evaluate(
     if y_pred is not None and np.ndim(y_pred) == 1:
         # Single-label models: which classes get mistaken for which.
         report["most_confused"] = most_confused_pairs(dataset.y_test, y_pred, dataset.mapping, top=10)
+    return report
+
+
+def save_run(model: Any, history: dict[str, list[float]], report: dict[str, Any], run_dir: Path) -> None:
+    """Save the weights (with the report), the history and the training curves in `run_dir`;
+    note in `report` where they went."""
+    from text_recognizer.training.evaluation import save_training_curves
 
     weights_path, config_path = model.save(run_dir / model.name, extra={"report": report})
     report.update(run_dir=str(run_dir), weights=str(weights_path), model_config=str(config_path),
                   training_curves=str(run_dir / "training_curves.png"))
     save_training_curves(history, Path(report["training_curves"]))
     (run_dir / "history.json").write_text(json.dumps(history, indent=2) + "\n")
-    if deploy:
-        paths.WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)  # a lab that ships no weights yet
-        for path in (weights_path, config_path):
-            shutil.copyfile(path, paths.WEIGHTS_DIR / path.name)
-        report["deployed_to"] = str(paths.WEIGHTS_DIR / weights_path.name)
-    (run_dir / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
-    return report
 
 
-@contextlib.contextmanager
-def training_devices(config: ExperimentConfig, train_args: dict[str, Any]) -> Iterator[int]:
-    """The devices a model is built and trained on; yields how many (each batch splits evenly over them).
+def deploy_weights(report: dict[str, Any]) -> str:
+    """Install a saved run's weights and config in `text_recognizer/weights/`; where the weights went."""
+    from text_recognizer import paths
 
-    One device up to Lab 3. From Lab 4, the devices the config's `"distribution"` asks for
-    (`training/distribution.py`); with `"per_device_batch"` this also sets the larger global
-    batch and learning rate in `train_args`.
-    """
-    from text_recognizer.training.distribution import data_parallel, plan_parallel
-
-    plan = plan_parallel(config.distribution, train_args["batch_size"], train_args["learning_rate"])
-    train_args.update(batch_size=plan.batch_size, learning_rate=plan.learning_rate)
-    if plan.devices > 1:
-        print(f"Data parallel over {plan.devices} devices ({', '.join(plan.device_names)}), global batch "
-              f"{plan.batch_size}" + (f"; {plan.note}" if plan.note else ""))
-    with data_parallel(plan):
-        yield plan.devices
-    return
-    yield 1
+    paths.WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)  # a lab that ships no weights yet
+    for path in (Path(report["weights"]), Path(report["model_config"])):
+        shutil.copyfile(path, paths.WEIGHTS_DIR / path.name)
+    return str(paths.WEIGHTS_DIR / Path(report["weights"]).name)
 
 
 def cosine_learning_rate(learning_rate: float, epochs: int) -> Any:

@@ -35,7 +35,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from text_recognizer.training.experiment_config import check_distribution
+from text_recognizer.training.experiment_config import ConfigError
+
+DISTRIBUTION_KEYS = ("devices", "per_device_batch")
+"""What a config's `"distribution"` may hold."""
+
+
+def check_distribution(spec: Any, where: str = "the experiment config") -> dict[str, Any] | None:
+    """Validate a config's `distribution` entry; the normalised dict (None: one device)."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        raise ConfigError(f'{where}: "distribution" must be an object such as {{"devices": 2}}, got {spec!r}.')
+    unknown = sorted(set(spec) - set(DISTRIBUTION_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown distribution keys {unknown}; allowed: {list(DISTRIBUTION_KEYS)}.")
+    devices = spec.get("devices", 1)
+    if devices != "all" and (isinstance(devices, bool) or not isinstance(devices, int) or devices < 1):
+        raise ConfigError(f'{where}: distribution.devices must be a positive whole number or "all", got {devices!r}.')
+    per_device = spec.get("per_device_batch", False)
+    if not isinstance(per_device, bool):
+        raise ConfigError(f"{where}: distribution.per_device_batch must be true or false, got {per_device!r}.")
+    return {"devices": devices, "per_device_batch": per_device}
 
 
 class DistributionError(RuntimeError):
@@ -129,6 +150,22 @@ def data_parallel(plan: ParallelPlan) -> Iterator[ParallelPlan]:
             yield plan
     else:
         available_devices()  # raises the DistributionError that says what to do
+
+
+@contextlib.contextmanager
+def run_devices(spec: dict[str, Any] | None, train_args: dict[str, Any]) -> Iterator[int]:
+    """The devices `run_experiment` builds and trains a model on; yields how many.
+
+    Plans the run for the config's `"distribution"` `spec` (one device when None) and sets the
+    global batch and learning rate of the plan in `train_args`.
+    """
+    plan = plan_parallel(spec, train_args["batch_size"], train_args["learning_rate"])
+    train_args.update(batch_size=plan.batch_size, learning_rate=plan.learning_rate)
+    if plan.devices > 1:
+        print(f"Data parallel over {plan.devices} devices ({', '.join(plan.device_names)}), global batch "
+              f"{plan.batch_size}" + (f"; {plan.note}" if plan.note else ""))
+    with data_parallel(plan):
+        yield plan.devices
 
 
 @contextlib.contextmanager

@@ -13,17 +13,21 @@ Example (`experiments/lab1_mlp.json`)::
     }
 
 From Lab 4, `"distribution": {"devices": 2}` (or `"all"`) trains one model on several devices
-at once (`training/distribution.py`).
+at once: `training/distribution.py` checks and applies it. Before Lab 4 a config that asks for
+it is refused.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 REQUIRED_KEYS = ("dataset", "model", "network")
+DISTRIBUTION_MODULE = "text_recognizer.training.distribution"
+"""Lab 4's data parallelism, which a config's `"distribution"` needs."""
 TRAIN_ARG_DEFAULTS: dict[str, Any] = {
     "batch_size": 256,
     "epochs": 10,
@@ -55,7 +59,7 @@ class ExperimentConfig:
     dataset_args: dict[str, Any] = field(default_factory=dict)
     network_args: dict[str, Any] = field(default_factory=dict)
     train_args: dict[str, Any] = field(default_factory=dict)
-    #: Data parallelism: `{"devices": N or "all", "per_device_batch": bool}`; None: one device.
+    #: Data parallelism (Lab 4): `{"devices": N or "all", "per_device_batch": bool}`; None: one device.
     distribution: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
@@ -98,8 +102,7 @@ def parse_config(data: Any, where: str = "the experiment config") -> ExperimentC
 
     if not isinstance(data, dict):
         raise ConfigError(f"{where} must be a JSON object ({{...}}), got {type(data).__name__}.")
-    allowed = {"name", *REQUIRED_KEYS, "dataset_args", "network_args", "train_args"}
-    allowed.add("distribution")
+    allowed = {"name", *REQUIRED_KEYS, "dataset_args", "network_args", "train_args", "distribution"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise ConfigError(f"{where} has unknown keys {unknown}; allowed keys: {sorted(allowed)}.")
@@ -123,29 +126,20 @@ def parse_config(data: Any, where: str = "the experiment config") -> ExperimentC
         )
     config = ExperimentConfig(**data)
     _check_train_args(config.train_args, where)
-    config.distribution = check_distribution(config.distribution, where)
+    config.distribution = _checked_distribution(config.distribution, where)
     return config
 
 
-DISTRIBUTION_KEYS = ("devices", "per_device_batch")
-
-
-def check_distribution(spec: Any, where: str = "the experiment config") -> dict[str, Any] | None:
-    """Validate a config's `distribution` entry; the normalised dict (None: one device)."""
+def _checked_distribution(spec: Any, where: str) -> dict[str, Any] | None:
+    """A config's `"distribution"`, checked by Lab 4's `training/distribution.py` (refused before it)."""
     if spec is None:
         return None
-    if not isinstance(spec, dict):
-        raise ConfigError(f'{where}: "distribution" must be an object such as {{"devices": 2}}, got {spec!r}.')
-    unknown = sorted(set(spec) - set(DISTRIBUTION_KEYS))
-    if unknown:
-        raise ConfigError(f"{where}: unknown distribution keys {unknown}; allowed: {list(DISTRIBUTION_KEYS)}.")
-    devices = spec.get("devices", 1)
-    if devices != "all" and (isinstance(devices, bool) or not isinstance(devices, int) or devices < 1):
-        raise ConfigError(f'{where}: distribution.devices must be a positive whole number or "all", got {devices!r}.')
-    per_device = spec.get("per_device_batch", False)
-    if not isinstance(per_device, bool):
-        raise ConfigError(f"{where}: distribution.per_device_batch must be true or false, got {per_device!r}.")
-    return {"devices": devices, "per_device_batch": per_device}
+    if importlib.util.find_spec(DISTRIBUTION_MODULE) is None:
+        raise ConfigError(f'{where}: "distribution" (training on several devices) comes with Lab 4\'s '
+                          "training/distribution.py: remove it from the config to train on one device.")
+    from text_recognizer.training.distribution import check_distribution
+
+    return check_distribution(spec, where)
 
 
 def _check_train_args(train_args: dict[str, Any], where: str) -> None:

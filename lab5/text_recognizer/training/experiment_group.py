@@ -23,7 +23,8 @@ or the path of a config file, relative to the group file.
 
 `expand_group` turns a list, grid or random group into the trial configs to run; a Bayesian
 group has no fixed list (Optuna picks each trial from the results so far): `run_group` hands it
-to Ray Tune with `tune_search_space`.
+to Ray Tune as `tune_search_space`. `"early_stop_trials"` (true, or ASHA's `grace_period` and
+`reduction_factor`) lets `tune_scheduler`'s ASHA stop the trials that trail the others.
 """
 
 from __future__ import annotations
@@ -33,13 +34,18 @@ import itertools
 import json
 import random
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from text_recognizer.training.experiment_config import ConfigError
+from text_recognizer.training.experiment_config import TRAIN_ARG_DEFAULTS, ConfigError
+
+if TYPE_CHECKING:
+    from ray.tune.schedulers import ASHAScheduler
 
 METHODS = ("grid", "random", "bayes")
 DISTRIBUTIONS = ("uniform", "int_uniform", "log_uniform_values")
 MODES = ("min", "max")
+EARLY_STOP_DEFAULTS = {"grace_period": 1, "reduction_factor": 2}
+"""ASHA's settings for `"early_stop_trials": true`: compare after 1 epoch, then 2, 4, ...; keep the better half."""
 GROUP_KEYS = {"name", "base", "configs", "search", "metric", "mode", "early_stop_trials", "description"}
 
 
@@ -177,7 +183,29 @@ def _default_distribution(low: Any, high: Any) -> str:
 
 
 def tune_search_space(group: dict[str, Any]) -> dict[str, Any]:
-    """The group's parameters as Ray Tune domains, keyed by their dotted paths (for Optuna)."""
+    """Ray Tune's search space for a group's `search`: one entry per parameter, keyed by its dotted path.
+
+    Tune (and Optuna, which a Bayesian group hands it to) draws every trial's values from this
+    space, so each entry must draw what the parameter's spec means, exactly as `expand_group`
+    draws a random group: a `value` is fixed (the value itself); `values` are the only choices,
+    each as likely; `min`/`max` is a range drawn by its `distribution` (`_default_distribution`
+    when none is given): `uniform`, `int_uniform` (whole numbers, **both** ends possible) or
+    `log_uniform_values` (each factor of ten as likely as the next).
+
+    Example::
+
+        >>> space = tune_search_space({"search": {"method": "bayes", "parameters": {
+        ...     "train_args.learning_rate": {"min": 1e-4, "max": 1e-2, "distribution": "log_uniform_values"},
+        ...     "network_args.num_layers": {"min": 1, "max": 3},
+        ...     "network_args.layer_size": {"values": [64, 128]}}}})
+        >>> sorted(space)
+        ['network_args.layer_size', 'network_args.num_layers', 'train_args.learning_rate']
+        >>> sorted({int(n) for n in space["network_args.num_layers"].sample(size=200, random_state=0)})
+        [1, 2, 3]
+
+    Hint: the notebook's section 4 and `ray.tune`'s search space functions; read which end of a
+    range each of them can return.
+    """
     from ray import tune
 
     space: dict[str, Any] = {}
@@ -196,6 +224,47 @@ def tune_search_space(group: dict[str, Any]) -> dict[str, Any]:
             else:
                 space[key] = tune.uniform(low, high)
     return space
+
+
+def tune_scheduler(group: dict[str, Any]) -> ASHAScheduler | None:
+    """The ASHA scheduler that stops a group's trailing trials early; None when the group keeps them all.
+
+    `group["early_stop_trials"]` says which: false or absent, None; true, ASHA with
+    `EARLY_STOP_DEFAULTS`; an object (`{"grace_period": 2}`), those defaults with its keys instead.
+    Each trial reports its Keras logs after every epoch, numbered from 1
+    (`tune.report({"val_loss": ..., "epoch": 3})`, see `run_group.train_trial`). The scheduler:
+
+    - compares trials by the group's `metric`, better by its `mode`, at the epochs they report;
+    - lets each trial train `grace_period` epochs before the first comparison, then compares
+      again at `reduction_factor` times as many epochs (keeping the best 1 / `reduction_factor`);
+    - counts up to the most epochs a trial of the group may train (`train_args.epochs`, or
+      `TRAIN_ARG_DEFAULTS`'s where a config leaves it out): the largest value the search's
+      `train_args.epochs` parameter can take; without one, the most among a list group's trials,
+      or the base config's;
+    - never stops a trial only because it reached that last epoch: the trial still has to
+      report its test metrics.
+
+    Example: metric `val_accuracy`, mode `max`, base `train_args.epochs` 8 and
+    `"early_stop_trials": {"grace_period": 2}` give a scheduler that first compares trials'
+    validation accuracy (higher is better) after epoch 2, then after epochs 4 and 8.
+
+    Hint: the notebook's section 4 (early stopping of trials); `ray.tune.schedulers.ASHAScheduler`.
+    """
+    from ray.tune.schedulers import ASHAScheduler
+
+    settings = group.get("early_stop_trials", False)
+    if not settings:
+        return None
+    settings = {**EARLY_STOP_DEFAULTS, **(settings if isinstance(settings, dict) else {})}
+    spec = group.get("search", {}).get("parameters", {}).get("train_args.epochs")
+    if spec is not None:
+        most_epochs = spec["value"] if "value" in spec else max(spec["values"]) if "values" in spec else spec["max"]
+    else:
+        trials = expand_group(group) if "configs" in group else [group["base"]]
+        most_epochs = max(trial.get("train_args", {}).get("epochs", TRAIN_ARG_DEFAULTS["epochs"]) for trial in trials)
+    return ASHAScheduler(time_attr="epoch", metric=group.get("metric", "val_loss"), mode=group.get("mode", "min"),
+                         max_t=int(most_epochs), grace_period=settings["grace_period"],
+                         reduction_factor=settings["reduction_factor"], stop_last_trials=False)
 
 
 def load_group(source: str | Path) -> dict[str, Any]:
@@ -240,6 +309,7 @@ def load_group(source: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{where}: 'configs' must be a non-empty list of objects.")
     if "search" in group:
         _check_search(group["search"], where)
+    _check_early_stop(group, where)
     trials = [] if group.get("search", {}).get("method") == "bayes" else expand_group(group)
     for trial in trials[:1] or [{**base, "name": group["name"]}]:
         parse_config(trial, f"{where} (trial {trial['name']})")  # names the bad key of a bad trial
@@ -270,3 +340,22 @@ def _check_search(search: Any, where: str) -> None:
         trials = search.get("num_trials")
         if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
             raise ConfigError(f"{where}: a {search['method']} search needs 'num_trials', a positive integer.")
+
+
+def _check_early_stop(group: dict[str, Any], where: str) -> None:
+    settings = group.get("early_stop_trials", False)
+    if isinstance(settings, dict):
+        unknown = sorted(set(settings) - set(EARLY_STOP_DEFAULTS))
+        if unknown:
+            raise ConfigError(f"{where}: 'early_stop_trials' has unknown keys {unknown}; "
+                              f"allowed: {sorted(EARLY_STOP_DEFAULTS)}.")
+        grace, factor = settings.get("grace_period", 1), settings.get("reduction_factor", 2)
+        if not (isinstance(grace, int) and grace >= 1 and isinstance(factor, (int, float)) and factor > 1):
+            raise ConfigError(f"{where}: 'early_stop_trials' needs a whole 'grace_period' of at least 1 "
+                              "(epochs) and a 'reduction_factor' above 1.")
+    elif not isinstance(settings, bool):
+        raise ConfigError(f"{where}: 'early_stop_trials' must be true, false or an object such as "
+                          '{"grace_period": 2, "reduction_factor": 3}.')
+    if settings and not group["metric"].startswith("val_"):
+        raise ConfigError(f"{where}: early stopping compares trials after each epoch, on a validation metric; "
+                          f"'metric' is {group['metric']!r}: use one such as 'val_loss', or turn early stopping off.")

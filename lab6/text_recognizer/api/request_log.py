@@ -6,7 +6,8 @@
 
 The route puts what it learned into `flask.g.facts` (`note(...)`); `install(app)` times every
 request and writes the line to the `text_recognizer.api.requests` logger (stderr by default,
-which gunicorn and Docker collect).
+which gunicorn and Docker collect). Each record is also sent as the `request_logged` signal:
+Lab 7's monitoring (`monitoring_route.py`) writes it as CloudWatch metrics.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ import sys
 import time
 from typing import Any
 
+from blinker import Namespace
 from flask import Flask, Response, g, request
 
 LOGGER_NAME = "text_recognizer.api.requests"
+request_logged = Namespace().signal("request-logged")
+"""Sent by the app after each request's line is logged, with `record=` (the line's dict)."""
 
 
 def request_logger() -> logging.Logger:
@@ -60,4 +64,5 @@ def install(app: Flask) -> None:
             **g.get("facts", {}),
         }
         logger.info(json.dumps(record, default=str))
+        request_logged.send(app, record=record)
         return response

@@ -19,6 +19,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from blinker import Namespace
 from flask import Request
 from PIL import Image
 
@@ -37,6 +38,9 @@ RAW_IMAGE_TYPES = frozenset({
 """Content types of a request whose body is the image file itself."""
 ACCEPTED = (f"{MULTIPART} (field 'image'), {JSON} ({{\"image\": base64}}), "
             "or a raw image body (image/png, image/jpeg, ...)")
+image_decoded = Namespace().signal("image-decoded")
+"""Sent with each image `decode_image` decoded (the sender), as sent, before any normalizing:
+Lab 7's monitoring notes its brightness and contrast."""
 _DATA_URL = re.compile(r"^data:[\w.+-]*/?[\w.+-]*(;[\w.+-]+=[\w.+-]+)*;base64,", re.IGNORECASE)
 
 
@@ -140,7 +144,5 @@ def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
     except Exception as error:  # noqa: BLE001 - decoders raise many types on corrupt data
         raise ApiError(422, "unreadable_image",
                        f"The image could not be decoded (corrupt or truncated: {type(error).__name__}).") from None
-    from text_recognizer.api.request_log import note_image
-
-    note_image(image)  # monitoring watches the image as sent, before any normalizing
+    image_decoded.send(image)
     return image

@@ -7,8 +7,8 @@ Each trial is one `run_experiment` (tracked in W&B, recorded in the run registry
 Ray worker process: one trial per GPU when the cluster has GPUs (the trial sees only its GPU),
 otherwise `--cpus-per-trial` cores per trial with no GPU visible. Grid and random groups are
 expanded into their trial configs first (`experiment_group.expand_group`); Bayesian groups let
-Optuna pick each trial from the results so far. `--early-stop` (or `"early_stop_trials": true`
-in the group) lets ASHA stop trials whose validation loss trails the others. A failed trial (an
+Optuna pick each trial from the results so far. `--early-stop` (or `"early_stop_trials"` in the
+group) lets ASHA stop trials whose validation metric trails the others. A failed trial (an
 exception, a NaN loss, a killed process) is recorded as failed; the others go on.
 
 Without `--address` Ray starts on this machine for the run and stops after it; with one, the
@@ -175,11 +175,10 @@ def run_group(
     """
     import ray
     from ray import tune
-    from ray.tune.schedulers import ASHAScheduler
 
     from text_recognizer import paths
     from text_recognizer.training.devices import trial_resources
-    from text_recognizer.training.experiment_group import expand_group, tune_search_space
+    from text_recognizer.training.experiment_group import expand_group, tune_scheduler, tune_search_space
 
     started_here = start_ray(address, num_cpus)
     try:
@@ -197,10 +196,11 @@ def run_group(
             num_samples = group["search"]["num_trials"]
         else:
             space = {"config": tune.grid_search(expand_group(group, seed)), "setup": setup}
-        early_stop = group.get("early_stop_trials", False) if early_stop is None else early_stop
+        if early_stop is not None:
+            group = {**group, "early_stop_trials": early_stop}
+        scheduler = tune_scheduler(group)
         # Per-epoch reports only feed the scheduler; without one, a trial reports once, at its end.
-        setup["early_stop"] = early_stop
-        scheduler = ASHAScheduler(metric="val_loss", mode="min", grace_period=1) if early_stop else None
+        setup["early_stop"] = scheduler is not None
         trainable = tune.with_resources(train_trial, trial_resources(use_gpu, cpus_per_trial))
         tuner = tune.Tuner(
             trainable,

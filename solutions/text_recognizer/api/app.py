@@ -11,9 +11,9 @@
 | `GET /docs` | the API's documentation page (Swagger UI from the swagger-ui-bundle package: no CDN) |
 | `POST /v1/predict` | JSON: text, lines (box, text, confidence), model, time (see predict_route.py) |
 | `POST /v1/corrections` | a user's correction of a line: stored, 201 with its id (see corrections_route.py) |
-### BEGIN FROM LAB 7
-| `GET /monitoring` | the newest monitoring dashboard (HTML); 404 with a page saying how to make one |
-### END FROM LAB 7
+
+From Lab 7, `monitoring_route.py` adds `GET /monitoring` (the monitoring dashboard) and writes
+CloudWatch metrics of the requests; `create_app` registers it when the file is there.
 
 Every error answers JSON (`errors.py`): bad input gets a 4xx saying what was wrong, never a 500.
 """
@@ -48,6 +48,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # else the folder TEXT_RECOGNIZER_CORRECTIONS_DIR, else <data dir>/corrections; a path: that folder.
     "CORRECTIONS_DIR": None,
 }
+MONITORING_MODULE = "text_recognizer.api.monitoring_route"
+"""Lab 7's monitoring of the service: registered by `create_app` where the module is there."""
 SWAGGER_UI_PACKAGE = "swagger_ui_bundle"
 """The pinned PyPI package (setup/requirements.in) whose Swagger UI files the docs page uses."""
 logger = logging.getLogger(__name__)
@@ -63,12 +65,6 @@ def create_app(recognizer: Recognizer | None = None, config: Mapping[str, Any] |
     app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
     app.config.update(DEFAULT_CONFIG)
     app.config.update(config or {})
-    ### BEGIN FROM LAB 7
-    from text_recognizer.monitoring.dashboard import default_dashboard_location
-
-    # GET /monitoring shows this dashboard file, or the newest *.html in this folder (the monitor's output).
-    app.config.setdefault("MONITORING_DASHBOARD", str(default_dashboard_location()))
-    ### END FROM LAB 7
     app.json.sort_keys = False
     if recognizer is None:
         recognizer = Recognizer.load()
@@ -76,6 +72,7 @@ def create_app(recognizer: Recognizer | None = None, config: Mapping[str, Any] |
         recognizer.warm_up()
     app.extensions["recognizer"] = recognizer
     request_log.install(app)
+    _register_monitoring(app)
     _register_docs_files(app)
     _register_routes(app)
     _register_error_handlers(app)
@@ -97,6 +94,15 @@ def corrections_store(app: Flask) -> Any:
         app.extensions["corrections"] = (LocalCorrectionStore(folder) if folder is not None
                                          else store_from_environment(data_dir() / "corrections"))
     return app.extensions["corrections"]
+
+
+def _register_monitoring(app: Flask) -> None:
+    """Register Lab 7's monitoring blueprint (`monitoring_route.py`) where the lab has it."""
+    if importlib.util.find_spec(MONITORING_MODULE) is None:
+        return
+    from text_recognizer.api.monitoring_route import register_monitoring
+
+    register_monitoring(app)
 
 
 def _register_docs_files(app: Flask) -> None:
@@ -127,11 +133,7 @@ def _register_routes(app: Flask) -> None:
     def openapi() -> Response:
         """The OpenAPI 3 description of this API (the tests check the app against it)."""
         spec = json.loads(OPENAPI_PATH.read_text())
-        ### BEGIN FROM LAB 7
-        from text_recognizer.monitoring.dashboard import MONITORING_OPERATION
-
-        spec["paths"]["/monitoring"] = {"get": MONITORING_OPERATION}
-        ### END FROM LAB 7
+        spec["paths"].update(app.extensions.get("openapi_paths", {}))  # what a later lab's blueprint adds
         return jsonify(spec)
 
     @app.get("/docs")
@@ -142,19 +144,6 @@ def _register_routes(app: Flask) -> None:
                            f"The docs page needs the {SWAGGER_UI_PACKAGE.replace('_', '-')} package: install it "
                            "with `pip install swagger-ui-bundle==1.1.0`. The description itself is at /openapi.json.")
         return send_from_directory(STATIC_DIR, "docs.html")
-
-    ### BEGIN FROM LAB 7
-    @app.get("/monitoring")
-    def monitoring() -> Response:
-        """The newest dashboard of `MONITORING_DASHBOARD` (a browser page, so a missing one is an HTML 404)."""
-        from text_recognizer.monitoring.dashboard import latest_dashboard, missing_dashboard_html
-
-        page = latest_dashboard(app.config["MONITORING_DASHBOARD"])
-        if page is None:
-            return Response(missing_dashboard_html(app.config["MONITORING_DASHBOARD"]), status=404,
-                            mimetype="text/html")
-        return Response(page.read_text(), mimetype="text/html")
-    ### END FROM LAB 7
 
     @app.post("/v1/predict")
     def predict() -> Response:

@@ -6,12 +6,8 @@
 
 The route puts what it learned into `flask.g.facts` (`note(...)`); `install(app)` times every
 request and writes the line to the `text_recognizer.api.requests` logger (stderr by default,
-which gunicorn and Docker collect).
-### BEGIN FROM LAB 7
-
-From Lab 7 on, the route also notes the image's brightness and contrast (`note_image`), and every
-`/v1/predict` request is also written as CloudWatch metrics (`monitoring/cloudwatch_metrics.py`, EMF on stdout).
-### END FROM LAB 7
+which gunicorn and Docker collect). Each record is also sent as the `request_logged` signal:
+Lab 7's monitoring (`monitoring_route.py`) writes it as CloudWatch metrics.
 """
 
 from __future__ import annotations
@@ -22,9 +18,12 @@ import sys
 import time
 from typing import Any
 
+from blinker import Namespace
 from flask import Flask, Response, g, request
 
 LOGGER_NAME = "text_recognizer.api.requests"
+request_logged = Namespace().signal("request-logged")
+"""Sent by the app after each request's line is logged, with `record=` (the line's dict)."""
 
 
 def request_logger() -> logging.Logger:
@@ -42,22 +41,6 @@ def request_logger() -> logging.Logger:
 def note(**facts: Any) -> None:
     """Add facts about the current request to its log line (image size, text length, ...)."""
     g.setdefault("facts", {}).update(facts)
-### BEGIN FROM LAB 7
-
-
-def note_image(image: Any) -> None:
-    """Add the brightness and contrast of the request's decoded image to its log line (and metrics).
-
-    Outside a request (a notebook calling the recognizer) there is no log line: nothing is noted.
-    """
-    from flask import has_request_context
-
-    from text_recognizer.monitoring.features import image_features
-
-    if has_request_context():
-        shown = image_features(image)
-        note(brightness=round(shown["brightness"], 4), contrast=round(shown["contrast"], 4))
-### END FROM LAB 7
 
 
 def install(app: Flask) -> None:
@@ -81,13 +64,5 @@ def install(app: Flask) -> None:
             **g.get("facts", {}),
         }
         logger.info(json.dumps(record, default=str))
-        ### BEGIN FROM LAB 7
-        from text_recognizer.monitoring import cloudwatch_metrics
-
-        service = app.config.get("METRICS_SERVICE", "api")
-        if request.path == "/v1/predict":  # the predictions only: not health checks nor the page
-            cloudwatch_metrics.emit(cloudwatch_metrics.request_metrics(record, service=service))
-        elif request.path == "/v1/corrections" and response.status_code == 201:
-            cloudwatch_metrics.emit(cloudwatch_metrics.correction_metrics(service=service))
-        ### END FROM LAB 7
+        request_logged.send(app, record=record)
         return response

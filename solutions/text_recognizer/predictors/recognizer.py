@@ -196,4 +196,3 @@ class Recognizer:
             "model": self.models.get(resolved, {}),
             "predict_ms": round((time.perf_counter() - started) * 1000, 2),
         }
-

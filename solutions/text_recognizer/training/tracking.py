@@ -20,12 +20,10 @@ Tracking never fails a training: if W&B cannot start, the run goes on untracked 
 
 from __future__ import annotations
 
-import functools
 import netrc
 import os
 import sys
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -184,7 +182,8 @@ class TrainingDiverged(RuntimeError):
 
 
 class TrackedRun:
-    """One run as the registry and W&B see it; `run_experiment` uses it as a context manager.
+    """One run as the registry and W&B see it; `run_experiment` starts one per training
+    (`run_experiment.start_run`) and uses it as a context manager.
 
     Entering records the run as "running" (with its W&B run of the same id); leaving through an
     exception records it as "failed" with the error; `finish(report)` records the metrics.
@@ -233,25 +232,6 @@ class TrackedRun:
         self.registry.finish(self.run_id, metrics, weights=report["weights"], model_config=report["model_config"],
                              data_source=report["data_source"])
         self.finished = True
-
-
-def tracked_run(train: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """Decorate `train(config, run_dir, ..., run=None)` so that each call is a `TrackedRun`.
-
-    The decorated function takes `tracking`, `group` and `trial_id` besides its own arguments,
-    and passes the run on as `run=`: it returns the report with `run_id`, or raises with the run
-    recorded as failed.
-    """
-
-    @functools.wraps(train)
-    def tracked(config: Any, run_dir: Path, *args: Any, tracking: bool = True, group: str | None = None,
-                trial_id: str | None = None, **kwargs: Any) -> dict[str, Any]:
-        with TrackedRun.start(config.to_dict(), run_dir, group=group, tracking=tracking, trial_id=trial_id) as run:
-            report = train(config, run_dir, *args, run=run, **kwargs)
-            run.finish(report)
-        return report
-
-    return tracked
 
 
 def run_metrics(report: dict[str, Any]) -> dict[str, float]:
