@@ -66,8 +66,6 @@ def parse_config(path: str, text: str) -> ParsedModule:
     regions, problems = parse_regions(where, lines)
     exercises = []
     for region in sorted(regions, key=lambda r: r.begin):
-        if region.kind != "solution":
-            continue
         at = f"{where}:{region.begin + 1}"
         body = [ln for ln in lines[region.begin + 1 : region.end] if ln.strip() and not ln.strip().startswith("#")]
         if not body:
