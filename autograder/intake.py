@@ -3,7 +3,8 @@
 A submission is a student's lab folder, or an archive of it (.zip, .tar, .tar.gz, .tgz,
 .tar.bz2, .tar.xz). The grader never runs anything in place: it copies the lab's
 `text_recognizer/` package, the lab notebook, `experiments/` and `tests/support/` (what the
-notebook reads) into a fresh folder, which the sandbox sees read-only. On the way:
+notebook reads), and the files of Labs 6 and 7's file exercises (`.circleci/config.yml`,
+`serverless.yml`) into a fresh folder, which the sandbox sees read-only. On the way:
 
 - symbolic links are resolved when they point to a regular file inside the submission and
   dropped otherwise (a link to /etc/shadow or to the grader's files never reaches the sandbox);
@@ -63,6 +64,8 @@ DROPPED_SUFFIXES = frozenset(
     }
 )
 DROPPED_NAMES = frozenset({"sitecustomize.py", "usercustomize.py"})
+#: Files outside the package that hidden suites grade (the API's Dockerfile is inside it).
+GRADED_FILES = (".circleci/config.yml", "serverless.yml")
 SKIPPED_DIRS = frozenset({"__pycache__", ".git", ".ipynb_checkpoints"})
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 
@@ -152,8 +155,9 @@ def take_in(submission: Path, dest: Path, lab: int) -> Intake:
         dest.mkdir(parents=True)
         dest.chmod(0o755)
         # The package is what the probes grade; the notebook, its experiment configs and the
-        # support images are what the lab notebook reads when it is executed.
-        wanted = [PACKAGE, f"notebooks/lab{lab}.ipynb", "experiments", "tests/support"]
+        # support images are what the lab notebook reads when it is executed; the CI file and the
+        # deployment descriptor are Labs 6 and 7's file exercises.
+        wanted = [PACKAGE, f"notebooks/lab{lab}.ipynb", "experiments", "tests/support", *GRADED_FILES]
         for relative in wanted:
             path = lab_root / relative
             if path.is_dir() and not path.is_symlink():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
+from instructor.config_markers import check_rendered_config, is_config_file, parse_config
 from instructor.errors import CourseError
 from instructor.lab_readme import notebook_text, reference_reports, render_readme
 from instructor.layout import (
@@ -104,14 +105,7 @@ def load_course(root: Path) -> Course:
         try:
             if path.endswith(".py"):
                 module = parse_module(path, _decode(data, where))
-                for exercise in module.exercises:
-                    if exercise.lab < intro:
-                        problems.append(
-                            f"{where}:{exercise.line}: exercise tagged lab{exercise.lab}, but the "
-                            f"manifest introduces this file in lab {intro}, so the stub would never "
-                            f"be shown; tag it lab{intro} or later, or move the file to lab "
-                            f"{exercise.lab}."
-                        )
+                _check_intro(where, module, intro, problems)
                 modules[path] = module
             elif match := _LAB_NOTEBOOK.match(path):
                 lab = int(match.group(1))
@@ -129,19 +123,36 @@ def load_course(root: Path) -> Course:
                 problems.extend(marker_problems(nb, where))
                 problems.extend(feedback_problems(nb, where))
                 lab_notebooks[path] = (lab, nb)
+            elif is_config_file(path) and any(marker.encode() in data for marker in ANY_MARKER):
+                module = parse_config(path, _decode(data, where))
+                _check_intro(where, module, intro, problems)
+                modules[path] = module
             elif any(
                 marker.encode() in data
                 for marker in ANY_MARKER
             ):
                 problems.append(
                     f"{where} contains solution or hidden-test markers, but markers only work in "
-                    f".py modules and in notebooks/labK.ipynb; remove them or move the content."
+                    f".py modules, YAML files, Dockerfiles and notebooks/labK.ipynb; remove them or "
+                    f"move the content."
                 )
         except CourseError as exc:
             problems.extend(exc.problems)
     if problems:
         raise CourseError(problems)
     return course
+
+
+def _check_intro(where: str, module: ParsedModule, intro: int, problems: list[str]) -> None:
+    """Add a problem for each exercise tagged with a lab before the one that introduces its file."""
+    for exercise in module.exercises:
+        if exercise.lab < intro:
+            problems.append(
+                f"{where}:{exercise.line}: exercise tagged lab{exercise.lab}, but the "
+                f"manifest introduces this file in lab {intro}, so the stub would never "
+                f"be shown; tag it lab{intro} or later, or move the file to lab "
+                f"{exercise.lab}."
+            )
 
 
 def render_lab(
@@ -193,7 +204,10 @@ def render_files(
             continue
         if path in course.modules:
             text = course.modules[path].render(lab, solved_through)
-            check_rendered(path, lab, text)
+            if path.endswith(".py"):
+                check_rendered(path, lab, text)
+            else:
+                check_rendered_config(path, lab, text)
             data = text.encode("utf-8")
         elif path in course.lab_notebooks:
             if releaser is None:

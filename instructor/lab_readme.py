@@ -162,6 +162,11 @@ def render_readme(
         lines += [
             "Each function below raises `NotImplementedError` until you write its body. Keep the",
             "signature and the docstring, replace the `raise` line with your code.",
+            *([
+                "In a configuration file (YAML, Dockerfile) the part you write is a comment",
+                f"`# Lab {lab} exercise: ...` instead: replace that line with the part, and keep the comment",
+                "above it, which says what the part must do.",
+            ] if any(not e.path.endswith(".py") for e in exercises) else []),
             "",
             "| File | Function | What it should do |",
             "| --- | --- | --- |",

@@ -151,16 +151,12 @@ class ParsedModule:
         return list(self.lines[region.begin + 1 : region.end])
 
 
-def parse_module(path: str, text: str) -> ParsedModule:
-    """Parse `text` (module `path`, relative to solutions/) and check its markers.
+def parse_regions(where: str, lines: tuple[str, ...]) -> tuple[list[Region], list[str]]:
+    """The marker regions of a file's `lines` (unsorted) and the structural problems found.
 
-    Raises CourseError listing every problem as `solutions/<path>:<line>: ... ; <what to do>`.
+    `where` names the file in problem sentences (`solutions/<path>`).
     """
-    where = f"{SOLUTIONS_DIR}/{path}"
-    text = text.replace("\r\n", "\n")
-    lines = tuple(text.split("\n"))
     problems: list[str] = []
-
     regions: list[Region] = []
     opened: Region | None = None  # the open region (its `end` not known yet)
     for index, line in enumerate(lines):
@@ -193,6 +189,18 @@ def parse_module(path: str, text: str) -> ParsedModule:
         problems.append(
             f"{where}:{opened.begin + 1}: solution region is never closed; add its END marker."
         )
+    return regions, problems
+
+
+def parse_module(path: str, text: str) -> ParsedModule:
+    """Parse `text` (module `path`, relative to solutions/) and check its markers.
+
+    Raises CourseError listing every problem as `solutions/<path>:<line>: ... ; <what to do>`.
+    """
+    where = f"{SOLUTIONS_DIR}/{path}"
+    text = text.replace("\r\n", "\n")
+    lines = tuple(text.split("\n"))
+    regions, problems = parse_regions(where, lines)
     try:
         tree = ast.parse(text, filename=where)
     except SyntaxError as exc:

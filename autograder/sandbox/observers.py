@@ -511,12 +511,94 @@ def run_notebook(notebook: str, cwd: str = "/submission/notebooks", cell_timeout
     return {"cells": cells, "error": error, "failures": failures}
 
 
+def _tool_output(argv: list[str], cwd: str | None = None, env: dict | None = None, timeout: float = 120) -> dict:
+    """A command's exit status and the end of its output (a missing tool or a timeout is status -1)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return {"status": -1, "output": f"{type(error).__name__}: {error}"[:MAX_TEXT]}
+    return {"status": done.returncode, "output": (done.stdout + done.stderr)[-MAX_TEXT:]}
+
+
+def _read_yaml(path: Path) -> object:
+    import yaml
+
+    try:
+        return _plain(yaml.safe_load(path.read_text()[:200_000]), 0)
+    except Exception as error:  # noqa: BLE001 - an unreadable file is a fact to report
+        return {"unreadable": f"{type(error).__name__}: {str(error)[:300]}"}
+
+
+def lint_service_files(dockerfile: str = "text_recognizer/api/Dockerfile", ci: str = ".circleci/config.yml") -> dict:
+    """Lab 6's file exercises, run here before any student code: hadolint on the Dockerfile and
+    CircleCI's schema (check-jsonschema's vendored copy) on the CI file, with both files as data:
+    the Dockerfile's instructions (continuation lines joined, comments dropped) and the CI file parsed."""
+    import re
+    import sys
+
+    tools = Path(sys.executable).parent
+    docker_path, ci_path = Path("/submission") / dockerfile, Path("/submission") / ci
+    if not docker_path.exists():  # unsandboxed: the runner's working folder is the submission
+        docker_path, ci_path = Path(dockerfile), Path(ci)
+    instructions = []
+    if docker_path.is_file():
+        for line in re.sub(r"\\\n", " ", docker_path.read_text()[:200_000]).splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                word, _, rest = line.partition(" ")
+                instructions.append([word.upper()[:40], rest.strip()[:MAX_TEXT]])
+    return {
+        "hadolint": _tool_output([str(tools / "hadolint"), "--no-color", str(docker_path)]),
+        "schema": _tool_output([str(tools / "check-jsonschema"), "--builtin-schema", "vendor.circle-ci", str(ci_path)]),
+        "dockerfile": instructions[:500],
+        "ci": _read_yaml(ci_path) if ci_path.is_file() else {"unreadable": "no such file"},
+    }
+
+
+def package_service(layer: str = "arn:aws:lambda:us-east-1:123456789012:layer:text-recognizer-dependencies:1") -> dict:
+    """Lab 7's alarm exercise, run here before any student code: `osls package` (offline) on the
+    submission's serverless.yml, with the function's Python code beside it; the status, the end of
+    its output, and the CloudWatch alarms of the CloudFormation template it wrote."""
+    import json
+    import shutil
+
+    submission = Path("/submission") if Path("/submission/serverless.yml").exists() else Path.cwd()
+    service = Path(os.environ.get("TMPDIR", "/tmp")) / "service"
+    shutil.rmtree(service, ignore_errors=True)
+    (service / "text_recognizer").mkdir(parents=True)
+    if (submission / "serverless.yml").is_file():
+        shutil.copy(submission / "serverless.yml", service / "serverless.yml")
+    shutil.copytree(submission / "text_recognizer" / "serverless", service / "text_recognizer" / "serverless",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    home = service.parent / "osls-home"
+    home.mkdir(exist_ok=True)
+    # Under the sandbox's address-space limit node needs: no WebAssembly guard regions (far beyond
+    # the limit), and few threads, each with few malloc arenas (3 GiB is then enough).
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "AWS_ACCESS_KEY_ID": "test",
+           "AWS_SECRET_ACCESS_KEY": "test", "SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off",
+           "NODE_OPTIONS": "--disable-wasm-trap-handler --v8-pool-size=1", "UV_THREADPOOL_SIZE": "2",
+           "MALLOC_ARENA_MAX": "2"}
+    osls = Path(os.environ.get("TEXT_RECOGNIZER_NODE_MODULES", "/course/node_modules")) / ".bin" / "osls"
+    result = _tool_output([str(osls), "package", f"--param=dependenciesLayer={layer}"], cwd=str(service), env=env,
+                          timeout=240)
+    template = service / ".serverless" / "cloudformation-template-update-stack.json"
+    alarms = {}
+    if result["status"] == 0 and template.is_file():
+        resources = json.loads(template.read_text()).get("Resources", {})
+        alarms = {name: _plain(resource, 0) for name, resource in resources.items()
+                  if isinstance(resource, dict) and resource.get("Type") == "AWS::CloudWatch::Alarm"}
+    return {**result, "alarms": alarms}
+
+
 def ready() -> bool:
     """Nothing: the call only makes the runner import what the grading needs first."""
     return True
 
 
-GRADER_FUNCTIONS: dict[str, Callable] = {"run_notebook": run_notebook, "ready": ready}
+GRADER_FUNCTIONS: dict[str, Callable] = {"run_notebook": run_notebook, "ready": ready,
+                                         "lint_service_files": lint_service_files, "package_service": package_service}
 
 
 def grader_function(name: str) -> Callable:

@@ -1,5 +1,6 @@
 """Lab 7: the honest solution gets full marks, the stubbed lab zero (its handler and its drift
-check raise NotImplementedError, so every event and every window fails)."""
+check raise NotImplementedError, so every event and every window fails; its serverless.yml's
+DriftScoreAlarm is null, so `osls package` fails)."""
 
 from __future__ import annotations
 

@@ -29,10 +29,20 @@ EXERCISES = {
          "text_recognizer/training/devices.py"}),
     5: (["tests/test_line_augmentation.py", "tests/test_line_boxes.py"],
         {"text_recognizer/data/line_augmentation.py", "text_recognizer/models/line_boxes.py"}),
-    6: (["tests/api/test_api_routes.py", "tests/api/test_api_bad_input.py"],
+    6: (["tests/api/test_api_routes.py", "tests/api/test_api_bad_input.py",
+         *(f"tests/api/test_api_container.py::{name}" for name in (
+             "test_hadolint_passes_the_dockerfile", "test_the_dependencies_stage_installs_the_pins_into_opt_venv",
+             "test_circleci_config_is_valid_against_circlecis_schema",
+             "test_the_lint_job_runs_ruff_hadolint_and_the_schema_check_each_in_its_own_step"))],
         {"text_recognizer/api/predict_route.py"}),
-    7: (["tests/serverless/test_handler.py", "tests/monitoring/test_drift.py"],
+    7: (["tests/serverless/test_handler.py", "tests/monitoring/test_drift.py",
+         "tests/serverless/test_deployment_descriptor.py"],
         {"text_recognizer/serverless/handler.py", "text_recognizer/monitoring/drift.py"}),
+}
+#: lab -> its exercises in configuration files (instructor/config_markers.py): stubbed as comments
+CONFIG_EXERCISES = {
+    6: {".circleci/config.yml", "text_recognizer/api/Dockerfile"},
+    7: {"serverless.yml"},
 }
 
 
@@ -101,10 +111,20 @@ def test_visible_tests_fail_on_the_stubs_and_pass_when_solved(lab, tmp_path):
     solved = tmp_path / f"lab{lab}-solved"
     shutil.copytree(lab_dir, solved, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
     source = ROOT / f"lab{lab + 1}" if (ROOT / f"lab{lab + 1}").is_dir() else ROOT / "solutions"
-    for relative in files:
+    for relative in files | CONFIG_EXERCISES.get(lab, set()):
         shutil.copyfile(source / relative, solved / relative)
     result = run_pytest(solved, tests, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize("lab", sorted(CONFIG_EXERCISES))
+def test_config_exercises_are_stubbed_as_comments_in_their_lab_only(lab):
+    stub = f"# Lab {lab} exercise: implement"
+    for relative in CONFIG_EXERCISES[lab]:
+        assert stub in (ROOT / f"lab{lab}" / relative).read_text(), f"lab{lab}/{relative} has no stub"
+        later = ROOT / f"lab{lab + 1}" / relative
+        if later.is_file():
+            assert stub not in later.read_text(), f"lab{lab + 1}/{relative} still holds lab {lab}'s stub"
 
 
 @pytest.mark.parametrize("lab", range(2, 8))

@@ -19,7 +19,13 @@ runs through the `drift_check` recipe. The parent builds every input and decides
 | drift: reference-like windows do not alert | 10 | 4 held-out windows (2 drifted ones beside them) |
 | drift: score, window size and thresholds | 5 | largest PSI, NaN requests, looser thresholds |
 | drift: constant features, empty windows | 10 | constant features; ValueErrors naming the feature |
+| alarm: fires on drift, quiet otherwise | 10 | `osls package` in the sandbox; DriftScoreAlarm replayed on 7 hidden series of 5-minute periods |
+| alarm: the monitor's metric, the topic notified | 5 | namespace, `service` dimension, threshold 0.5, AlertTopic |
 | Notebook cells (nbgrader) | 6 | when the submission has `notebooks/lab7.ipynb` |
+
+The alarm is packaged by the grader's `package_service` in a fresh runner (no student code
+imported yet): `osls package`, offline, on the submission's serverless.yml; the template's alarms
+come back as data and `alarm_replay.py` replays the DriftScore alarm here.
 
 The hidden inputs (`hidden_set.py`, in `<state>/lab7/`, so that a Gradescope zip carries them):
 12 of Lab 3's hidden lines (built with the secret seed; their images go into the sandbox inside

