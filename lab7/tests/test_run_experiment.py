@@ -37,6 +37,8 @@ def test_run_experiment_trains_evaluates_and_saves(tiny_env):
     saved = json.loads((run / "metrics.json").read_text())
     assert saved["test"]["accuracy"] == report["test"]["accuracy"]
     assert (run / "training_curves.png").stat().st_size > 1000
+    # TensorBoard's logs beside the run, one train and one validation stream.
+    assert {p.parent.name for p in (run / "tensorboard").rglob("events.out.tfevents.*")} == {"train", "validation"}
     # The report says where everything went; the saved config rebuilds the model.
     assert report["run_dir"] == str(run) and report["training_curves"] == str(run / "training_curves.png")
     assert report["model_config"] == str(run / "character_model_mlp.json")

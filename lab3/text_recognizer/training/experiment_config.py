@@ -36,6 +36,8 @@ TRAIN_ARG_DEFAULTS: dict[str, Any] = {
     "reduce_lr_patience": 0,
     "augment": False,
     "learning_rate_schedule": "constant",
+    # TensorBoard logs under the run's folder (`tensorboard --logdir runs`), beside W&B.
+    "tensorboard": True,
     # A saved model's config (`<stem>.json`, as run_experiment writes it) to start from instead
     # of random weights: fine-tuning, or going on with a model trained in several sittings.
     "initial_weights": None,
@@ -149,8 +151,9 @@ def _check_train_args(train_args: dict[str, Any], where: str) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < smallest:
             kind = "a positive integer" if smallest else "an integer >= 0 (0 turns it off)"
             raise ConfigError(f"{where}: train_args.{key} must be {kind}, got {value!r}.")
-    if not isinstance(train_args["augment"], bool):
-        raise ConfigError(f"{where}: train_args.augment must be true or false, got {train_args['augment']!r}.")
+    for key in ("augment", "tensorboard"):
+        if not isinstance(train_args[key], bool):
+            raise ConfigError(f"{where}: train_args.{key} must be true or false, got {train_args[key]!r}.")
     initial = train_args["initial_weights"]
     if initial is not None and (not isinstance(initial, str) or not initial.endswith(".json")):
         raise ConfigError(

@@ -111,6 +111,8 @@ def train_and_evaluate(
     report, save, deploy. `run` (a tracked run) adds its callbacks first."""
     import keras
 
+    from text_recognizer.training.callbacks import watching_callbacks
+
     keras.utils.set_random_seed(int(config.dataset_args.get("seed", 0)))
     dataset = load_dataset(config)
     train_args = dict(config.train_args)
@@ -118,9 +120,10 @@ def train_and_evaluate(
     with training_devices(config, train_args) as devices:
         model = build_model(config, dataset, train_args["initial_weights"])
         tracking = run.callbacks(model, dataset) if run is not None else []
-        history, train_seconds = fit(model, dataset, train_args, [*tracking, *(callbacks or []),
-                                                                  *training_callbacks(train_args, run_dir)],
-                                     progress_verbosity(verbose), devices)
+        # The watching callbacks first: every later one (W&B, the history) sees the GPU's figures.
+        everything = [*watching_callbacks(run_dir, train_args["tensorboard"]), *tracking, *(callbacks or []),
+                      *training_callbacks(train_args, run_dir)]
+        history, train_seconds = fit(model, dataset, train_args, everything, progress_verbosity(verbose), devices)
     test = model.evaluate(dataset.x_test, dataset.y_test)
     report = make_report(config, dataset, test, history, train_seconds, devices)
     save_run(model, history, report, run_dir)
