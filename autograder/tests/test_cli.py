@@ -73,7 +73,7 @@ def test_export_gradescope_writes_the_zip_gradescope_expects(tmp_path, state_dir
     assert {
         "setup.sh",
         "run_autograder",
-        "requirements-cpu.lock",
+        "setup/requirements-cpu.lock",
         "autograder/suites/lab1/__init__.py",
         "autograder/sandbox/runner.py",
         "autograder/state/lab1/hidden_set.npz",

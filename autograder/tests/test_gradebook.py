@@ -22,7 +22,7 @@ from autograder.paths import SOLUTIONS_DIR
 LAB1 = SOLUTIONS_DIR / "notebooks" / "lab1.ipynb"
 #: solutions/notebooks/lab1.ipynb: two autograded test cells and four written answers (9 points).
 TESTS = {"test-mlp": 3.0, "test-predict-on-image": 3.0}
-ANSWERS = {"q1-answer": 3.0, "q2-answer": 2.0, "q3-answer": 2.0, "q4-answer": 2.0}
+ANSWERS = {"q1-answer": 3.0, "q2-answer": 2.0, "q3-answer": 2.0, "q4-answer": 2.0, "q5-answer": 2.0}
 
 
 @pytest.fixture(scope="session")
@@ -92,13 +92,13 @@ def test_the_course_gradebook_has_what_record_autograded_expects(lab1_gradebook)
 def test_scores_and_written_answers_meet_in_the_grade_sheet(db, tmp_path):
     assert record_autograded(db, 1, "alice", {"test-mlp": (3, 3), "test-predict-on-image": (1.5, 3)}) == []
     assert record_autograded(db, 1, "bob", {"test-mlp": (0, 3), "test-predict-on-image": (3, 3)}) == []
-    ta_grades(db, "alice", {"q1-answer": 2, "q2-answer": 2, "q3-answer": 1, "q4-answer": 2})
+    ta_grades(db, "alice", {"q1-answer": 2, "q2-answer": 2, "q3-answer": 1, "q4-answer": 2, "q5-answer": 1})
     ta_grades(db, "bob", {"q1-answer": 3})
 
     with open_gradebook(db) as gb:  # formgrader's own totals agree
         alice = gb.find_submission_notebook("lab1", "lab1", "alice")
-        assert (alice.code_score, alice.written_score, alice.needs_manual_grade) == (4.5, 7.0, False)
-        assert gb.find_submission_notebook("lab1", "lab1", "bob").needs_manual_grade  # q2-q4 left
+        assert (alice.code_score, alice.written_score, alice.needs_manual_grade) == (4.5, 8.0, False)
+        assert gb.find_submission_notebook("lab1", "lab1", "bob").needs_manual_grade  # q2-q5 left
 
     board = Leaderboard(tmp_path / "leaderboard.sqlite")
     submit(board, "alice", 80.0, 0.80, 0.79, "2025-03-01T10:00:00Z")
@@ -118,11 +118,11 @@ def test_scores_and_written_answers_meet_in_the_grade_sheet(db, tmp_path):
     assert (alice["autograder_total"], alice["autograder_max"]) == ("91.5", "100.0")
     assert (alice["notebook_autograded_score"], alice["notebook_autograded_max"]) == ("4.5", "6.0")
     assert (alice["written_answers_score"], alice["written_answers_max"], alice["written_answers_ungraded"]) == (
-        "7.0",
-        "9.0",
+        "8.0",
+        "11.0",
         "0",
     )
-    assert (alice["final_score"], alice["final_max"]) == ("98.5", "109.0")
+    assert (alice["final_score"], alice["final_max"]) == ("99.5", "111.0")
     assert (alice["leaderboard_public"], alice["leaderboard_private"]) == ("0.9", "0.88")
     assert (alice["counted_submission"], alice["submissions"], alice["submitted_at"]) == (
         "best",
@@ -135,13 +135,13 @@ def test_scores_and_written_answers_meet_in_the_grade_sheet(db, tmp_path):
     assert (bob["notebook_autograded_score"], bob["written_answers_score"], bob["written_answers_ungraded"]) == (
         "3.0",
         "3.0",
-        "3",
+        "4",
     )
     assert bob["final_score"] == "63.0"
 
     carol = rows["carol"]  # graded, but no notebook in the gradebook: written answers count 0
     assert carol["notebook_autograded_score"] == carol["written_answers_score"] == ""
-    assert (carol["written_answers_max"], carol["final_score"], carol["final_max"]) == ("9.0", "70.0", "109.0")
+    assert (carol["written_answers_max"], carol["final_score"], carol["final_max"]) == ("11.0", "70.0", "111.0")
 
     # The counted submission is the one the leaderboard ranks.
     table = {row.student: row for row in board.table(1)}

@@ -132,14 +132,19 @@ def _check_terminal_environment(hub, user: str) -> None:
     assert Path(data).is_relative_to(_home(user) / ".cache") and not Path(data).is_relative_to(lab), data
 
 
+def _leaderboard_rows(hub) -> dict[str, int]:
+    """How many leaderboard rows each student has (none before the first grading)."""
+    path = hub.base / "state" / "grading" / "leaderboard.sqlite"
+    if not path.exists():
+        return {}
+    with sqlite3.connect(path) as board:
+        return dict(board.execute("SELECT student, COUNT(*) FROM submissions GROUP BY student").fetchall())
+
+
 def test_three_students_are_graded_through_the_hub(hub):
     # Other tests share this hub (one xdist group): their jobs and leaderboard rows are not this test's.
     before = frozenset(j["key"] for j in hub.grading_status()["jobs"])
-    board_path = hub.base / "state" / "grading" / "leaderboard.sqlite"
-    rows_before: dict = {}
-    if board_path.exists():
-        with sqlite3.connect(board_path) as board:
-            rows_before = dict(board.execute("SELECT student, COUNT(*) FROM submissions GROUP BY student").fetchall())
+    rows_before = _leaderboard_rows(hub)
     # Ann's JupyterLab starts meanwhile (checked at the end: in its cgroup, with the hub's limits).
     hub.api(f"/users/{ANN}/server", method="POST")
     # Each student fetches Lab 1 from the exchange, as their own account.
@@ -180,8 +185,7 @@ def test_three_students_are_graded_through_the_hub(hub):
     assert {j["attempts"] for j in jobs.values()} <= {1, 2} and any(
         j["attempts"] == 2 and j["key"] in killed for j in jobs.values()), f"killed during {killed}: {status}"
     assert hub.service_pid() != killed[0], "the hub did not start the service again"
-    with sqlite3.connect(hub.base / "state" / "grading" / "leaderboard.sqlite") as board:
-        rows = dict(board.execute("SELECT student, COUNT(*) FROM submissions GROUP BY student").fetchall())
+    rows = _leaderboard_rows(hub)
     assert all(rows.get(s, 0) - rows_before.get(s, 0) == 1 for s in STUDENTS), \
         f"not on the leaderboard exactly once: {rows} (before this test: {rows_before})"
     assert jobs[ANN]["score"] == jobs[ANN]["max_score"] > 0, f"the solved lab lost points: {status}"

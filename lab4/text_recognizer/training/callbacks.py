@@ -38,9 +38,7 @@ def parse_gpu_query(text: str) -> list[tuple[float, float]]:
 
 
 def nvidia_smi_query() -> list[tuple[float, float]]:
-    """Every GPU's (utilisation %, memory MiB) now; [] without an NVIDIA GPU or driver."""
-    if shutil.which("nvidia-smi") is None:
-        return []
+    """Every GPU's (utilisation %, memory MiB) now; [] when the driver does not answer."""
     try:
         done = subprocess.run(GPU_QUERY, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
@@ -52,12 +50,14 @@ class GpuUtilization(keras.callbacks.Callback):
     """Adds `gpu_utilization` (mean %, over the epoch and every GPU) and `gpu_memory_mib` (the most
     memory used by one GPU) to each epoch's logs, sampled every `interval` seconds while it trains.
 
-    On a machine without a GPU, `query` returns nothing and the callback adds nothing.
+    `query` defaults to `nvidia-smi`; on a machine without it, the callback adds nothing.
     """
 
-    def __init__(self, interval: float = 1.0,
-                 query: Callable[[], list[tuple[float, float]]] = nvidia_smi_query) -> None:
+    def __init__(self, interval: float = 1.0, query: Callable[[], list[tuple[float, float]]] | None = None) -> None:
         super().__init__()
+        # Without nvidia-smi there is nothing to sample: no thread at all (looked up once, not each second).
+        if query is None and shutil.which("nvidia-smi") is not None:
+            query = nvidia_smi_query
         self.interval, self.query = interval, query
         self._samples: list[list[tuple[float, float]]] = []
         self._stop = threading.Event()
@@ -65,6 +65,8 @@ class GpuUtilization(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._samples, self._stop = [], threading.Event()
+        if self.query is None:
+            return
         self._thread = threading.Thread(target=self._sample, daemon=True, name="gpu-utilization")
         self._thread.start()
 

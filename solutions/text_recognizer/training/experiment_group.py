@@ -207,8 +207,9 @@ def tune_search_space(group: dict[str, Any]) -> dict[str, Any]:
         >>> sorted({int(n) for n in space["network_args.num_layers"].sample(size=200, random_state=0)})
         [1, 2, 3]
 
-    Hint: the notebook's section 4 and `ray.tune`'s search space functions; read which end of a
-    range each of them can return.
+    Notebook: "Exercise: the sweep's search space and scheduler, then the sweep live on Ray".
+
+    Hint: `ray.tune`'s search space functions; read which end of a range each of them can return.
     """
     ### BEGIN SOLUTION lab4
     from ray import tune
@@ -254,7 +255,9 @@ def tune_scheduler(group: dict[str, Any]) -> ASHAScheduler | None:
     `"early_stop_trials": {"grace_period": 2}` give a scheduler that first compares trials'
     validation accuracy (higher is better) after epoch 2, then after epochs 4 and 8.
 
-    Hint: the notebook's section 4 (early stopping of trials); `ray.tune.schedulers.ASHAScheduler`.
+    Notebook: "Exercise: the sweep's search space and scheduler, then the sweep live on Ray".
+
+    Hint: `ray.tune.schedulers.ASHAScheduler`.
     """
     ### BEGIN SOLUTION lab4
     from ray.tune.schedulers import ASHAScheduler
