@@ -37,6 +37,20 @@ def exact_shape(image: object, shape: Sequence[int]) -> np.ndarray:
     return array
 
 
+def pad_to_multiple(image: np.ndarray, multiple: int) -> np.ndarray:
+    """A 2-D image padded with zeros at the bottom and right to a multiple of `multiple` on each side."""
+    return np.pad(image, [(0, -n % multiple) for n in image.shape])
+
+
+def pad_line_width(line: np.ndarray, multiple: int) -> np.ndarray:
+    """A line padded with zeros on the right to a multiple of `multiple` pixels, and at least as wide as high.
+
+    How a network that reads lines of any width gets them (its width reduction must divide the width).
+    """
+    width = max(line.shape[0], -(-line.shape[1] // multiple) * multiple)
+    return np.pad(line, ((0, 0), (0, width - line.shape[1])))
+
+
 def fit_line_width(image: object, height: int, width: int) -> np.ndarray:
     """One line image `height` pixels high, padded or cropped to `width` pixels.
 

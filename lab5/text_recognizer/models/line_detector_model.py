@@ -18,7 +18,7 @@ from scipy import ndimage
 
 from text_recognizer.images import checks as image_checks
 from text_recognizer.models.base import Model
-from text_recognizer.models.line_boxes import LINE, Box, line_boxes, match_boxes, reading_order
+from text_recognizer.models.line_boxes import LINE, Box, boxes_with_confidence, line_boxes, match_boxes, reading_order
 
 SIZE_MULTIPLE = 8  # the detector's encoder halves the page three times
 
@@ -43,8 +43,7 @@ class LineDetectorModel(Model):
                 f"Expected one grey page image (height, width) of at least {SIZE_MULTIPLE} pixels, "
                 f"got shape {array.shape}."
             )
-        pad = [(0, -n % SIZE_MULTIPLE) for n in array.shape]
-        return np.pad(array, pad)
+        return image_checks.pad_to_multiple(array, SIZE_MULTIPLE)
 
     def predict_probabilities(self, page: np.ndarray) -> np.ndarray:
         """Per-pixel class probabilities (H, W, 3) of one page (the padding cut off again)."""
@@ -55,11 +54,7 @@ class LineDetectorModel(Model):
 
     def predict_on_image(self, image: np.ndarray) -> tuple[list[Box], float]:
         """(line boxes in reading order, the mean line probability inside them) for one page."""
-        probabilities = self.predict_probabilities(image)
-        boxes = line_boxes(probabilities, self.threshold)
-        confidence = [float(probabilities[top:bottom, left:right, LINE].mean())
-                      for top, left, bottom, right in boxes]
-        return boxes, float(np.mean(confidence)) if confidence else 1.0
+        return boxes_with_confidence(self.predict_probabilities(image), self.threshold)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 8) -> dict[str, Any]:
         """Box precision, recall and F1 at IoU >= 0.5 (over all pages), mean box IoU and pixel accuracy."""

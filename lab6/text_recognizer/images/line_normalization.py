@@ -63,6 +63,12 @@ def stretch_contrast(grey: np.ndarray) -> np.ndarray:
     return np.clip((grey - background) / (ink - background), 0.0, 1.0)
 
 
+def detector_input(page: np.ndarray, size: int) -> np.ndarray:
+    """A page as the line detector reads it: white ink on black, contrast stretched, resized to (size, size)."""
+    ink = stretch_contrast(ink_levels(page))
+    return np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize((size, size), Image.Resampling.BILINEAR))
+
+
 def ink_box(ink: np.ndarray) -> Box | None:
     """The box of the pixels above `INK_THRESHOLD`, or None for a blank image."""
     rows = np.flatnonzero((ink > INK_THRESHOLD).sum(axis=1) > 0)

@@ -72,5 +72,4 @@ class HandwritingLineModel(LineModelCtc):
                 "Normalise it first with text_recognizer.images.line_normalization.normalize_line(image, "
                 f"{height}), or use HandwritingLinePredictor, which does."
             )
-        width = max(height, -(-array.shape[1] // WIDTH_MULTIPLE) * WIDTH_MULTIPLE)
-        return np.pad(array, ((0, 0), (0, width - array.shape[1])))
+        return image_checks.pad_line_width(array, WIDTH_MULTIPLE)

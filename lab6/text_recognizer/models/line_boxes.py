@@ -152,6 +152,16 @@ def line_boxes(probabilities: np.ndarray, threshold: float = 0.5) -> list[Box]:
     return reading_order(boxes)
 
 
+def boxes_with_confidence(probabilities: np.ndarray, threshold: float = 0.5) -> tuple[list[Box], float]:
+    """(`line_boxes`, the mean "line" probability inside them; 1.0 when there is none) of (H, W, 3) probabilities.
+
+    What a line detector's `predict_on_image` gives, the Keras model's and the compiled one's alike.
+    """
+    boxes = line_boxes(probabilities, threshold)
+    confidence = [float(probabilities[top:bottom, left:right, LINE].mean()) for top, left, bottom, right in boxes]
+    return boxes, float(np.mean(confidence)) if confidence else 1.0
+
+
 def box_iou(a: Box, b: Box) -> float:
     """Intersection over union of two boxes (0 when they do not meet)."""
     height = min(a[2], b[2]) - max(a[0], b[0])

@@ -84,13 +84,17 @@ def test_the_function(packaged):
     assert properties["Environment"]["Variables"]["TEXT_RECOGNIZER_COMPILED_DIR"] == "/var/task/build/lambda/compiled"
 
 
-def test_the_zip_holds_the_handler_and_the_compiled_model_but_no_keras_stack(packaged):
+def test_the_zip_holds_the_handler_and_the_compiled_models_but_no_keras_stack(packaged, compiled_dir):
     template, names = packaged
-    compiled_dir = template["Resources"]["PredictLambdaFunction"]["Properties"]["Environment"]["Variables"][
+    in_zip = template["Resources"]["PredictLambdaFunction"]["Properties"]["Environment"]["Variables"][
         "TEXT_RECOGNIZER_COMPILED_DIR"].removeprefix("/var/task/")
     assert "text_recognizer/serverless/handler.py" in names
-    assert {f"{compiled_dir}/compiled.json", f"{compiled_dir}/line.onnx"} <= set(names)
-    assert "text_recognizer/weights/line_model_ctc_line_lstm_ctc.json" in names
+    exported = {p.name for p in compiled_dir.iterdir()}
+    assert {"compiled.json", "line.onnx", "detector.onnx", "handwriting_line.onnx", "language_model.pickle"} <= exported
+    assert {f"{in_zip}/{name}" for name in exported} <= set(names)
+    for model in json.loads((compiled_dir / "compiled.json").read_text()).values():
+        config = f"text_recognizer/weights/{model['config']}"  # provenance and calibration read them
+        assert config in names and config.replace(".json", ".weights.h5") in names, f"{config} is not packaged"
     assert "text_recognizer/weights/line_model_ctc_line_lstm_ctc_calibration.json" in names  # calibrated confidence
     assert "text_recognizer/api/static/index.html" in names
     assert not [n for n in names if n.split("/")[0] in ("tensorflow", "keras", "tests", "notebooks")]
@@ -163,6 +167,6 @@ def test_the_layer_requirements_are_locked_and_hold_no_tensorflow():
     if not lock.is_file():
         pytest.skip(f"no {lock}: the lab was copied without setup/")
     layer, locked = requirement_pins(REQUIREMENTS.read_text()), requirement_pins(lock.read_text())
-    assert {"onnxruntime", "numpy", "pillow", "flask", "aws-lambda-powertools"} == set(layer)
+    assert {"onnxruntime", "numpy", "scipy", "pillow", "flask", "aws-lambda-powertools"} == set(layer)
     for name, version in layer.items():
         assert locked.get(name) == version, f"{name}=={version} in the layer, {locked.get(name)} in {lock.name}"

@@ -16,10 +16,9 @@ lines cropped from the full-size page. IAM forms can be cut the same way with
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 from tqdm.auto import tqdm
 
-from text_recognizer.images.line_normalization import ink_levels, stretch_contrast
+from text_recognizer.images.line_normalization import detector_input
 
 from .base import SPLITS, Dataset
 from .synthetic.handwriting_writers import writers
@@ -99,12 +98,6 @@ def render_pages(split: str, count: int, seed: int = 0, lazy: bool = False):
             lines = [texts.sample(rng) for _ in range(int(rng.integers(*LINES_PER_PAGE, endpoint=True)))]
             yield render_page(lines, split_writers[i % len(split_writers)], rng, PAGE_SIZE)
     return generate() if lazy else list(generate())
-
-
-def detector_input(page: np.ndarray, size: int) -> np.ndarray:
-    """A page as the detector reads it: white ink on black, contrast stretched, resized to (size, size)."""
-    ink = stretch_contrast(ink_levels(page))
-    return np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize((size, size), Image.Resampling.BILINEAR))
 
 
 def scaled_mask(page: Page, size: int) -> np.ndarray:

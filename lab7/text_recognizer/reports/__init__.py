@@ -20,8 +20,11 @@ measures, prints and writes its figures; nothing in the library below imports th
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 
 def write_report(report: dict[str, Any], path: Path) -> Path:
@@ -29,3 +32,11 @@ def write_report(report: dict[str, Any], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1) + "\n")
     return path
+
+
+def summary(seconds: list[float]) -> dict[str, Any]:
+    """p50 / p95 / mean in milliseconds, the count, and every latency (ms, for histograms)."""
+    ms = [s * 1000 for s in seconds]
+    return {"count": len(ms), "p50_ms": round(float(np.percentile(ms, 50)), 2),
+            "p95_ms": round(float(np.percentile(ms, 95)), 2), "mean_ms": round(statistics.fmean(ms), 2),
+            "latencies_ms": [round(v, 2) for v in ms]}

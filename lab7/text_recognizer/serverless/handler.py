@@ -26,6 +26,10 @@ from text_recognizer.monitoring import cloudwatch_metrics
 
 TEXT_TYPES = ("application/json", "text/", "application/javascript", "image/svg+xml")
 """Response types sent as text; anything else goes back base64-encoded (`isBase64Encoded`)."""
+PAYLOAD_LIMIT = 6 * 1024 * 1024
+"""Lambda's limit on a synchronous request, in bytes: an image travels base64-encoded (4/3 of its
+size), so the largest image that fits is about 4.5 MB. The web page shrinks larger photos itself
+(`api/static/app.js`, `MAX_UPLOAD_BYTES`)."""
 METRICS_SERVICE = cloudwatch_metrics.LAMBDA_SERVICE
 """The `service` dimension of the function's CloudWatch metrics (what serverless.yml's alarms watch)."""
 
@@ -94,6 +98,14 @@ def error_response(status: int, code: str, message: str) -> dict[str, Any]:
             "isBase64Encoded": False}
 
 
+def payload_too_large_message(size: int) -> str:
+    """What a client whose request body is `size` bytes, over `PAYLOAD_LIMIT`, should do."""
+    return (f"The request body is {size / 2**20:.1f} MB; a Lambda function takes at most "
+            f"{PAYLOAD_LIMIT // 2**20} MB per request, base64 encoding included (an image of about "
+            f"{PAYLOAD_LIMIT * 3 // 4 / 2**20:.1f} MB). Shrink the photo (2000 pixels on its longest side and "
+            "JPEG are plenty to read it) and send it again; the web page does this itself.")
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Answer one API Gateway proxy event (payload format 1.0 or 2.0) with the app's response.
 
@@ -110,7 +122,11 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     - the function never raises: an event that is not an API Gateway event (a missing key, a
       wrong type) answers `error_response(400, "invalid_event", ...)`, a body that is not valid
       base64 `error_response(400, "invalid_base64", ...)`, and any other failure
-      `error_response(500, "internal_error", ...)`, printed to stderr (CloudWatch Logs).
+      `error_response(500, "internal_error", ...)`, printed to stderr (CloudWatch Logs);
+    - a body (as the event carries it) over `PAYLOAD_LIMIT` answers
+      `error_response(413, "payload_too_large", ...)`, saying how to shrink the image: Lambda
+      itself refuses such a request before the function runs, so the function answers what
+      Lambda would let through, wherever it runs (tests, the local runtime).
 
     Example (`serverless/events.py` builds events like API Gateway's):
 

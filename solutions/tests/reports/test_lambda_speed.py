@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import zipfile
 
-from text_recognizer.reports import lambda_speed
+import pytest
+
+from text_recognizer.reports import lambda_cold_start, lambda_speed
 
 
 def test_packaged_files_follow_the_patterns_in_order(tmp_path):
@@ -47,11 +49,20 @@ def test_distribution_closure_follows_requirements_without_extras():
 
 def test_requirement_names_of_the_layer():
     assert set(lambda_speed.requirement_names(lambda_speed.LAYER_REQUIREMENTS)) == {
-        "aws-lambda-powertools", "flask", "numpy", "onnxruntime", "pillow"}
+        "aws-lambda-powertools", "flask", "numpy", "onnxruntime", "pillow", "scipy"}
 
 
-def test_line_events_are_api_gateway_events_of_the_support_lines():
-    events = lambda_speed.line_events()
-    assert len(events) == len(list(lambda_speed.SUPPORT_LINES.glob("line_*.png"))) > 0
-    assert all(e["version"] == "2.0" and e["isBase64Encoded"] and e["rawQueryString"] == "kind=line"
+def test_the_layer_files_are_the_kept_ones_of_the_requirements():
+    everything = {name for _, name in lambda_speed.stack_files(lambda_speed.LAYER_REQUIREMENTS)[0]}
+    kept = {name for _, name in lambda_speed.layer_files()}
+    assert kept < everything and all(name.startswith("python/") for name in kept)
+    assert "python/scipy/ndimage/__init__.py" in kept and "python/scipy/stats/__init__.py" not in kept
+
+
+@pytest.mark.parametrize("kind, pattern", [("line", "line_*.png"), ("page", "page_*.png")])
+def test_support_events_are_api_gateway_events_of_the_support_images(kind, pattern):
+    events = lambda_cold_start.support_events(kind)
+    folder = lambda_cold_start.SUPPORT_LINES if kind == "line" else lambda_cold_start.SUPPORT_PAGES
+    assert len(events) == len(list(folder.glob(pattern))) > 0
+    assert all(e["version"] == "2.0" and e["isBase64Encoded"] and e["rawQueryString"] == f"kind={kind}"
                for e in events)

@@ -96,6 +96,14 @@ def test_broken_events_answer_http_errors():
         f"a body marked isBase64Encoded that is not base64: expected 400 invalid_base64, got {status} {body}")
 
 
+def test_a_body_over_lambdas_payload_limit_answers_413_saying_what_to_do():
+    event = api_gateway_event(b"\xff" * (lambda_handler.PAYLOAD_LIMIT * 3 // 4 + 3), "image/jpeg")
+    status, body = lambda_answer(event)
+    assert status == 413 and body["error"]["code"] == "payload_too_large", (
+        f"a base64 body over Lambda's 6 MB request limit: expected 413 payload_too_large, got {status} {body}")
+    assert "Shrink the photo" in body["error"]["message"]
+
+
 def test_web_page_comes_back_as_text(app):
     response = lambda_handler.handler(api_gateway_event(b"", "text/html", method="GET", path="/"), None)
     assert response["statusCode"] == 200 and "<html" in response["body"].lower(), (

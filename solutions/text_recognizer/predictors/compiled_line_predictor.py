@@ -29,6 +29,20 @@ MANIFEST = "compiled.json"
 """The file beside the ONNX model saying what it is (mapping, input shape, source weights)."""
 
 
+def onnx_session(path: Path) -> Any:
+    """An onnxruntime session on `path` that runs on one CPU thread.
+
+    One thread: the models are small, and a thread pool's idle threads spin for a while after
+    every run, taking the CPU from the rest of the request (decoding, JSON): on 2 cores the
+    handler's median went from 8 ms to 4 ms. A Lambda function of 1024 MB has under one vCPU.
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+
+
 def greedy_decode(logits: np.ndarray, mapping: list[str]) -> tuple[str, float]:
     """Greedy CTC decoding of one line's logits (timesteps, classes) in numpy, as `ctc_decode_logits` does it.
 
@@ -53,18 +67,10 @@ class CompiledLinePredictor:
     """
 
     def __init__(self, model_dir: str | Path) -> None:
-        import onnxruntime
-
         manifest = json.loads((Path(model_dir) / MANIFEST).read_text())["line"]
         self.mapping: list[str] = manifest["mapping"]
         self.height, self.max_width = manifest["input_shape"]
-        options = onnxruntime.SessionOptions()
-        # One thread: the line model is small, and a thread pool's idle threads spin for a while
-        # after every run, taking the CPU from the rest of the request (decoding, JSON): on 2 cores
-        # the handler's median went from 8 ms to 4 ms. A Lambda function of 1024 MB has under one vCPU.
-        options.intra_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(Path(model_dir) / manifest["onnx"]), sess_options=options,
-                                                    providers=["CPUExecutionProvider"])
+        self.session = onnx_session(Path(model_dir) / manifest["onnx"])
         self.input_name = self.session.get_inputs()[0].name
         self.config_path = WEIGHTS_DIR / manifest["config"]
         self.calibration = load_calibration(self.config_path, "greedy")

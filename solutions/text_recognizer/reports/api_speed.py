@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,20 +27,12 @@ import typer
 
 from text_recognizer.environment import configure_environment
 from text_recognizer.paths import PACKAGE_DIR
-from text_recognizer.reports import write_report
+from text_recognizer.reports import summary, write_report
 
 SUPPORT_LINE = PACKAGE_DIR.parent / "tests" / "support" / "emnist_lines" / "line_00.png"
 SUPPORT_PAGE = PACKAGE_DIR.parent / "tests" / "support" / "iam_pages" / "page_00.png"
 """Lab 5's support page (IAM substitute); where it is missing, a page is stacked from the line."""
 CONCURRENCY = (1, 4, 16)
-
-
-def summary(seconds: list[float]) -> dict[str, Any]:
-    """p50 / p95 / mean in milliseconds, the count, and every latency (ms, for histograms)."""
-    ms = [s * 1000 for s in seconds]
-    return {"count": len(ms), "p50_ms": round(float(np.percentile(ms, 50)), 2),
-            "p95_ms": round(float(np.percentile(ms, 95)), 2), "mean_ms": round(statistics.fmean(ms), 2),
-            "latencies_ms": [round(v, 2) for v in ms]}
 
 
 def timed(function, repeats: int) -> list[float]:

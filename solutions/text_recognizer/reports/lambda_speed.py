@@ -1,18 +1,21 @@
-"""Does the function fit Lambda, and how fast is it? The compiled model beside the Keras one, in one run.
+"""Does the function fit Lambda, and how fast is it? The compiled models beside the Keras ones, in one run.
 
     python -m text_recognizer.reports.lambda_speed --output ../reports/lab7_serverless_benchmark.json
 
 It measures, and writes as JSON:
-- package size: the zip variant (the code and compiled model that serverless.yml packages, plus
-  the installed files of the layer's distributions, `serverless/requirements.txt` and what they
-  require) and the Keras stack (`api/requirements.txt`: TensorFlow, Keras, ...), unzipped and
-  deflated into a real zip, against Lambda's limits (250 MB unzipped for code and layers, 50 MB
-  for a zip uploaded directly);
+- package size: the zip variant (the code and compiled models that serverless.yml packages, and
+  the layer: the installed files of `serverless/requirements.txt`'s distributions and what they
+  require, before and after `serverless/layer.py` strips what is never loaded) and the Keras
+  stack (`api/requirements.txt`: TensorFlow, Keras, ...), unzipped and deflated into a real zip,
+  against Lambda's limits (250 MB unzipped for code and layers, 50 MB for a zip uploaded directly);
 - cold start: a fresh Python process per start, from its spawn to the handler being ready
-  (interpreter, imports, model load), with the import and load times measured inside it (the
-  handler imports the models' libraries lazily: TensorFlow's import is in the Keras load time);
-- warm latency: the same process answering API Gateway events of the same support line images
-  through `handler.handler` (end to end, as Lambda bills it) and the model alone, p50 / p95.
+  (interpreter, imports, model load and warm-up), with the import and load times measured
+  inside it, and the first page request after it (what the first user of a new container waits
+  on top); the compiled function runs on the stripped layer alone (`python -S`, the layer and the
+  code on its path), so a layer missing a file fails here;
+- warm latency: the same process answering API Gateway events of the support pages and lines
+  through `handler.handler` (end to end, as Lambda bills it), p50 / p95
+  (`reports/lambda_cold_start.py` is the measured process).
 The distributions are the ones installed here (manylinux x86_64 wheels, the platform of the
 function). Figures, not assertions: the tests check the functions, never the timings.
 """
@@ -25,6 +28,8 @@ import json
 import os
 import platform
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,13 +45,13 @@ from packaging.requirements import Requirement
 
 from text_recognizer.paths import PACKAGE_DIR
 from text_recognizer.reports import write_report
-from text_recognizer.reports.api_speed import summary
+from text_recognizer.reports.lambda_cold_start import SUPPORT_LINES, SUPPORT_PAGES
+from text_recognizer.serverless.layer import kept
 
 LAB_DIR = PACKAGE_DIR.parent
 DESCRIPTOR = LAB_DIR / "serverless.yml"
 LAYER_REQUIREMENTS = PACKAGE_DIR / "serverless" / "requirements.txt"
 KERAS_REQUIREMENTS = PACKAGE_DIR / "api" / "requirements.txt"
-SUPPORT_LINES = LAB_DIR / "tests" / "support" / "emnist_lines"
 COMPILED_IN_ZIP = "build/lambda/compiled"
 UNZIPPED_LIMIT = 250 * 1024 * 1024
 """Lambda: the function's code and all its layers, unzipped (262,144,000 bytes)."""
@@ -148,137 +153,107 @@ def stack_files(requirements: Path) -> tuple[list[tuple[Path, str]], dict[str, f
     return files, dict(sorted(per_distribution.items(), key=lambda item: -item[1]))
 
 
+def layer_files() -> list[tuple[Path, str]]:
+    """The layer's files (path here, name in the layer zip) once `serverless/layer.py` has stripped it."""
+    return [(path, name) for path, name in stack_files(LAYER_REQUIREMENTS)[0] if kept(name.removeprefix("python/"))]
+
+
+def build_layer(target: Path) -> Path:
+    """Copy the stripped layer's files into `target/python`, as Lambda unpacks a layer under /opt; `target`."""
+    for path, name in layer_files():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target / name)
+    return target
+
+
 def package_sizes(compiled_dir: Path) -> dict[str, Any]:
-    """The zip variant (code + compiled model + layer) and the Keras stack, against Lambda's limits."""
+    """The zip variant (code + compiled models + layer) and the Keras stack, against Lambda's limits."""
     patterns = yaml.safe_load(DESCRIPTOR.read_text())["package"]["patterns"]
     code = [(LAB_DIR / name, name) for name in packaged_files(LAB_DIR, patterns)]
     code += [(p, f"{COMPILED_IN_ZIP}/{p.name}") for p in sorted(compiled_dir.iterdir()) if p.is_file()]
-    layer, layer_detail = stack_files(LAYER_REQUIREMENTS)
+    full_layer, layer_detail = stack_files(LAYER_REQUIREMENTS)
     keras, keras_detail = stack_files(KERAS_REQUIREMENTS)
-    function_zip, layer_zip = zip_sizes(code), zip_sizes(layer)
+    function_zip, layer_zip = zip_sizes(code), zip_sizes(layer_files())
     both = {key: function_zip[key] + layer_zip[key] for key in function_zip}
     return {
         "zip_variant": {"function_zip": against_limits(function_zip), "layer": against_limits(layer_zip),
+                        "layer_unstripped": against_limits(zip_sizes(full_layer)),
                         "function_and_layer": against_limits(both), "layer_distributions_mb": layer_detail},
         "keras_stack": {**against_limits(zip_sizes(keras)), "distributions_mb": keras_detail},
     }
 
 
-def line_events() -> list[dict[str, Any]]:
-    """API Gateway 2.0 events of the support line images (PNG, base64 bodies), kind=line."""
-    from text_recognizer.serverless.events import api_gateway_event
-
-    return [api_gateway_event(p.read_bytes(), "image/png", query={"kind": "line"})
-            for p in sorted(SUPPORT_LINES.glob("line_*.png"))]
-
-
-def child(spawned_at: float, rounds: int) -> dict[str, Any]:
-    """In a fresh process: import the handler, build the app (models), then answer the line events."""
-    real_stdout = sys.stdout
-    started = time.perf_counter()
-    from text_recognizer.environment import configure_environment
-
-    configure_environment()
-    from text_recognizer.serverless import handler
-
-    imported = time.perf_counter()
-    app = handler.application()
-    ready, ready_wall = time.perf_counter(), time.time()
-    events = line_events()
-    from text_recognizer.images.reading import read_grayscale_image
-
-    lines = [read_grayscale_image(p) for p in sorted(SUPPORT_LINES.glob("line_*.png"))]
-    predictor = app.extensions["recognizer"].line_predictor
-    sys.stdout = open(os.devnull, "w")  # the EMF lines of every request: written, not shown
-    try:
-        first_started = time.perf_counter()
-        answer = handler.handler(events[0])
-        if answer["statusCode"] != 200:
-            raise RuntimeError(f"the function answered {answer['statusCode']}: {answer['body'][:300]}")
-        first = time.perf_counter() - first_started
-        handler_s, model_s = [], []
-        for _ in range(rounds):
-            for event, line in zip(events, lines):
-                t0 = time.perf_counter()
-                handler.handler(event)
-                t1 = time.perf_counter()
-                predictor.predict(line)
-                handler_s.append(t1 - t0)
-                model_s.append(time.perf_counter() - t1)
-    finally:
-        sys.stdout.close()
-        sys.stdout = real_stdout
-    return {"cold_start_s": round(ready_wall - spawned_at, 3), "import_s": round(imported - started, 3),
-            "load_s": round(ready - imported, 3), "first_request_ms": round(first * 1000, 2),
-            "warm_handler": summary(handler_s), "warm_model": summary(model_s),
-            "predictor": type(predictor).__name__, "models": sorted(app.extensions["recognizer"].models)}
-
-
-def run_child(compiled_dir: Path | None, rounds: int, timeout_s: float = 600) -> dict[str, Any]:
-    """One cold start and warm run in a fresh process: the compiled model with `compiled_dir`, else Keras."""
-    env = {key: value for key, value in os.environ.items() if key != "TEXT_RECOGNIZER_COMPILED_DIR"}
+def run_child(compiled_dir: Path | None, layer_dir: Path | None, rounds: int, timeout_s: float = 900) -> dict[str, Any]:
+    """One cold start and warm run in a fresh process: the compiled models on the layer in `layer_dir`
+    (nothing else on the path), or with `compiled_dir` None the Keras models in this environment."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("TEXT_RECOGNIZER_COMPILED_DIR", "PYTHONPATH")}
+    command = [sys.executable, "-m", "text_recognizer.reports.lambda_cold_start"]
     if compiled_dir is not None:
         env["TEXT_RECOGNIZER_COMPILED_DIR"] = str(compiled_dir)
+        env["PYTHONPATH"] = os.pathsep.join([str(layer_dir / "python"), str(LAB_DIR)])
+        command.insert(1, "-S")  # no site-packages: the layer alone, as on Lambda
     spawned_at = time.time()
-    result = subprocess.run([sys.executable, "-m", "text_recognizer.reports.lambda_speed", "--child",
-                             str(spawned_at), "--rounds", str(rounds)], cwd=LAB_DIR, env=env, capture_output=True,
+    result = subprocess.run([*command, str(spawned_at), str(rounds)], cwd=LAB_DIR, env=env, capture_output=True,
                             text=True, timeout=timeout_s)
     if result.returncode != 0:
         raise SystemExit(f"the benchmark's child process failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def compare_runs(compiled_dir: Path, starts: int, rounds: int) -> dict[str, Any]:
+def compare_runs(compiled_dir: Path, layer_dir: Path, starts: int, rounds: int) -> dict[str, Any]:
     """`starts` fresh processes per model, alternating; the cold starts and the last run's warm latencies."""
     runs: dict[str, list[dict[str, Any]]] = {"compiled": [], "keras": []}
     for _ in range(starts):
-        runs["compiled"].append(run_child(compiled_dir, rounds))
-        runs["keras"].append(run_child(None, rounds))
+        runs["compiled"].append(run_child(compiled_dir, layer_dir, rounds))
+        runs["keras"].append(run_child(None, None, rounds))
     report = {}
     for name, results in runs.items():
         cold = [r["cold_start_s"] for r in results]
-        report[name] = {"predictor": results[-1]["predictor"], "models_loaded": results[-1]["models"],
-                        "cold_start_s": cold,
-                        "cold_start_median_s": sorted(cold)[len(cold) // 2],
+        first_page = [r["first_page_request_ms"] for r in results]
+        report[name] = {"predictors": results[-1]["predictors"], "models_loaded": results[-1]["models"],
+                        "cold_start_s": cold, "cold_start_median_s": statistics.median(cold),
                         "import_s": [r["import_s"] for r in results], "load_s": [r["load_s"] for r in results],
-                        "first_request_ms": [r["first_request_ms"] for r in results],
-                        "warm_handler": results[-1]["warm_handler"], "warm_model": results[-1]["warm_model"]}
+                        "first_page_request_ms": first_page,
+                        "cold_page_median_s": round(statistics.median(
+                            c + f / 1000 for c, f in zip(cold, first_page, strict=True)), 3),
+                        "first_line_request_ms": [r["first_line_request_ms"] for r in results],
+                        "warm_page": results[-1]["warm_page"], "warm_line": results[-1]["warm_line"]}
     return report
 
 
 def main(
     output: Annotated[Path, typer.Option(help="Write the report JSON here.")] = DEFAULT_OUTPUT,
-    compiled_dir: Annotated[Path | None, typer.Option(help="An exported model (default: export one now).")] = None,
+    compiled_dir: Annotated[Path | None, typer.Option(help="Exported models (default: export them now).")] = None,
     starts: Annotated[int, typer.Option(help="Cold starts per model.")] = 3,
-    rounds: Annotated[int, typer.Option(help="Passes over the support lines, warm.")] = 10,
-    child_spawned_at: Annotated[float | None, typer.Option("--child", hidden=True)] = None,
+    rounds: Annotated[int, typer.Option(help="Passes over the support pages and lines, warm.")] = 5,
 ) -> None:
-    """Does the function fit Lambda, and how fast is it? The compiled model beside the Keras one."""
-    if child_spawned_at is not None:  # one measured start, in the child process `run_child` spawned
-        print(json.dumps(child(child_spawned_at, rounds)))
-        return
+    """Does the function fit Lambda, and how fast is it? The compiled models beside the Keras ones."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         if compiled_dir is None:
             from text_recognizer.serverless.compiled import export_models
 
             compiled_dir = export_models(Path(scratch) / "compiled").parent
+        layer_dir = build_layer(Path(scratch) / "layer")
         report = {
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-            "support_lines": len(list(SUPPORT_LINES.glob("line_*.png"))), "starts": starts,
-            "rounds": rounds,
+            "support_pages": len(list(SUPPORT_PAGES.glob("page_*.png"))),
+            "support_lines": len(list(SUPPORT_LINES.glob("line_*.png"))), "starts": starts, "rounds": rounds,
             "package": package_sizes(Path(compiled_dir)),
-            "latency": compare_runs(Path(compiled_dir), starts, rounds),
+            "latency": compare_runs(Path(compiled_dir), layer_dir, starts, rounds),
         }
     report["benchmark_s"] = round(time.perf_counter() - started, 1)
     write_report(report, output)
-    package, latency = report["package"], report["latency"]
-    print(f"zip variant: function {package['zip_variant']['function_zip']['zipped_mb']} MB zipped, with its layer "
-          f"{package['zip_variant']['function_and_layer']['unzipped_mb']} MB unzipped (limit 250); Keras stack "
-          f"{package['keras_stack']['unzipped_mb']} MB unzipped")
+    zipped, latency = report["package"]["zip_variant"], report["latency"]
+    print(f"layer: {zipped['layer']['zipped_mb']} MB zipped (stripped; {zipped['layer_unstripped']['zipped_mb']} MB "
+          f"before), limit {zipped['layer']['direct_upload_limit_mb']} MB for a direct upload; function zip "
+          f"{zipped['function_zip']['zipped_mb']} MB; function and layer {zipped['function_and_layer']['unzipped_mb']} "
+          f"MB unzipped (limit 250); Keras stack {report['package']['keras_stack']['unzipped_mb']} MB unzipped")
     for name, figures in latency.items():
-        print(f"{name}: cold start {figures['cold_start_median_s']} s (median of {starts}), warm handler "
-              f"p50 {figures['warm_handler']['p50_ms']} ms, p95 {figures['warm_handler']['p95_ms']} ms")
+        print(f"{name}: cold start {figures['cold_start_median_s']} s, + first page {figures['cold_page_median_s']} s "
+              f"(medians of {starts}); warm page p50 {figures['warm_page']['p50_ms']} ms "
+              f"(p95 {figures['warm_page']['p95_ms']}), warm line p50 {figures['warm_line']['p50_ms']} ms")
     print(f"report: {output}")
 
 

@@ -13,6 +13,10 @@ const modelLine = document.getElementById("model");
 const preview = document.getElementById("preview");
 const result = document.getElementById("result");
 let current = null;  // the image shown and its answer: what a correction crops its line from
+// Larger files are shrunk before upload: on AWS Lambda a request is at most 6 MB, and an image
+// travels base64-encoded there (4/3 of its size): serverless/handler.py's PAYLOAD_LIMIT.
+const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
+const SHRUNK_SIDE = 2000;  // pixels on the longest side: what the page reader reads (images/page_size.py)
 
 function setStatus(message, isError) {
   statusLine.textContent = message;
@@ -144,10 +148,41 @@ function showLines(answer) {
   modelLine.textContent = `model: ${model.name || "?"} (${answer.kind}), ${answer.time_ms} ms`;
 }
 
-async function recognize(file) {
-  if (!file) return;
+// A photo too big to upload, redrawn at most SHRUNK_SIDE pixels on its longest side as a JPEG
+// (upright: the browser applies the photo's EXIF orientation when it draws it); smaller files as they are.
+async function uploadable(file) {
+  if (file.size <= MAX_UPLOAD_BYTES) return file;
+  const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+  const scale = Math.min(1, SHRUNK_SIDE / Math.max(bitmap.width, bitmap.height));
+  const shrunk = document.createElement("canvas");
+  shrunk.width = Math.round(bitmap.width * scale);
+  shrunk.height = Math.round(bitmap.height * scale);
+  shrunk.getContext("2d").drawImage(bitmap, 0, 0, shrunk.width, shrunk.height);
+  bitmap.close();
+  let quality = 0.9;
+  let blob = await new Promise((resolve) => shrunk.toBlob(resolve, "image/jpeg", quality));
+  while (blob.size > MAX_UPLOAD_BYTES && quality > 0.3) {
+    quality -= 0.2;
+    blob = await new Promise((resolve) => shrunk.toBlob(resolve, "image/jpeg", quality));
+  }
+  return new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg", { type: "image/jpeg" });
+}
+
+async function recognize(chosen) {
+  if (!chosen) return;
   clearResult();
-  setStatus(`Reading ${file.name}…`);
+  setStatus(`Reading ${chosen.name}…`);
+  let file = chosen;
+  try {
+    file = await uploadable(chosen);
+  } catch (error) {
+    setStatus(`This file could not be opened as an image (${error}): choose a photo or scan.`, true);
+    return;
+  }
+  if (file !== chosen) {
+    setStatus(`Reading ${chosen.name} (shrunk from ${(chosen.size / 1048576).toFixed(1)} MB to ` +
+              `${(file.size / 1048576).toFixed(1)} MB for upload)…`);
+  }
   const image = new Image();
   const url = URL.createObjectURL(file);
   const loaded = new Promise((resolve, reject) => { image.onload = resolve; image.onerror = reject; });
