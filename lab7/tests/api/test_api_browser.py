@@ -97,6 +97,35 @@ def test_upload_a_page_and_see_a_box_per_line(server, browser, artefacts_dir):
     assert len(browser.find_elements(By.CSS_SELECTOR, "#lines tbody tr")) == expected
 
 
+def test_a_photo_too_big_for_lambda_is_shrunk_before_upload_and_read(server, browser, artefacts_dir, tmp_path):
+    import json
+
+    import requests
+    from api_inputs import SUPPORT_DIR
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = SUPPORT_DIR / "iam_pages" / "page_00.png"
+    if not page.is_file() or not requests.get(f"{server.url}/health", timeout=10).json()["reads_pages"]:
+        pytest.skip("no page predictor deployed (Lab 5) or no support page")
+    labels = json.loads((page.parent / "labels.json").read_text())[page.name]["lines"]
+    big = tmp_path / "big_photo.png"  # 2600 x 2600 uncompressed: 6.8 MB, over app.js's MAX_UPLOAD_BYTES
+    Image.open(page).convert("L").resize((2600, 2600), Image.Resampling.BICUBIC).save(big, compress_level=0)
+    assert big.stat().st_size > 4 * 1024 * 1024
+    browser.get(f"{server.url}/")
+    browser.find_element(By.ID, "image-input").send_keys(str(big))
+    WebDriverWait(browser, 90).until(
+        lambda driver: driver.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "done"
+        or "error" in (driver.find_element(By.ID, "status").get_attribute("class") or ""))
+    browser.save_screenshot(str(artefacts_dir / "api_big_photo.png"))
+    status = browser.find_element(By.ID, "status").text
+    assert "Read" in status, status
+    canvas = browser.find_element(By.ID, "canvas")  # it shows the image that was sent: the shrunk one
+    assert (canvas.get_attribute("width"), canvas.get_attribute("height")) == ("2000", "2000")
+    text = browser.find_element(By.ID, "text").text
+    assert character_error_rate([text], ["\n".join(labels)]) < 0.2, text
+
+
 def test_correct_a_line_on_the_page_and_find_it_stored_exported_and_counted(server, browser, artefacts_dir, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait

@@ -7,7 +7,8 @@ It measures, and writes as JSON (with every latency, for a histogram):
 - in-process: `LinePredictor.predict` on one line, and `Recognizer.recognize` (what the route calls);
 - over HTTP, one client: p50 / p95 latency of one line request (and one page request where the
   page predictor is installed);
-- over HTTP, 1, 4 and 16 concurrent clients: requests per second and latency percentiles.
+- over HTTP, 1, 4 and 16 concurrent clients: requests per second and latency percentiles;
+- a fresh worker (a new server, one worker): its first page request against the next ones' p50.
 The difference between the HTTP and in-process p50 is the HTTP layer's share (parsing, JSON,
 the network stack, gunicorn). Figures, not assertions: the tests never time anything.
 """
@@ -68,6 +69,32 @@ def in_process(recognizer: Any, line: np.ndarray, repeats: int) -> dict[str, Any
     }
 
 
+def post(client: Any, url: str, body: bytes, kind: str) -> float:
+    """Seconds one `POST /v1/predict?kind=...` of a PNG took (an error unless it answered 200)."""
+    started = time.perf_counter()
+    response = client.post(f"{url}/v1/predict?kind={kind}", data=body, headers={"Content-Type": "image/png"},
+                           timeout=120)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"{kind} request answered {response.status_code}: {response.text[:300]}")
+    return elapsed
+
+
+def fresh_worker(page: bytes, repeats: int) -> dict[str, Any]:
+    """A page read by a fresh gunicorn worker (one worker, one thread): its first request against
+    the next ones' p50, which the first one should stay within 2x of (the models load and warm up
+    when the worker starts, before it takes requests)."""
+    import requests
+
+    from text_recognizer.api.local_server import LocalServer
+
+    with LocalServer(workers=1, threads=1) as server, requests.Session() as session:
+        first = post(session, server.url, page, "page")
+        steady = summary([post(session, server.url, page, "page") for _ in range(repeats)])
+    return {"first_page_ms": round(first * 1000, 2), "steady_page": steady,
+            "first_over_steady_p50": round(first * 1000 / steady["p50_ms"], 2)}
+
+
 def run(workers: int, threads: int, requests_per_level: int, repeats: int) -> dict[str, Any]:
     """Every measurement of the module docstring, as one JSON-ready dict."""
     import requests
@@ -89,21 +116,13 @@ def run(workers: int, threads: int, requests_per_level: int, repeats: int) -> di
     with LocalServer(workers=workers, threads=threads) as server:
         session = requests.Session()
 
-        def post(body: bytes, kind: str, client: requests.Session = session) -> float:
-            started = time.perf_counter()
-            response = client.post(f"{server.url}/v1/predict?kind={kind}", data=body,
-                                   headers={"Content-Type": "image/png"}, timeout=120)
-            elapsed = time.perf_counter() - started
-            if response.status_code != 200:
-                raise RuntimeError(f"{kind} request answered {response.status_code}: {response.text[:300]}")
-            return elapsed
-
-        post(line_bytes, "line")  # each worker's first request is a little slower: not counted
-        report["http_line"] = summary([post(line_bytes, "line") for _ in range(repeats)])
+        post(session, server.url, line_bytes, "line")  # each worker's first request is a little slower: not counted
+        report["http_line"] = summary([post(session, server.url, line_bytes, "line") for _ in range(repeats)])
         reads_pages = session.get(f"{server.url}/health", timeout=10).json().get("reads_pages")
         if reads_pages:
-            post(page, "page")
-            report["http_page"] = summary([post(page, "page") for _ in range(max(5, repeats // 4))])
+            post(session, server.url, page, "page")
+            report["http_page"] = summary([post(session, server.url, page, "page")
+                                           for _ in range(max(5, repeats // 4))])
         else:
             report["http_page"] = {"skipped": "no page predictor installed (Lab 5): kind=page answers 501"}
 
@@ -113,12 +132,15 @@ def run(workers: int, threads: int, requests_per_level: int, repeats: int) -> di
             count = max(requests_per_level, clients * 4)
             started = time.perf_counter()
             with ThreadPoolExecutor(max_workers=clients) as pool:
-                latencies = list(pool.map(lambda i, s=sessions: post(line_bytes, "line", s[i % len(s)]), range(count)))
+                latencies = list(pool.map(lambda i, s=sessions: post(s[i % len(s)], server.url, line_bytes, "line"),
+                                          range(count)))
             wall = time.perf_counter() - started
             report["concurrency"][str(clients)] = {
                 "requests": count, "requests_per_second": round(count / wall, 2),
                 **{k: v for k, v in summary(latencies).items() if k != "latencies_ms"},
             }
+    if reads_pages:
+        report["fresh_worker"] = fresh_worker(page, max(5, repeats // 4))
     inside = report["in_process"]["recognizer_recognize_line"]["p50_ms"]
     report["http_layer_share_of_line_p50"] = round(1 - inside / report["http_line"]["p50_ms"], 3)
     return report
