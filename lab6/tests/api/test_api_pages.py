@@ -15,7 +15,7 @@ from api_inputs import SUPPORT_DIR, png_bytes
 from text_recognizer.api.app import create_app, recognizer_of
 from text_recognizer.images.boxes import Box
 from text_recognizer.predictors.readings import LineReading, PageReading
-from text_recognizer.predictors.recognizer import Recognizer
+from text_recognizer.predictors.recognizer import Recognizer, warm_up_line
 
 pytestmark = pytest.mark.xdist_group("lab6_app")
 
@@ -90,3 +90,23 @@ def test_a_phone_photo_is_read_right_side_up(client):
     flat = client.post("/v1/predict?kind=page", data=png_bytes(page), content_type="image/png").json
     assert photo["kind"] == "page" and (photo["image"]["height"], photo["image"]["width"]) == CANVAS
     assert len(photo["lines"]) > 5 and character_error_rate([photo["text"]], [flat["text"]]) <= 0.35
+
+
+def test_warm_up_reads_a_page_and_lines_of_two_widths_before_any_request(app):
+    """The page's line model is traced per new line width until TensorFlow relaxes it to any width
+    (after a second shape): warm-up gives it two, so a worker's first page does not pay for it."""
+
+    class RecordingLines:
+        def __init__(self) -> None:
+            self.shapes: list[tuple[int, int]] = []
+
+        def predict(self, image: np.ndarray) -> tuple[str, float]:
+            self.shapes.append(image.shape)
+            return "warm", 1.0
+
+    stand_in = StandInPagePredictor()
+    stand_in.line_predictor = RecordingLines()
+    Recognizer(recognizer_of(app).line_predictor, stand_in).warm_up()
+    assert len(stand_in.pages) == 1
+    widths = {shape[1] for shape in stand_in.line_predictor.shapes}
+    assert len(widths) >= 2 and all(np.any(line < 128) for line in map(warm_up_line, widths))
