@@ -112,12 +112,12 @@ grade-all: setup  ## grade a folder of submissions in parallel: make grade-all L
 leaderboard: setup  ## print lab $(LAB)'s leaderboard (public split)
 	$(PY) -m autograder leaderboard --lab $(LAB)
 
-benchmark-lab7: setup  ## the Lambda function: package size vs Lambda's limits, cold start and warm latency, compiled vs Keras -> reports/lab7_serverless_benchmark.json
+benchmark-lab7: setup  ## the Lambda function: layer and zip sizes vs Lambda's limits, cold start and warm page/line latency, compiled vs Keras -> reports/lab7_serverless_benchmark.json
 	cd solutions && $(PY) -m text_recognizer.reports.lambda_speed --output ../reports/lab7_serverless_benchmark.json
 
 benchmark-autograder: setup  ## grading time, sandbox overhead, grade-all throughput -> reports/autograder_benchmark.json
 	$(PY) -m autograder benchmark
 
 .PHONY: benchmark-api
-benchmark-api: setup  ## the API on gunicorn (2 workers x 2 threads): line/page p50, p95, requests/s at 1/4/16 clients vs in-process -> reports/lab6_api_benchmark.json
+benchmark-api: setup  ## the API on gunicorn (2 workers x 2 threads): line/page p50, p95, requests/s at 1/4/16 clients vs in-process, a fresh worker's first page vs p50 -> reports/lab6_api_benchmark.json
 	cd solutions && $(PY) -m text_recognizer.reports.api_speed --output ../reports/lab6_api_benchmark.json
