@@ -298,6 +298,83 @@ def tune_scheduler(result) -> dict | None:
     return record
 
 
+WANDB_BLOCK = 32 * 1024
+MAX_WANDB_BYTES = 16 * 1024 * 1024
+
+
+def _wandb_records(path: Path) -> list[bytes]:
+    """The serialized protobuf records of an offline run's `.wandb` file: a LevelDB-style log of
+    32 KiB blocks, each record behind a 7-byte header (checksum, length, kind: 1 full, 2 first,
+    3 middle, 4 last). W&B itself has no Python reader of these files."""
+    import struct
+
+    data = path.read_bytes()[:MAX_WANDB_BYTES]
+    if not data.startswith(b":W&B"):
+        raise ValueError(f"{path.name} is not a W&B run file")
+    found, position, pieces = [], 7, b""
+    while position + 7 <= len(data) and len(found) < MAX_ITEMS:
+        if WANDB_BLOCK - position % WANDB_BLOCK < 7:  # a block's tail too short for a header is padding
+            position += WANDB_BLOCK - position % WANDB_BLOCK
+            continue
+        _checksum, length, kind = struct.unpack_from("<IHB", data, position)
+        position += 7
+        pieces += data[position:position + length]
+        position += length
+        if kind in (1, 4):
+            found.append(pieces)
+            pieces = b""
+    return found
+
+
+def _json_value(text: str) -> object:
+    import json
+
+    return _plain(json.loads(text[:MAX_TEXT * 10]), 1)
+
+
+def _offline_run(path: Path) -> dict:
+    """One offline run file: the run record's identity and config, the summary, the artifacts."""
+    from wandb.proto import wandb_internal_pb2
+
+    run: dict = {"folder": plain_str(path.parent.name), "summary": {}, "artifacts": []}
+    for data in _wandb_records(path):
+        record = wandb_internal_pb2.Record()
+        record.ParseFromString(data)
+        kind = record.WhichOneof("record_type")
+        if kind == "run":
+            found = record.run
+            run.update(run_id=found.run_id[:MAX_TEXT], project=found.project[:MAX_TEXT],
+                       name=found.display_name[:MAX_TEXT], group=found.run_group[:MAX_TEXT],
+                       job_type=found.job_type[:MAX_TEXT],
+                       config={item.key[:MAX_TEXT]: _json_value(item.value_json)
+                               for item in list(found.config.update)[:MAX_ITEMS] if not item.key.startswith("_")})
+        elif kind == "summary":
+            for item in list(record.summary.update)[:MAX_ITEMS]:
+                key = (item.key or ".".join(item.nested_key))[:MAX_TEXT]
+                if not key.startswith("_"):
+                    run["summary"][key] = _json_value(item.value_json)
+        elif kind == "artifact" and len(run["artifacts"]) < 64:
+            found = record.artifact
+            run["artifacts"].append({"name": found.name[:MAX_TEXT], "type": found.type[:MAX_TEXT],
+                                     "metadata": _json_value(found.metadata or "{}"),
+                                     "files": sorted(entry.path[:MAX_TEXT]
+                                                     for entry in list(found.manifest.contents)[:MAX_ITEMS])})
+    return run
+
+
+def offline_wandb_runs(result) -> dict:
+    """Lab 4: the offline W&B runs in a run folder (the `wandb_tracking` recipe returns the folder
+    it gave the student's tracking call): each `wandb/offline-run-*` folder's name and, read from
+    its run file, the run's id, project, name, group, job type, config, summary and artifacts."""
+    folder = Path(plain_str(result) or "/nonexistent")
+    runs = []
+    for path in sorted(folder.glob("wandb/offline-run-*"))[:8]:
+        files = sorted(path.glob("run-*.wandb"))
+        runs.append(guard(lambda files=files, path=path: _offline_run(files[0]) if files else
+                          {"folder": plain_str(path.name), "summary": {}, "artifacts": []}))
+    return {"runs": runs}
+
+
 OBSERVERS: dict[str, Callable] = {
     "value": value,
     "array": array,
@@ -310,6 +387,7 @@ OBSERVERS: dict[str, Callable] = {
     "drift_report": drift_report,
     "tune_space": tune_space,
     "tune_scheduler": tune_scheduler,
+    "offline_wandb_runs": offline_wandb_runs,
 }
 
 
@@ -442,11 +520,65 @@ class DriftCheck:
         return detect_drift(case["reference"], case["window"], **case.get("options", {}))
 
 
+class WandbTracking:
+    """Lab 4: the student's tracking calls (`training/tracking.py`), each writing one offline W&B
+    run into a fresh folder, which the call returns for the `offline_wandb_runs` observer."""
+
+    def __init__(self) -> None:
+        import importlib
+
+        self.module = importlib.import_module("text_recognizer.training.tracking")
+
+    @staticmethod
+    def _settings():
+        import tempfile
+
+        import wandb
+
+        os.environ.update({"WANDB_MODE": "offline", "WANDB_SILENT": "true"})
+        return Path(tempfile.mkdtemp(prefix="wandb-run-")), wandb
+
+    def start(self, config: dict, run_id: str, group: str | None, project: str | None, leftover: bool = False) -> str:
+        """`start_wandb_run` in offline mode under `project` (`WANDB_PROJECT`; None: unset); with
+        `leftover`, a run of the grader's own is still open in this process when it is called."""
+        run_dir, wandb = self._settings()
+        if leftover:
+            wandb.init(project="grader", dir=run_dir.parent, mode="offline", reinit="create_new",
+                       settings=wandb.Settings(silent=True, console="off"))
+        if project is None:
+            os.environ.pop("WANDB_PROJECT", None)
+        else:
+            os.environ["WANDB_PROJECT"] = project
+        try:
+            self.module.start_wandb_run(config, run_id, run_dir, group=group, mode="offline")
+        finally:
+            os.environ.pop("WANDB_PROJECT", None)
+            wandb.teardown()  # finishes every run of this process, the student's and any leftover
+        return str(run_dir)
+
+    def record(self, metrics: dict, files: dict, artifact_name: str) -> str:
+        """`log_final_results` on an offline run of the grader's own, with `files` (name -> text)
+        written beside it."""
+        run_dir, wandb = self._settings()
+        paths = []
+        for name, text in files.items():
+            paths.append(run_dir / Path(name).name)
+            paths[-1].write_text(text)
+        run = wandb.init(project="grader", dir=run_dir, mode="offline", reinit="create_new",
+                         settings=wandb.Settings(silent=True, console="off"))
+        try:
+            self.module.log_final_results(run, metrics, paths, artifact_name)
+        finally:
+            wandb.teardown()
+        return str(run_dir)
+
+
 RECIPES: dict[str, Callable] = {"character_model": character_model,
                                 "seeded_line_augmentation": seeded_line_augmentation,
                                 "api_client": ApiClient,
                                 "lambda_function": LambdaFunction,
-                                "drift_check": DriftCheck}
+                                "drift_check": DriftCheck,
+                                "wandb_tracking": WandbTracking}
 
 
 def build(recipe: str, args: dict) -> object:

@@ -187,6 +187,16 @@ _TUNE_SCHEDULER = _optional(lambda v: _record("the scheduler", {"type": _is_str}
                                                    for b in r),
 })(v) is None)
 
+_ARTIFACT = _record("an artifact", {}, {"name": _is_str, "type": _is_str, "metadata": lambda v: isinstance(v, dict),
+                                       "files": lambda v: isinstance(v, list) and all(_is_str(f) for f in v)})
+_OFFLINE_RUN = _record("an offline run", {"folder": _is_str}, {
+    "run_id": _is_str, "project": _is_str, "name": _is_str, "group": _is_str, "job_type": _is_str,
+    "config": lambda v: isinstance(v, dict), "summary": lambda v: isinstance(v, dict),
+    "artifacts": lambda v: isinstance(v, list) and all(_ARTIFACT(a) is None for a in v),
+})
+_OFFLINE_RUNS = _record("the offline runs", {
+    "runs": lambda v: _list_of("the runs", guarded(_OFFLINE_RUN), most=8)(v) is None})
+
 
 OBSERVATIONS: dict[str, Check] = {
     "value": _anything,
@@ -200,6 +210,7 @@ OBSERVATIONS: dict[str, Check] = {
     "drift_report": _drift_report,
     "tune_space": _tune_space,
     "tune_scheduler": lambda v: None if _TUNE_SCHEDULER(v) else "not a scheduler record",
+    "offline_wandb_runs": _OFFLINE_RUNS,
 }
 
 

@@ -218,3 +218,49 @@ def scheduler_groups(seed: int) -> list[dict]:
         {"name": "kept", "base": base(6), "metric": "val_loss", "mode": "min", "early_stop_trials": False,
          "search": {"method": "grid", "parameters": {"net.width": {"values": [8, 16]}}}},
     ]
+
+
+def _flat(config: dict, prefix: str = "") -> dict:
+    """A nested config under dotted keys (lists and other values kept), as the contract says."""
+    flat = {}
+    for key, value in config.items():
+        flat.update(_flat(value, f"{prefix}{key}.") if isinstance(value, dict) and value else {f"{prefix}{key}": value})
+    return flat
+
+
+def _run_id(rng: np.random.Generator) -> str:
+    return "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz0123456789"), size=8).tolist())
+
+
+def tracking_start_cases(seed: int) -> list[dict]:
+    """`start_wandb_run` inputs (`call`) and what the offline run must record (`expected`): with
+    a group and a project, with neither (the default project), and with a run left open before."""
+    rng = np.random.default_rng([seed, 54])
+    default_project = reference_module("text_recognizer.training.tracking").PROJECT
+    cases = []
+    for group, project, leftover in ((True, True, False), (False, False, False), (True, True, True)):
+        config = base_config(rng)
+        section = next(key for key, value in config.items() if isinstance(value, dict))
+        config[section][f"{rng.choice(WORDS)}_rate"] = float(rng.uniform(1e-4, 1e-1))
+        config[section]["inner"] = {"sizes": rng.integers(1, 64, size=3).tolist(), "on": bool(rng.integers(2))}
+        config["name"] = f"{rng.choice(WORDS)}_{rng.integers(100)}"
+        call = {"config": config, "run_id": _run_id(rng), "group": f"{rng.choice(WORDS)}_sweep" if group else None,
+                "project": f"{rng.choice(WORDS)}-project" if project else None, "leftover": leftover}
+        expected = {"run_id": call["run_id"], "name": config["name"], "project": call["project"] or default_project,
+                    "group": call["group"] or "", "job_type": "train", "config": _flat(config)}
+        cases.append({"call": call, "expected": expected})
+    return cases
+
+
+def tracking_record_cases(seed: int) -> list[dict]:
+    """`log_final_results` inputs: hidden metrics, two files and an artifact name."""
+    rng = np.random.default_rng([seed, 55])
+    cases = []
+    for _ in range(2):
+        names = rng.choice(WORDS, size=3, replace=False).tolist()
+        metrics = {f"test_{names[0]}": float(rng.uniform(0, 1)), f"val_{names[1]}": float(rng.uniform(0, 3)),
+                   "epochs_run": float(rng.integers(1, 20))}
+        stem = str(names[2])
+        files = {f"{stem}.weights.h5": f"weights {rng.integers(1 << 30)}", f"{stem}.json": '{"network": "mlp"}'}
+        cases.append({"metrics": metrics, "files": files, "artifact_name": f"{stem}-{_run_id(rng)}"})
+    return cases

@@ -59,6 +59,90 @@ def wandb_mode(enabled: bool = True) -> str:
     return "online" if has_api_key() else "offline"
 
 
+def start_wandb_run(config: dict[str, Any], run_id: str, run_dir: Path, group: str | None = None,
+                    mode: str = "offline") -> Any:
+    """Start the W&B run of one training and return it (a `wandb.Run`).
+
+    The contract (W&B's run table, `wandb sync` and the run registry rely on it):
+
+    - the project is `WANDB_PROJECT` when that is set, otherwise `PROJECT`;
+    - the run's id is `run_id`, the registry's id for the same training (so the two records meet,
+      and an offline run's folder ends in it); its name is `config["name"]`;
+    - `group` puts the trials of one sweep side by side (None: no group); the job type is "train";
+    - the run's config is `config` **flat**: every nested value under its dotted path, the names
+      a group file gives its parameters (lists and other values stay as they are), so that a
+      sweep's parameters are columns of the run table under the names the group file uses;
+    - W&B writes under `run_dir` (offline: `<run_dir>/wandb/offline-run-<time>-<run_id>/`), in
+      `mode` ("offline" or "online"); offline, nothing asks for a login or waits for a network;
+    - a run this process left open (a notebook's earlier run, an interrupted training) is
+      finished first, never mixed into the new one.
+
+    Example::
+
+        run = start_wandb_run({"name": "mlp", "train_args": {"learning_rate": 0.01, "epochs": 2}},
+                              "k3x9", Path("runs/mlp"), group="lab4_mlp_sweep")
+        run.id, run.name, run.group        # ('k3x9', 'mlp', 'lab4_mlp_sweep')
+        dict(run.config)                   # {'name': 'mlp', 'train_args.learning_rate': 0.01,
+                                           #  'train_args.epochs': 2}
+        # and runs/mlp/wandb/offline-run-20260101_120000-k3x9/ holds the run, for `wandb sync`
+
+    Notebook: "Exercise: one tracked run in W&B".
+
+    Hint: `wandb.init`; its `settings` can keep W&B quiet (Keras and Ray print enough).
+    """
+    ### BEGIN SOLUTION lab4
+    import wandb
+
+    def flat(entries: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, value in entries.items():
+            found.update(flat(value, f"{prefix}{key}.") if isinstance(value, dict) and value
+                         else {f"{prefix}{key}": value})
+        return found
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return wandb.init(
+        project=os.environ.get("WANDB_PROJECT", PROJECT), id=run_id, name=config.get("name"), group=group,
+        job_type="train", config=flat(config), dir=run_dir, mode=mode, reinit="finish_previous",
+        settings=wandb.Settings(silent=True, console="off", init_timeout=60),
+    )
+    ### END SOLUTION
+
+
+def log_final_results(run: Any, metrics: dict[str, float], files: list[Path], artifact_name: str) -> None:
+    """Record a finished training in its W&B run: its final figures, and its weights as a model.
+
+    The contract:
+
+    - every entry of `metrics` is in the run's **summary**: the figures W&B's run table shows and
+      sorts runs by (the history keeps every epoch's values, the summary the final ones);
+    - the `files` become one **artifact** of `run` (the run given, not W&B's current one), of type
+      "model", named `artifact_name`, each file under its own file name, with `metrics` as the
+      artifact's metadata: a model version then says how good it is, wherever it is used.
+
+    Example::
+
+        log_final_results(run, {"test_accuracy": 0.81, "val_loss": 0.62},
+                          [Path("runs/mlp/model.weights.h5"), Path("runs/mlp/model.json")], "mlp-k3x9")
+        run.summary["test_accuracy"]       # 0.81
+        # and the run logged the artifact "mlp-k3x9" (version v0), type "model", holding
+        # model.weights.h5 and model.json, its metadata {"test_accuracy": 0.81, "val_loss": 0.62}
+
+    Notebook: "Exercise: one tracked run in W&B".
+
+    Hint: `wandb.Artifact`.
+    """
+    ### BEGIN SOLUTION lab4
+    import wandb
+
+    run.summary.update(metrics)
+    artifact = wandb.Artifact(artifact_name, type="model", metadata=metrics)
+    for path in files:
+        artifact.add_file(str(path))
+    run.log_artifact(artifact)
+    ### END SOLUTION
+
+
 class Tracker:
     """One training's W&B run, or a stand-in that does nothing when tracking is off or failed."""
 
@@ -74,14 +158,7 @@ class Tracker:
         if mode == "disabled":
             return cls()
         try:
-            import wandb
-
-            run_dir.mkdir(parents=True, exist_ok=True)
-            run = wandb.init(
-                project=os.environ.get("WANDB_PROJECT", PROJECT), id=run_id, name=config.get("name"), group=group,
-                job_type="train", config=config, dir=run_dir, mode=mode, reinit="finish_previous",
-                settings=wandb.Settings(silent=True, console="off", init_timeout=60),
-            )
+            run = start_wandb_run(config, run_id, run_dir, group=group, mode=mode)
         except Exception as error:  # noqa: BLE001 - tracking never stops a training
             warnings.warn(f"W&B could not start ({error}); training goes on untracked.", stacklevel=2)
             return cls()
@@ -119,21 +196,9 @@ class Tracker:
         """`wandb.log`, never raising."""
         self._safely(lambda: self.run.log(data))
 
-    def summarize(self, metrics: dict[str, Any]) -> None:
-        """Put the final figures in the run's summary (what W&B's run table shows)."""
-        self._safely(lambda: self.run.summary.update(metrics))
-
-    def log_weights(self, name: str, files: list[Path]) -> None:
-        """Store the saved weights and their config as a `model` artifact of the run."""
-        import wandb
-
-        def log() -> None:
-            artifact = wandb.Artifact(name.replace("/", "-"), type="model")
-            for path in files:
-                artifact.add_file(str(path))
-            self.run.log_artifact(artifact)
-
-        self._safely(log)
+    def record_results(self, metrics: dict[str, float], files: list[Path], name: str) -> None:
+        """The final figures in the run's summary, the saved weights as a `model` artifact."""
+        self._safely(lambda: log_final_results(self.run, metrics, files, name.replace("/", "-")))
 
     def finish(self, failed: bool = False) -> None:
         """End the run (exit code 1 marks it failed in W&B)."""
@@ -226,9 +291,8 @@ class TrackedRun:
         if not np.isfinite(metrics.get("loss", np.nan)):
             raise TrainingDiverged(f"the training loss became {metrics.get('loss', np.nan)} before an epoch ended "
                                    "(try a smaller learning_rate)")
-        self.tracker.summarize(metrics)
-        self.tracker.log_weights(f"{report['experiment']}-{self.run_id}", [Path(report["weights"]),
-                                                                             Path(report["model_config"])])
+        self.tracker.record_results(metrics, [Path(report["weights"]), Path(report["model_config"])],
+                                    f"{report['experiment']}-{self.run_id}")
         self.registry.finish(self.run_id, metrics, weights=report["weights"], model_config=report["model_config"],
                              data_source=report["data_source"])
         self.finished = True
