@@ -606,8 +606,9 @@ def _cell_outputs(cell) -> list[dict]:
 
 def run_notebook(notebook: str, cwd: str = "/submission/notebooks", cell_timeout: int = 300,
                  tokens: dict | None = None) -> dict:
-    """Execute the notebook the parent prepared (`LAB_QUICK=1`, errors allowed, so every graded
-    cell runs); report every nbgrader cell's id, whether it ran, and its outputs.
+    """Execute the notebook the parent prepared (`LAB_QUICK=1`, errors allowed and a cell past
+    `cell_timeout` interrupted, so every graded cell runs); report every nbgrader cell's id,
+    whether it ran, and its outputs.
 
     `tokens` (grade_id -> token) come with this call only, never on disk: each graded test cell
     gets one last statement that prints its token, so that only a cell that ran to its end
@@ -623,8 +624,10 @@ def run_notebook(notebook: str, cwd: str = "/submission/notebooks", cell_timeout
         if cell.get("cell_type") == "code" and isinstance(token, str) and token.isalnum():
             cell["source"] = f"{cell.get('source', '')}\nprint({token!r})\n"
     os.environ.update({"LAB_QUICK": "1", "JUPYTER_PLATFORM_DIRS": "1"})
+    # A cell past its time is interrupted and the run goes on: a slow demo cell (a sweep on a busy
+    # machine) must not leave the graded cells after it unrun.
     client = NotebookClient(document, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": cwd}})
+                            interrupt_on_timeout=True, resources={"metadata": {"path": cwd}})
     error = None
     try:
         client.execute()

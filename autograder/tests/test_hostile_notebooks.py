@@ -97,6 +97,21 @@ def test_a_patched_notebook_executor_earns_nothing(tmp_path, monkeypatch):
     assert _earned(report, "t-pass", tokens["t-pass"]) == 0.0  # nothing ran: nothing passed
 
 
+def test_a_cell_past_its_time_is_interrupted_and_the_graded_cells_after_it_still_run(tmp_path, monkeypatch):
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import time\ntime.sleep(120)  # a sweep on a busy machine"),
+        _test_cell("t-after", "assert 1 == 1"),
+    ])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (tmp_path / "job").mkdir()
+    nbformat.write(notebook, tmp_path / "job" / "run.ipynb")
+    monkeypatch.setattr(observers, "JOB_DIR", tmp_path / "job")
+    token = cell_token("t-after")
+    report = observers.run_notebook("run.ipynb", cwd=str(tmp_path), cell_timeout=3, tokens={"t-after": token})
+    assert any("cell 0" in failure for failure in report["failures"]), report  # the slow cell was stopped
+    assert _earned(report, "t-after", token) == 1.0, report
+
+
 def test_tokens_are_unguessable_and_differ_per_cell():
     first, second = cell_token("test-mlp"), cell_token("test-predict-on-image")
     assert first != second and first == cell_token("test-mlp") and len(first) == len("autograder") + 32
