@@ -68,9 +68,21 @@ def _log_in(browser, hub, user: str, password: str) -> None:
 
 def _sign_up(browser, hub, user: str, password: str) -> str:
     """Sign up at /hub/signup; the page's message."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(f"{hub.url}/hub/signup")
+    # A loaded machine can answer the first request slowly or with the proxy's error page: load again.
+    for _ in range(3):
+        browser.get(f"{hub.url}/hub/signup")
+        try:
+            WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.ID, "username_input")))
+            break
+        except TimeoutException:
+            continue
+    else:
+        raise AssertionError(f"no sign-up form at /hub/signup: {browser.page_source[:500]}")
     browser.find_element(By.ID, "username_input").send_keys(user)
     browser.find_element(By.ID, "password_input").send_keys(password)
     browser.find_element(By.ID, "password_confirmation_input").send_keys(password)
