@@ -84,6 +84,21 @@ class ExperimentConfig:
         return data
 
 
+def flatten_config(entry: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A config's nested objects as dotted keys, the names group files give their parameters.
+
+        >>> flatten_config({"train_args": {"epochs": 2}, "network_args.layer_size": 8, "tags": []})
+        {'train_args.epochs': 2, 'network_args.layer_size': 8, 'tags': []}
+    """
+    flat: dict[str, Any] = {}
+    for key, value in entry.items():
+        if isinstance(value, dict) and value:
+            flat.update(flatten_config(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def load_config(source: str | Path) -> ExperimentConfig:
     """Read a config from a JSON file path, or from inline JSON text (starting with `{`)."""
     text, where = _read_source(source)

@@ -36,7 +36,7 @@ import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from text_recognizer.training.experiment_config import TRAIN_ARG_DEFAULTS, ConfigError
+from text_recognizer.training.experiment_config import TRAIN_ARG_DEFAULTS, ConfigError, flatten_config
 
 if TYPE_CHECKING:
     from ray.tune.schedulers import ASHAScheduler

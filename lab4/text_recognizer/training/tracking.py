@@ -88,7 +88,8 @@ def start_wandb_run(config: dict[str, Any], run_id: str, run_dir: Path, group: s
 
     Notebook: "Exercise: one tracked run in W&B".
 
-    Hint: `wandb.init`; its `settings` can keep W&B quiet (Keras and Ray print enough).
+    Hint: `wandb.init`; its `settings` can keep W&B quiet (Keras and Ray print enough);
+    `experiment_config.flatten_config` gives the dotted keys.
     """
     raise NotImplementedError("Lab 4 exercise: implement start_wandb_run: Start the W&B run of one training and return it (a `wandb.Run`). See notebooks/lab4.ipynb, section \"Exercise: one tracked run in W&B\".")
 

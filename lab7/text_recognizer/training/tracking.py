@@ -88,21 +88,17 @@ def start_wandb_run(config: dict[str, Any], run_id: str, run_dir: Path, group: s
 
     Notebook: "Exercise: one tracked run in W&B".
 
-    Hint: `wandb.init`; its `settings` can keep W&B quiet (Keras and Ray print enough).
+    Hint: `wandb.init`; its `settings` can keep W&B quiet (Keras and Ray print enough);
+    `experiment_config.flatten_config` gives the dotted keys.
     """
     import wandb
 
-    def flat(entries: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for key, value in entries.items():
-            found.update(flat(value, f"{prefix}{key}.") if isinstance(value, dict) and value
-                         else {f"{prefix}{key}": value})
-        return found
+    from text_recognizer.training.experiment_config import flatten_config
 
     run_dir.mkdir(parents=True, exist_ok=True)
     return wandb.init(
         project=os.environ.get("WANDB_PROJECT", PROJECT), id=run_id, name=config.get("name"), group=group,
-        job_type="train", config=flat(config), dir=run_dir, mode=mode, reinit="finish_previous",
+        job_type="train", config=flatten_config(config), dir=run_dir, mode=mode, reinit="finish_previous",
         settings=wandb.Settings(silent=True, console="off", init_timeout=60),
     )
 

@@ -36,7 +36,7 @@ import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from text_recognizer.training.experiment_config import TRAIN_ARG_DEFAULTS, ConfigError
+from text_recognizer.training.experiment_config import TRAIN_ARG_DEFAULTS, ConfigError, flatten_config
 
 if TYPE_CHECKING:
     from ray.tune.schedulers import ASHAScheduler
@@ -116,16 +116,6 @@ def expand_group(group: dict[str, Any], seed: int = 0) -> list[dict[str, Any]]:
     ### BEGIN SOLUTION lab4
     import math
 
-    def flatten(entry: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-        """{"a": {"b": 1}, "c.d": 2} -> {"a.b": 1, "c.d": 2}: nested objects merge key by key."""
-        flat: dict[str, Any] = {}
-        for key, value in entry.items():
-            if isinstance(value, dict) and value:
-                flat.update(flatten(value, f"{prefix}{key}."))
-            else:
-                flat[f"{prefix}{key}"] = value
-        return flat
-
     def grid_values(key: str, spec: dict[str, Any]) -> list[Any]:
         if "values" in spec:
             return list(spec["values"])
@@ -152,7 +142,7 @@ def expand_group(group: dict[str, Any], seed: int = 0) -> list[dict[str, Any]]:
 
     base = group.get("base", {})
     if "configs" in group:
-        changes_per_trial = [flatten(entry) for entry in group["configs"]]
+        changes_per_trial = [flatten_config(entry) for entry in group["configs"]]
     else:
         search = group["search"]
         method = search.get("method")
