@@ -26,7 +26,7 @@ def select_best_run(records, metric, mode="min"):
 
 #: The tracking calls as a first try looks: the config nested, W&B's default for a run left open
 #: (it returns that run), no metadata on the model artifact.
-NAIVE_TRACKING = (('config=flat(config), dir=run_dir, mode=mode, reinit="finish_previous",',
+NAIVE_TRACKING = (('config=flatten_config(config), dir=run_dir, mode=mode, reinit="finish_previous",',
                    "config=config, dir=run_dir, mode=mode,"),
                   ('wandb.Artifact(artifact_name, type="model", metadata=metrics)',
                    'wandb.Artifact(artifact_name, type="model")'))
