@@ -118,6 +118,9 @@ benchmark-lab7: setup  ## the Lambda function: layer and zip sizes vs Lambda's l
 benchmark-autograder: setup  ## grading time, sandbox overhead, grade-all throughput -> reports/autograder_benchmark.json
 	$(PY) -m autograder benchmark
 
-.PHONY: benchmark-api
+.PHONY: benchmark-api benchmark-slow-clients
 benchmark-api: setup  ## the API on gunicorn (2 workers x 2 threads): line/page p50, p95, requests/s at 1/4/16 clients vs in-process, a fresh worker's first page vs p50 -> reports/lab6_api_benchmark.json
 	cd solutions && $(PY) -m text_recognizer.reports.api_speed --output ../reports/lab6_api_benchmark.json
+
+benchmark-slow-clients: setup  ## 50 slow clients for 60 s against gunicorn's gthread worker, then the service's worker: /health p50/p95/max, a 1250x20000 PNG's worker memory -> reports/lab6_slow_clients.json
+	cd solutions && $(PY) -m text_recognizer.reports.slow_clients --output ../reports/lab6_slow_clients.json

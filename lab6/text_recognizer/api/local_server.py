@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Annotated
@@ -50,11 +51,14 @@ class LocalServer:
         port: the port; a free one by default.
         start_timeout: seconds to wait for /health (loading Keras and the model takes ~20 s).
         log_path: where gunicorn's output goes (a temporary file by default).
+        environment: more settings that gunicorn.conf.py or the worker read, e.g.
+            `{"GUNICORN_WORKER_CLASS": "gthread"}` or `{"GUNICORN_HEADER_TIMEOUT": "3"}`.
     """
 
     def __init__(self, workers: int = 1, threads: int = 2, port: int | None = None, start_timeout: float = 180.0,
-                 log_path: str | Path | None = None) -> None:
+                 log_path: str | Path | None = None, environment: Mapping[str, str] | None = None) -> None:
         self.workers, self.threads = workers, threads
+        self.environment = dict(environment or {})
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.start_timeout = start_timeout
@@ -64,7 +68,7 @@ class LocalServer:
     def start(self) -> LocalServer:
         """Start gunicorn and return once /health answers; raise ServerError otherwise."""
         env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(self.workers),
-               "GUNICORN_THREADS": str(self.threads),
+               "GUNICORN_THREADS": str(self.threads), **self.environment,
                "PYTHONPATH": os.pathsep.join([str(PACKAGE_DIR.parent), os.environ.get("PYTHONPATH", "")])}
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)],

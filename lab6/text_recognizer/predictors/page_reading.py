@@ -33,6 +33,8 @@ from text_recognizer.images.reading import read_grayscale_image
 from text_recognizer.predictors.readings import LineReading, PageReading
 
 LINE_MARGIN = 0.15  # crop each line with this fraction of its height above and below
+MIN_PAGE_SIDE = 8
+"""A page with a side shorter than this (pixels) cannot hold a line: `predict` refuses it."""
 
 
 class PageReader:
@@ -70,7 +72,7 @@ class PageReader:
     def predict(self, image: str | Path | bytes | np.ndarray) -> PageReading:
         """Read a page: a path, encoded bytes or an array (either polarity)."""
         page = read_grayscale_image(image)
-        if min(page.shape) < 8:
+        if min(page.shape) < MIN_PAGE_SIDE:
             raise ImageError(f"The page is {page.shape[1]}x{page.shape[0]} pixels: too small to hold lines.")
         small, factor = cap_size(page)  # before any padding or float copy: the cost is bounded
         flat = flatten_photo(small)

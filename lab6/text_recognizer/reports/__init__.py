@@ -13,6 +13,7 @@ measures, prints and writes its figures; nothing in the library below imports th
 | `tesseract` (5) | Tesseract 5, the peer both evaluations read beside the course | |
 | `decoder_tuning` (5) | the language-model decoder's weight and bonus, on validation | `tune-lab5-decoder` |
 | `api_speed` (6) | the service's latency and throughput on gunicorn | `benchmark-api` |
+| `slow_clients` (6) | /health under 50 slow clients, gthread against the service's worker | `benchmark-slow-clients` |
 | `lambda_speed` (7) | the Lambda function's package size, cold start, warm latency | `benchmark-lab7` |
 | `drift_alarm` (7) | the drift alarm's false alarms and detection delay | `evaluate-lab7-drift` |
 """

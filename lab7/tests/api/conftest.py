@@ -40,7 +40,10 @@ def server(tmp_path_factory):
             # The server stores corrections (the browser test's, the fuzzer's) in a temporary folder.
             corrections = tmp_path_factory.mktemp("served_corrections")
             patch.setenv("TEXT_RECOGNIZER_CORRECTIONS_DIR", str(corrections))
-            with LocalServer(workers=1, threads=2, start_timeout=SERVER_START_SECONDS) as running:
+            # Read timeouts of 5 s, not 10 and 60: the slow-client test waits for them (and 5 s was
+            # gthread's keep-alive: clients of the other tests saw idle connections closed as soon).
+            with LocalServer(workers=1, threads=2, start_timeout=SERVER_START_SECONDS,
+                             environment={"GUNICORN_HEADER_TIMEOUT": "5", "GUNICORN_BODY_TIMEOUT": "5"}) as running:
                 running.corrections_dir = corrections
                 yield running
     except ServerError as error:

@@ -82,6 +82,20 @@ def test_an_unknown_kind_is_refused(client):
     assert "line, page, auto" in response.json["error"]["message"]
 
 
+def test_a_bad_form_kind_is_refused_even_beside_a_query_kind(client):
+    # Found by schemathesis: the form's kind was never read when the query string had one.
+    def post(form_kind: str):
+        return client.post("/v1/predict?kind=line", data={"image": (io.BytesIO(LINE), "l.png"), "kind": form_kind},
+                           content_type="multipart/form-data")
+
+    invalid_in_form, other_kind_in_form = post("poem"), post("page")
+    assert invalid_in_form.status_code == 400 and invalid_in_form.json["error"]["code"] == "invalid_kind"
+    assert "in the form" in invalid_in_form.json["error"]["message"]
+    assert other_kind_in_form.status_code == 200 and other_kind_in_form.json["kind"] == "line"  # the query's wins
+    null_in_json = client.post("/v1/predict?kind=line", json={"image": base64.b64encode(LINE).decode(), "kind": None})
+    assert null_in_json.status_code == 400 and null_in_json.json["error"]["code"] == "invalid_kind"
+
+
 def test_multipart_without_the_image_field(client):
     response = client.post("/v1/predict", data={"kind": "line"}, content_type="multipart/form-data")
     assert response.status_code == 400 and response.json["error"]["code"] == "missing_image"

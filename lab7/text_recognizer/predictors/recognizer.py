@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from text_recognizer.images.line_fitting import fit_line
+from text_recognizer.predictors.page_reading import MIN_PAGE_SIDE
 from text_recognizer.predictors.readings import LineReading
 
 PAGE_MODULE = "text_recognizer.predictors.page_predictor"
@@ -184,6 +185,8 @@ class Recognizer:
 
     def read_page(self, image: np.ndarray) -> list[LineReading]:
         """The page's lines from Lab 5's page predictor, in reading order."""
+        if min(image.shape) < MIN_PAGE_SIDE:
+            return []  # no line fits: an empty page, not an error (the page reader itself refuses it)
         try:
             reading = self.page_predictor.predict(image)
         except ValueError as error:  # ImageError: e.g. a page too small to hold lines

@@ -45,16 +45,23 @@ _DATA_URL = re.compile(r"^data:[\w.+-]*/?[\w.+-]*(;[\w.+-]+=[\w.+-]+)*;base64,",
 
 
 def request_kind(request: Request, body: dict[str, Any] | None = None) -> str:
-    """The `kind` asked for: the query string, a form field or the JSON body; "auto" by default."""
-    kind = request.args.get("kind")
-    if kind is None and request.mimetype == MULTIPART:
-        kind = request.form.get("kind")
-    if kind is None and body is not None:
-        kind = body.get("kind")
-    kind = "auto" if kind is None else kind
-    if kind not in KINDS:
-        raise ApiError(400, "invalid_kind", f"kind must be one of {', '.join(KINDS)}, got {str(kind)[:40]!r}.")
-    return kind
+    """The `kind` asked for: the query string's, else the form's or the JSON body's; "auto" by default.
+
+    Every kind given is checked, the one that loses to the query string too (400 `invalid_kind`):
+    a bad value is never passed over in silence.
+    """
+    given = {}
+    if "kind" in request.args:
+        given["the query string"] = request.args["kind"]
+    if request.mimetype == MULTIPART and "kind" in request.form:
+        given["the form"] = request.form["kind"]
+    if body is not None and "kind" in body:  # `"kind": null` too is given, and refused
+        given["the JSON body"] = body["kind"]
+    for place, kind in given.items():
+        if kind not in KINDS:
+            raise ApiError(400, "invalid_kind",
+                           f"kind in {place} must be one of {', '.join(KINDS)}, got {str(kind)[:40]!r}.")
+    return next(iter(given.values()), "auto")
 
 
 def image_from_upload(request: Request) -> bytes:

@@ -24,8 +24,15 @@ wsgi_app = "text_recognizer.api.wsgi:app"
 bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{user_port()}"
 # One worker per core: a prediction is CPU-bound, so more processes than cores only queue.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Two threads per worker: one can read a slow upload while the other runs the model.
-worker_class = "gthread"
+# The worker reads requests on an event loop, and runs the app on `threads` threads once a request
+# is complete (buffering_worker.py). gunicorn's threaded worker ("gthread") let each of its threads
+# read a request itself: 50 clients sending a byte at a time held every thread, and /health did not
+# answer for a minute. Read timeouts (buffering_worker.py, from the environment): the headers within
+# GUNICORN_HEADER_TIMEOUT (10 s), the body within GUNICORN_BODY_TIMEOUT (60 s); a slower client is
+# disconnected. `GUNICORN_WORKER_CLASS=gthread` brings the old worker back (the slow-client benchmark
+# compares both: text_recognizer/reports/slow_clients.py).
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "text_recognizer.api.buffering_worker.BufferingWorker"
+# Two threads per worker: one can answer /health while the other runs the model.
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 # No preloading: TensorFlow does not survive fork(), so each worker imports Keras and loads the
 # model itself when it starts (before it accepts requests), never per request.
@@ -33,6 +40,7 @@ preload_app = False
 # A page of many lines on a busy CPU takes seconds; a request hung for a minute is a bug.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
+# An idle kept-alive connection is closed after the header timeout (0 here turns keep-alive off).
 keepalive = 5
 # Workers are never recycled: each restart would load Keras and the model again (seconds).
 max_requests = 0
