@@ -3,6 +3,8 @@
 Figures (printed and returned as JSON; nothing is asserted):
 - `single_seconds`: wall time to grade the Lab 1 solution once, sandboxed, median of repeats
   (the hidden suite; `single_with_notebook_seconds` adds executing the lab notebook);
+- `profile_with_notebook`: where that grading's time went (`grading_profile`), and the CPU
+  seconds the machine spent during it (what bounds gradings per minute on a given number of cores);
 - `unsandboxed_seconds` and `sandbox_overhead_ratio`: the same suite without bubblewrap
   (same rlimits, same user), and sandboxed / unsandboxed;
 - `sandbox_start`: a trivial Python started through the whole sandbox chain versus directly
@@ -14,6 +16,7 @@ Figures (printed and returned as JSON; nothing is asserted):
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
@@ -121,6 +124,46 @@ def _sandbox_start_cost(repeats: int = 7) -> dict:
     return {key: round(statistics.median(values), 4) for key, values in timings.items()}
 
 
+def grading_profile(report: dict) -> dict:
+    """Where one grading's wall time went, from its instructor report (`grading_report.json`).
+
+    `runner_start_seconds`: the runner's start with its Keras import (`grader:ready`);
+    `notebook_seconds`: executing the notebook in the sandbox; `tests`: the time each hidden
+    test's calls spent in the sandbox (the student's code and the observation), slowest first;
+    `grader_side_seconds`: everything else (the grader's pytest, reference checks, intake,
+    writing results), the total less the sandbox calls.
+    """
+    sandbox = report.get("sandbox", {})
+    calls = sandbox.get("calls", [])
+    per_test: dict[str, float] = {}
+    for call in calls:
+        if call["target"] in ("grader:ready", "grader:run_notebook"):
+            continue
+        test = str(call.get("test") or "?").split("[")[0]
+        per_test[test] = per_test.get(test, 0.0) + float(call["seconds"])
+
+    def seconds_of(target: str) -> float:
+        return round(sum(float(c["seconds"]) for c in calls if c["target"] == target), 2)
+
+    in_sandbox = sum(float(c["seconds"]) for c in calls)
+    total = float(report.get("seconds", 0.0))
+    return {
+        "total_seconds": round(total, 2),
+        "runner_starts": int(sandbox.get("starts", 0)) + int(sandbox.get("fresh_starts", 0)),
+        "runner_start_seconds": seconds_of("grader:ready"),
+        "notebook_seconds": seconds_of("grader:run_notebook"),
+        "tests": {name: round(value, 2) for name, value in sorted(per_test.items(), key=lambda kv: -kv[1])},
+        "grader_side_seconds": round(total - in_sandbox, 2),
+    }
+
+
+def _busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (Linux `/proc/stat`)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def _benchmark_lab(
     lab: int, copies: int, state_dir: Path, workers: int | None, repeats: int, echo: Callable[[str], None]
 ) -> dict:
@@ -139,15 +182,20 @@ def _benchmark_lab(
             seconds, _ = _time_one(solution, free)
             unsandboxed.append(seconds)
             echo(f"Lab {lab}: unsandboxed grading {run + 1}/{repeats}: {seconds:.1f} s")
-        with_notebook = None
+        with_notebook, profile = None, None
         if notebooks.source_notebook(lab).is_file():
             full = write_lab(lab, work_dir / "with-notebook", solved=True)
             for part in ("notebooks", "experiments", "tests/support"):
                 if (SOLUTIONS_DIR / part).is_dir():
                     shutil.copytree(SOLUTIONS_DIR / part, full / part)
-            notebook_options = GradeOptions(**{**base.__dict__, "notebook": True})
+            notebook_options = GradeOptions(**{**base.__dict__, "notebook": True, "out_dir": work_dir / "profiled"})
+            busy = _busy_cpu_seconds()
             with_notebook, notebook_score = _time_one(full, notebook_options)
+            cpu_seconds = _busy_cpu_seconds() - busy
+            profile = {**grading_profile(json.loads((work_dir / "profiled" / "grading_report.json").read_text())),
+                       "machine_cpu_seconds": round(cpu_seconds, 1)}
             echo(f"Lab {lab}: sandboxed grading with the notebook: {with_notebook:.1f} s (score {notebook_score:.1f})")
+            echo(f"Lab {lab}: its profile: {json.dumps(profile)}")
         folder = work_dir / "many"
         folder.mkdir()
         for index in range(copies):
@@ -166,6 +214,7 @@ def _benchmark_lab(
         "single_seconds": round(single, 2),
         "single_runs": [round(s, 2) for s in sandboxed],
         "single_with_notebook_seconds": None if with_notebook is None else round(with_notebook, 2),
+        "profile_with_notebook": profile,
         "target_seconds": TARGET_SECONDS.get(lab),
         "score": score,
         "unsandboxed_seconds": round(free_median, 2),

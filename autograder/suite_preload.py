@@ -1,6 +1,6 @@
 """What every trusted suite process needs, imported once by the suite fork server (`suite_run`).
 
-The children forked from the server start with pytest, Keras (numpy backend) and the plugin
+The children forked from the server start with pytest, Keras (numpy backend), nbgrader and the plugin
 already imported. Nothing here touches a submission.
 """
 
@@ -23,7 +23,10 @@ def configure() -> None:
 
 configure()
 
+# nbgrader scores the notebook's cases; it takes seconds to import: once here, not per grading.
 import keras  # noqa: E402,F401
+import nbformat  # noqa: E402,F401
+import nbgrader.utils  # noqa: E402,F401
 import pytest  # noqa: E402,F401
 
 import autograder.plugin  # noqa: E402,F401

@@ -254,6 +254,9 @@ class SandboxSession:
         self.crashed_imports: dict[str, str] = {}
         self.failed_imports: dict[str, dict] = {}
         self.unstartable = ""
+        #: Whether the running runner has made a call into the submission (reset by each start):
+        #: the notebook runs in a runner that has not (`suites/notebook.py`).
+        self.ran_submission_code = False
         #: Who is calling (the running hidden test), for the instructor's report.
         self.label = ""
         #: Whether the running test sends hidden-set inputs to the student's code (set by the
@@ -311,6 +314,8 @@ class SandboxSession:
         self.saw_hidden |= self.hidden
         started = time.monotonic()
         reply = self._call(target, args, kwargs, observe, observe_args or {}, each, on, tuple(imports), timeout)
+        if imports or on is not None or not target.startswith("grader:"):
+            self.ran_submission_code = True
         reply.seconds = reply.seconds or time.monotonic() - started
         reply.budget = self.text_budget
         if reply.ok:
@@ -563,6 +568,7 @@ class SandboxSession:
             raise _Ended("not_run", f"the sandbox was restarted {self.limits.max_restarts} times already")
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
+        self.ran_submission_code = False
         if self._fresh:
             self.fresh_starts += 1
             self._fresh = False

@@ -81,9 +81,11 @@ def run(grading, sandbox) -> dict:
     limits = grading.limits_object
     sandbox.extend_budget(notebooks.NOTEBOOK_TIMEOUT * limits.timeout_scale)
     tokens = {param.values[0]: cell_token(param.values[0]) for param in cases(grading.lab)}
-    # A fresh runner, which has imported no student module yet, drives the kernel: code of the
-    # submission that earlier calls imported cannot have patched the executor.
-    sandbox.close()
+    # A runner that has imported no student module yet drives the kernel: code of the submission
+    # that earlier calls imported cannot have patched the executor. The suite runs the notebook
+    # first (`plugin`), so the warm runner (Keras imported) usually still qualifies.
+    if sandbox.ran_submission_code:
+        sandbox.close()
     reply = sandbox.call("grader:run_notebook", notebook=f"notebook/{grading.notebook.rsplit('/', 1)[-1]}",
                          cwd="/submission/notebooks" if grading.sandboxed else f"{grading.submission}/notebooks",
                          cell_timeout=notebooks.CELL_TIMEOUT, tokens=tokens, timeout=notebooks.NOTEBOOK_TIMEOUT)

@@ -259,3 +259,14 @@ def test_editing_or_replacing_grader_files_scores_nothing(make_submission, grade
     assert graded.probe("mlp/A")["status"] == "invalid"
     assert graded.probe("predict_on_image/course_mapping")["status"] == "invalid"
     assert "replaced the grader's code" in graded.probe("mlp/A")["reason"]
+
+
+def test_a_keras_folder_in_the_submission_never_runs(make_submission, grade_submission):
+    """The runner imports Keras before any student call, from the installed packages only: a
+    `keras` package in the submission (first on the path for student imports) is never imported,
+    and the grading runs in one runner as usual."""
+    submission = make_submission(patches={"keras/__init__.py": "import os\nos._exit(3)\n"})
+    graded = grade_submission(submission, student="keras-shadow")
+    assert graded.group_score("MLP:") == (40, 40)
+    assert graded.group_score("predict_on_image:") == (30, 30)
+    assert graded.report["sandbox"]["starts"] == 1
