@@ -13,6 +13,7 @@ After both, `/health` must still answer.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -24,8 +25,9 @@ from api_inputs import LINES_DIR
 
 pytestmark = pytest.mark.xdist_group("lab6_server")  # one gunicorn and one browser per test session
 
-MAX_EXAMPLES = 20
-"""Generated requests per operation in the fuzzing phase: bounded, so the run takes seconds."""
+MAX_EXAMPLES = 10
+"""Generated requests per operation in the fuzzing phase. The coverage phase sends its own cases
+(about 150, each boundary of the description and each undocumented method): about 20 s in all."""
 HELPERS_DIR = Path(__file__).resolve().parents[1] / "helpers"
 
 
@@ -39,7 +41,8 @@ def test_schemathesis_finds_nothing_with_every_check_on(server, tmp_path):
                    "PYTHONPATH": os.pathsep.join([str(HELPERS_DIR), os.environ.get("PYTHONPATH", "")])}
     run = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, f"schemathesis found failures:\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
-    assert "No issues found" in run.stdout or "passed" in run.stdout, run.stdout[-3000:]
+    generated = re.search(r"(\d+) generated", run.stdout)
+    assert generated and int(generated.group(1)) >= 100, f"too few requests were sent:\n{run.stdout[-3000:]}"
 
 
 def raw_http(url: str, request: bytes, timeout: float = 20.0) -> bytes:
