@@ -14,7 +14,8 @@ import pytest
 from autograder.suites.lab1 import hidden_set
 from autograder.tests.hostile import MLP_SIGNATURE, PREDICT_SIGNATURE, append, inside_function
 
-pytestmark = pytest.mark.usefixtures("sandbox_ok")
+# The hostile-submission corpus: each test grades a whole submission in the sandbox (`make test-long`).
+pytestmark = [pytest.mark.usefixtures("sandbox_ok"), pytest.mark.long]
 EXERCISES = ("MLP:", "predict_on_image:")
 
 

@@ -21,7 +21,8 @@ from autograder.suites.perturb import decode
 from autograder.tests.conftest import needs_weights
 from autograder.tests.hostile import MLP_SIGNATURE, inside_function, rewrite_weights
 
-pytestmark = pytest.mark.usefixtures("sandbox_ok")
+# The hostile-submission corpus: each test grades a whole submission in the sandbox (`make test-long`).
+pytestmark = [pytest.mark.usefixtures("sandbox_ok"), pytest.mark.long]
 WEIGHTS = "text_recognizer/weights/character_model_mlp.weights.h5"
 PREDICTOR = "text_recognizer/predictors/base.py"
 HIDDEN = "Deployed predictor: accuracy on the hidden set (public half)"

@@ -15,7 +15,8 @@ from autograder.records.results import validate_results
 from autograder.suites.lab1 import hidden_set
 from autograder.tests.hostile import append, prepend
 
-pytestmark = pytest.mark.usefixtures("sandbox_ok")
+# The hostile-submission corpus: each test grades a whole submission in the sandbox (`make test-long`).
+pytestmark = [pytest.mark.usefixtures("sandbox_ok"), pytest.mark.long]
 EXERCISES = ("MLP:", "predict_on_image:")
 
 

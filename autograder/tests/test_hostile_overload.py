@@ -22,7 +22,8 @@ from autograder.sandbox.session import SHOWN_ERROR_BUDGET, SHOWN_ERROR_CHARS
 from autograder.tests.conftest import TEST_LIMITS
 from autograder.tests.hostile import MLP_SIGNATURE, PREDICT_SIGNATURE, append, inside_function
 
-pytestmark = pytest.mark.usefixtures("sandbox_ok")
+# The hostile-submission corpus: each test grades a whole submission in the sandbox (`make test-long`).
+pytestmark = [pytest.mark.usefixtures("sandbox_ok"), pytest.mark.long]
 MLP = "text_recognizer/networks/mlp.py"
 MODEL = "text_recognizer/models/character_model.py"
 
