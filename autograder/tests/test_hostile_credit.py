@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from autograder.paths import SUPPORT_IMAGES_DIR
-from autograder.reference import reference_module
 from autograder.suites.networks import verify_network
+from autograder.suites.reference import reference_module
 from autograder.tests.conftest import needs_weights
 from autograder.tests.hostile import inside_function
 

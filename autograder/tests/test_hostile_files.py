@@ -161,7 +161,7 @@ def test_archive_with_escaping_paths_and_links_is_refused_member_by_member(grade
 
 @pytest.mark.parametrize("lying_header", [False, True])
 def test_zip_bomb_is_cut_off(grade_submission, tmp_path, monkeypatch, lying_header):
-    from autograder import intake
+    from autograder.pipeline import intake
 
     monkeypatch.setattr(intake, "MAX_TOTAL_BYTES", 4 * 2**20)  # the cap, scaled down for speed
     archive = tmp_path / "bomb.zip"

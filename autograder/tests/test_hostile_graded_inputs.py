@@ -62,7 +62,7 @@ def test_a_model_of_ones_own_gets_its_leaderboard_entry(make_submission, grade_s
 def _lookup_tables() -> dict:
     """Hashes of every public image a student has: MNIST's test digits (pixels), the support
     images (file bytes and pixels)."""
-    from autograder.reference import reference_module
+    from autograder.suites.reference import reference_module
 
     mapping = reference_module("text_recognizer.data.character_mapping").MAPPING
     digits, labels = reference_module("text_recognizer.data.synthetic.emnist_substitute").mnist_digits("test")
@@ -105,8 +105,8 @@ def test_a_lookup_table_of_every_public_image_reads_nothing(make_submission, gra
 
 
 def test_the_hidden_set_holds_no_public_digit(state_dir):
-    from autograder.reference import reference_module
     from autograder.suites.lab1.hidden_set import load_or_build
+    from autograder.suites.reference import reference_module
     from autograder.tests.conftest import TEST_SEED
 
     hidden = load_or_build(state_dir, TEST_SEED)

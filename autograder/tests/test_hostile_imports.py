@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder.paths import PACKAGE_DIR
-from autograder.results import validate_results
+from autograder.records.results import validate_results
 from autograder.suites.lab1 import hidden_set
 from autograder.tests.hostile import append, prepend
 

@@ -15,8 +15,8 @@ import tempfile
 
 import pytest
 
-from autograder.intake import remove_tree
-from autograder.results import MAX_RESULTS_BYTES
+from autograder.pipeline.intake import remove_tree
+from autograder.records.results import MAX_RESULTS_BYTES
 from autograder.sandbox.limits import MiB
 from autograder.sandbox.session import SHOWN_ERROR_BUDGET, SHOWN_ERROR_CHARS
 from autograder.tests.conftest import TEST_LIMITS

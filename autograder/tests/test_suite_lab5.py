@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 
 from autograder.labs import write_lab
-from autograder.results import validate_results
+from autograder.records.results import validate_results
 from autograder.tests.conftest import TEST_LIMITS, assert_full_marks, graded_once
 from autograder.tests.hostile import append
 
