@@ -70,7 +70,7 @@ NoGradebook = Annotated[bool, typer.Option("--no-gradebook", help="Do not record
 
 
 def _gradebook(gradebook: Path | None, no_gradebook: bool) -> Path | None:
-    from autograder.gradebook import DEFAULT_GRADEBOOK
+    from autograder.records.gradebook import DEFAULT_GRADEBOOK
 
     if no_gradebook:
         return None
@@ -117,9 +117,9 @@ def grade(
     no_gradebook: NoGradebook = False,
 ) -> None:
     """Grade one submission; always writes results.json (even if the submission crashes or hangs)."""
-    from autograder.grading import GradeOptions
-    from autograder.grading import grade as grade_one
-    from autograder.submissions import safe_student_id, student_id_problem
+    from autograder.pipeline.grading import GradeOptions
+    from autograder.pipeline.grading import grade as grade_one
+    from autograder.records.submissions import safe_student_id, student_id_problem
 
     problem = student_id_problem(student)
     if problem and out is None:  # it would name a folder inside the results folder
@@ -173,8 +173,8 @@ def test_command(
     """
     import tempfile
 
-    from autograder.grading import GradeOptions
-    from autograder.grading import grade as grade_one
+    from autograder.pipeline.grading import GradeOptions
+    from autograder.pipeline.grading import grade as grade_one
 
     out_dir = out or Path(tempfile.mkdtemp(prefix=f"autograder-test-lab{lab}-"))
     options = GradeOptions(lab=lab, student="instructor-test", out_dir=out_dir, state_dir=state_dir,
@@ -196,7 +196,7 @@ def export_grades(
     db: Db = None,
 ) -> None:
     """Lab N's grade sheet (CSV): autograder total, notebook tests, written answers (formgrader), leaderboard."""
-    from autograder.gradebook import DEFAULT_GRADEBOOK, export_grade_sheet
+    from autograder.records.gradebook import DEFAULT_GRADEBOOK, export_grade_sheet
 
     try:
         board = db or state_dir / "leaderboard.sqlite"
@@ -235,10 +235,10 @@ def grade_all_command(
     no_gradebook: NoGradebook = False,
 ) -> None:
     """Grade every submission in FOLDER in parallel, with a progress bar and a summary table."""
-    from autograder.grading import GradeOptions, sandbox_problem
     from autograder.parallel import grade_all, summary_table
+    from autograder.pipeline.grading import GradeOptions, metric, sandbox_problem
+    from autograder.pipeline.lab_suites import suite_dir
     from autograder.sandbox.users import sandbox_identity
-    from autograder.suites import metric, suite_dir
 
     try:
         suite_dir(lab)
@@ -281,7 +281,7 @@ def leaderboard(
     """Lab N's leaderboard: best submission per student, ties to the earlier submission."""
     from dataclasses import asdict
 
-    from autograder.leaderboard import Leaderboard, format_table, render_html
+    from autograder.records.leaderboard import Leaderboard, format_table, render_html
 
     board = Leaderboard(db or state_dir / "leaderboard.sqlite")
     split = "private" if private else "public"
@@ -317,7 +317,7 @@ def serve(
     final: Annotated[bool, typer.Option("--final", help="Also serve /lab/<N>/final (the private ranking).")] = False,
 ) -> None:
     """Serve the leaderboards as web pages (/, /lab/<N>, /lab/<N>.json)."""
-    from autograder.web import create_app
+    from autograder.records.web import create_app
 
     create_app(db or state_dir / "leaderboard.sqlite", show_final=final).run(host=host, port=port)
 
@@ -371,7 +371,7 @@ def check_sandbox(
     """Say whether student code can be sandboxed here, as which user, with which limits."""
     from dataclasses import asdict
 
-    from autograder.grading import sandbox_problem
+    from autograder.pipeline.grading import sandbox_problem
     from autograder.sandbox.launch import gpu_devices, python_install_paths
     from autograder.sandbox.users import sandbox_identity
 

@@ -12,13 +12,13 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder.grading import GradeOptions, sandbox_problem
 from autograder.labs import write_lab
-from autograder.leaderboard import Leaderboard, format_table
 from autograder.parallel import grade_all, summary_table
+from autograder.pipeline.grading import GradeOptions, metric, sandbox_problem
+from autograder.pipeline.lab_suites import available_labs
+from autograder.records.leaderboard import Leaderboard, format_table
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.users import sandbox_identity
-from autograder.suites import available_labs, metric
 
 DEMO_LABS = (1, 2, 3)
 

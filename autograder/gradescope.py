@@ -31,10 +31,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from autograder import notebooks
 from autograder.errors import GraderError
 from autograder.paths import PACKAGE_DIR, REPO_ROOT, SOLUTIONS_DIR, ensure_private_dir, secret_seed
-from autograder.suites import available_labs, prepare, prepare_reference, suite_dir
+from autograder.pipeline import notebooks
+from autograder.pipeline.lab_suites import available_labs, prepare, prepare_reference, suite_dir
 
 LOCK_FILE = REPO_ROOT / "setup" / "requirements-cpu.lock"
 

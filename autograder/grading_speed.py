@@ -26,14 +26,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder import notebooks
-from autograder.grading import GradeOptions, grade, sandbox_problem
 from autograder.labs import write_lab
 from autograder.parallel import grade_all, plan_workers
 from autograder.paths import SOLUTIONS_DIR
+from autograder.pipeline import notebooks
+from autograder.pipeline.grading import GradeOptions, grade, sandbox_problem
+from autograder.pipeline.lab_suites import available_labs
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.users import sandbox_identity
-from autograder.suites import available_labs
 
 TARGET_SECONDS = {1: 60.0, 3: 60.0}
 

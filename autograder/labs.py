@@ -14,8 +14,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from autograder.intake import GRADED_FILES
 from autograder.paths import REPO_ROOT, SOLUTIONS_DIR
+from autograder.pipeline.intake import GRADED_FILES
 
 PACKAGE = "text_recognizer"
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")

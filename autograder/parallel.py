@@ -25,12 +25,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from autograder.grading import GradeOptions, GradeOutcome, grade
-from autograder.intake import ARCHIVE_SUFFIXES, shown
 from autograder.paths import ensure_private_dir, secret_seed
-from autograder.results import fallback_results, write_results
-from autograder.submissions import fingerprint, first_seen, now_iso, safe_student_id
-from autograder.suites import prepare
+from autograder.pipeline.grading import GradeOptions, GradeOutcome, grade
+from autograder.pipeline.intake import ARCHIVE_SUFFIXES, shown
+from autograder.pipeline.lab_suites import prepare
+from autograder.records.results import fallback_results, write_results
+from autograder.records.submissions import fingerprint, first_seen, now_iso, safe_student_id
 
 
 @dataclass(frozen=True)

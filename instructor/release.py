@@ -2,7 +2,7 @@
 
 The bundle holds `labN/` (the committed lab, work folders left out), the course's `setup/`
 (without `node_modules/`, which `setup/install.sh` recreates) and a short README. After writing,
-every file is scanned: no instructor-only path (solutions/, autograder/, build/, instructor/,
+every file is scanned: no instructor-only path (solutions/, autograder/, hub/, build/, instructor/,
 manifest.toml, AUTHORING.md, a gradebook), no solution or hidden-test marker, and no line of a
 hidden test, of the lab's own solutions or of an earlier lab's written answers from the lab
 notebooks. Any finding fails the command and names the file.
@@ -33,8 +33,9 @@ from instructor.notebooks import outside_lines, read_notebook, secret_lines
 
 #: Folders that are for instructors only, at any depth of a bundle.
 FORBIDDEN_DIRS = frozenset({SOLUTIONS_DIR, "autograder", "instructor", "node_modules"})
-#: Folders forbidden at the top of a bundle only (a lab may legitimately have a `build` folder).
-FORBIDDEN_TOP_DIRS = frozenset({"build", ".git"})
+#: Folders forbidden at the top of a bundle only (a lab may legitimately have a `build` folder);
+#: `hub` is the course hub's code and configuration.
+FORBIDDEN_TOP_DIRS = frozenset({"build", ".git", "hub"})
 FORBIDDEN_FILES = INSTRUCTOR_ONLY_FILES | {"gradebook.db"}
 
 
@@ -166,6 +167,7 @@ def _refuse_dangerous_target(root: Path, to: Path) -> None:
         SOLUTIONS_DIR,
         SETUP_DIR,
         "autograder",
+        "hub",
     }:
         raise CourseError(
             f"refusing to write a release inside {to.relative_to(root).parts[0]}/; choose another folder."

@@ -337,6 +337,20 @@ def check_bwrap(identity: SandboxIdentity | None, work_dir: Path, limits: Limits
         )
 
 
+#: The grader's files inside the sandbox (runner, wire codec, observers): every file of this folder,
+#: and nothing else, is copied to /grader. The only grader code that runs next to student code.
+INSIDE_DIR = Path(__file__).resolve().parent / "inside"
+
+
+def write_grader_files(grader_dir: Path) -> None:
+    """Copy the files of `sandbox/inside/` into `grader_dir` (readable by the sandbox user)."""
+    grader_dir.mkdir(parents=True, exist_ok=True)
+    for source in sorted(INSIDE_DIR.glob("*.py")):
+        shutil.copy(source, grader_dir / source.name)
+    for path in [grader_dir, *grader_dir.iterdir()]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
 def write_etc(job_dir: Path, identity: SandboxIdentity | None) -> None:
     """A minimal /etc/passwd and /etc/group naming only the sandbox user (bound into the sandbox)."""
     etc = job_dir / "etc"

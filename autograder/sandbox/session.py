@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 
 from autograder.sandbox import shapes
+from autograder.sandbox.inside.wire import WireError, dumps, loads
 from autograder.sandbox.launch import Launch
 from autograder.sandbox.limits import Limits
-from autograder.wire import WireError, dumps, loads
 
 #: The longest record the parent reads (an honest reply is well under 2 MiB: arrays travel as
 #: base64); a longer one ends the call. JSON parsed into Python objects takes up to 40 times

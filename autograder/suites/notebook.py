@@ -39,8 +39,8 @@ import secrets
 
 import pytest
 
-from autograder import notebooks
-from autograder.marks import graded, meta_of
+from autograder.pipeline import notebooks
+from autograder.pipeline.marks import graded, meta_of
 
 
 def cases(lab: int) -> list:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import GradeOptions, GradeOutcome, catalogue, grade, sandbox_problem
 from autograder.labs import write_lab
 from autograder.paths import SOLUTIONS_DIR, SUPPORT_IMAGES_DIR
-from autograder.results import validate_results
+from autograder.pipeline.grading import GradeOptions, GradeOutcome, catalogue, grade, sandbox_problem
+from autograder.records.results import validate_results
 from autograder.sandbox.limits import GiB, Limits
 from autograder.sandbox.users import sandbox_identity
 from autograder.suites.lab1 import hidden_set

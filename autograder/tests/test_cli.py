@@ -9,9 +9,9 @@ import zipfile
 import pytest
 from typer.testing import CliRunner
 
-from autograder import grading
 from autograder.cli import app
-from autograder.leaderboard import Leaderboard
+from autograder.pipeline import grading
+from autograder.records.leaderboard import Leaderboard
 from autograder.sandbox import launch
 
 runner = CliRunner()
@@ -75,7 +75,7 @@ def test_export_gradescope_writes_the_zip_gradescope_expects(tmp_path, state_dir
         "run_autograder",
         "setup/requirements-cpu.lock",
         "autograder/suites/lab1/__init__.py",
-        "autograder/sandbox/runner.py",
+        "autograder/sandbox/inside/runner.py",
         "autograder/state/lab1/hidden_set.npz",
         "autograder/state/secret_seed",
     } <= names

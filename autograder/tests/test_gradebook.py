@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import gradebook as gradebook_module
 from autograder.errors import GraderError
-from autograder.gradebook import COLUMNS, export_grade_sheet, grade_sheet, record_autograded
-from autograder.leaderboard import Leaderboard
 from autograder.paths import SOLUTIONS_DIR
+from autograder.records import gradebook as gradebook_module
+from autograder.records.gradebook import COLUMNS, export_grade_sheet, grade_sheet, record_autograded
+from autograder.records.leaderboard import Leaderboard
 
 LAB1 = SOLUTIONS_DIR / "notebooks" / "lab1.ipynb"
 #: solutions/notebooks/lab1.ipynb: two autograded test cells and four written answers (9 points).

@@ -18,6 +18,7 @@ def test_each_suite_names_the_suites_it_imports():
     assert gradescope.suite_dependencies(1) == set()
 
 
+@pytest.mark.long
 @pytest.mark.usefixtures("sandbox_ok")
 def test_the_lab6_zip_gives_the_solution_full_marks_where_gradescope_unzips_it(tmp_path, state_dir):
     path, _ = gradescope.export(6, tmp_path / "lab6.zip", state_dir)
@@ -27,6 +28,7 @@ def test_the_lab6_zip_gives_the_solution_full_marks_where_gradescope_unzips_it(t
     assert not any(name.startswith("autograder/suites/lab7/") for name in names)
 
 
+@pytest.mark.long
 @pytest.mark.usefixtures("sandbox_ok")
 def test_a_zip_without_the_suite_it_imports_is_refused(tmp_path, state_dir, monkeypatch):
     monkeypatch.setattr(gradescope, "suite_dependencies", lambda lab: set())  # the zip as it was

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from autograder.grading import catalogue
-from autograder.results import validate_results
+from autograder.pipeline.grading import catalogue
+from autograder.records.results import validate_results
 from autograder.tests.conftest import needs_weights
 
 EXERCISE_PREFIXES = ("MLP:", "predict_on_image:")

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from autograder.paths import SUPPORT_IMAGES_DIR
-from autograder.reference import reference_module
 from autograder.suites.networks import verify_network
+from autograder.suites.reference import reference_module
 from autograder.tests.conftest import needs_weights
 from autograder.tests.hostile import inside_function
 
@@ -63,6 +63,7 @@ FALLBACK = '''
 
 
 @needs_weights
+@pytest.mark.long
 @pytest.mark.usefixtures("sandbox_ok")
 def test_one_letter_for_every_image_earns_no_support_point(make_submission, grade_submission):
     letters = collections.Counter(path.stem.split("_")[1] for path in SUPPORT_IMAGES_DIR.glob("*.png"))

@@ -14,7 +14,8 @@ import pytest
 from autograder.suites.lab1 import hidden_set
 from autograder.tests.hostile import MLP_SIGNATURE, PREDICT_SIGNATURE, append, inside_function
 
-pytestmark = pytest.mark.usefixtures("sandbox_ok")
+# The hostile-submission corpus: each test grades a whole submission in the sandbox (`make test-long`).
+pytestmark = [pytest.mark.usefixtures("sandbox_ok"), pytest.mark.long]
 EXERCISES = ("MLP:", "predict_on_image:")
 
 
@@ -160,7 +161,7 @@ def test_archive_with_escaping_paths_and_links_is_refused_member_by_member(grade
 
 @pytest.mark.parametrize("lying_header", [False, True])
 def test_zip_bomb_is_cut_off(grade_submission, tmp_path, monkeypatch, lying_header):
-    from autograder import intake
+    from autograder.pipeline import intake
 
     monkeypatch.setattr(intake, "MAX_TOTAL_BYTES", 4 * 2**20)  # the cap, scaled down for speed
     archive = tmp_path / "bomb.zip"

@@ -21,7 +21,8 @@ from autograder.suites.perturb import decode
 from autograder.tests.conftest import needs_weights
 from autograder.tests.hostile import MLP_SIGNATURE, inside_function, rewrite_weights
 
-pytestmark = pytest.mark.usefixtures("sandbox_ok")
+# The hostile-submission corpus: each test grades a whole submission in the sandbox (`make test-long`).
+pytestmark = [pytest.mark.usefixtures("sandbox_ok"), pytest.mark.long]
 WEIGHTS = "text_recognizer/weights/character_model_mlp.weights.h5"
 PREDICTOR = "text_recognizer/predictors/base.py"
 HIDDEN = "Deployed predictor: accuracy on the hidden set (public half)"
@@ -61,7 +62,7 @@ def test_a_model_of_ones_own_gets_its_leaderboard_entry(make_submission, grade_s
 def _lookup_tables() -> dict:
     """Hashes of every public image a student has: MNIST's test digits (pixels), the support
     images (file bytes and pixels)."""
-    from autograder.reference import reference_module
+    from autograder.suites.reference import reference_module
 
     mapping = reference_module("text_recognizer.data.character_mapping").MAPPING
     digits, labels = reference_module("text_recognizer.data.synthetic.emnist_substitute").mnist_digits("test")
@@ -104,8 +105,8 @@ def test_a_lookup_table_of_every_public_image_reads_nothing(make_submission, gra
 
 
 def test_the_hidden_set_holds_no_public_digit(state_dir):
-    from autograder.reference import reference_module
     from autograder.suites.lab1.hidden_set import load_or_build
+    from autograder.suites.reference import reference_module
     from autograder.tests.conftest import TEST_SEED
 
     hidden = load_or_build(state_dir, TEST_SEED)

@@ -14,17 +14,17 @@ from typer.testing import CliRunner
 
 from autograder import parallel
 from autograder.cli import app
-from autograder.grading import GradeOptions, GradeOutcome
-from autograder.leaderboard import Leaderboard, now_iso
+from autograder.pipeline.grading import GradeOptions, GradeOutcome
+from autograder.records.leaderboard import Leaderboard, now_iso
+from autograder.records.submissions import first_seen, safe_student_id, student_id_problem
 from autograder.sandbox import launch
 from autograder.sandbox.limits import Limits
-from autograder.submissions import first_seen, safe_student_id, student_id_problem
 
 
 @pytest.mark.parametrize("student", ["../../x", "..", ".hidden", "a/b", "x\nAll tests passed", "", "x" * 101])
 def test_a_student_id_that_leaves_the_results_folder_is_refused(student, tmp_path, monkeypatch):
     graded = []
-    monkeypatch.setattr("autograder.grading.grade", lambda *args, **kwargs: graded.append(args))
+    monkeypatch.setattr("autograder.pipeline.grading.grade", lambda *args, **kwargs: graded.append(args))
     result = CliRunner().invoke(app, ["grade", str(tmp_path), "--lab", "1", "--student", student,
                                       "--state-dir", str(tmp_path / "state")])
     assert result.exit_code == 1 and "refusing to grade" in result.output
@@ -39,7 +39,7 @@ def test_with_out_given_an_unsafe_student_id_is_made_safe(tmp_path, monkeypatch)
         return GradeOutcome(options.student, 1, 0.0, 0.0, "graded", 0.0, options.out_dir / "results.json",
                             options.out_dir / "grading_report.json")
 
-    monkeypatch.setattr("autograder.grading.grade", grade)
+    monkeypatch.setattr("autograder.pipeline.grading.grade", grade)
     result = CliRunner().invoke(app, ["grade", str(tmp_path), "--lab", "1", "--student", "../../x\ny",
                                       "--out", str(tmp_path / "out"), "--no-leaderboard", "--no-gradebook"])
     assert result.exit_code == 0, result.output

@@ -13,7 +13,8 @@ import pytest
 from autograder.tests.conftest import needs_weights
 from autograder.tests.hostile import PREDICT_SIGNATURE, inside_function
 
-pytestmark = pytest.mark.usefixtures("sandbox_ok")
+# The hostile-submission corpus: each test grades a whole submission in the sandbox (`make test-long`).
+pytestmark = [pytest.mark.usefixtures("sandbox_ok"), pytest.mark.long]
 COUNTER = '''
 import pathlib as _pathlib
 _mark = _pathlib.Path("/tmp/seen-images")

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from autograder.paths import PACKAGE_DIR
-from autograder.results import validate_results
+from autograder.records.results import validate_results
 from autograder.suites.lab1 import hidden_set
 from autograder.tests.hostile import append, prepend
 
-pytestmark = pytest.mark.usefixtures("sandbox_ok")
+# The hostile-submission corpus: each test grades a whole submission in the sandbox (`make test-long`).
+pytestmark = [pytest.mark.usefixtures("sandbox_ok"), pytest.mark.long]
 EXERCISES = ("MLP:", "predict_on_image:")
 
 

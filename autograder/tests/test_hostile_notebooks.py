@@ -17,9 +17,9 @@ import textwrap
 import nbformat
 import pytest
 
-from autograder import notebooks
-from autograder.plugin import Feedback
-from autograder.sandbox import observers
+from autograder.pipeline import notebooks
+from autograder.pipeline.plugin import Feedback
+from autograder.sandbox.inside import observers
 from autograder.suites.notebook import cell_token, check_cell
 
 SILENCER = textwrap.dedent('''

@@ -15,14 +15,15 @@ import tempfile
 
 import pytest
 
-from autograder.intake import remove_tree
-from autograder.results import MAX_RESULTS_BYTES
+from autograder.pipeline.intake import remove_tree
+from autograder.records.results import MAX_RESULTS_BYTES
 from autograder.sandbox.limits import MiB
 from autograder.sandbox.session import SHOWN_ERROR_BUDGET, SHOWN_ERROR_CHARS
 from autograder.tests.conftest import TEST_LIMITS
 from autograder.tests.hostile import MLP_SIGNATURE, PREDICT_SIGNATURE, append, inside_function
 
-pytestmark = pytest.mark.usefixtures("sandbox_ok")
+# The hostile-submission corpus: each test grades a whole submission in the sandbox (`make test-long`).
+pytestmark = [pytest.mark.usefixtures("sandbox_ok"), pytest.mark.long]
 MLP = "text_recognizer/networks/mlp.py"
 MODEL = "text_recognizer/models/character_model.py"
 

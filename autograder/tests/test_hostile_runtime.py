@@ -12,7 +12,8 @@ from autograder.sandbox.users import processes_of, sandbox_identity
 from autograder.tests.conftest import SLOT
 from autograder.tests.hostile import MLP_SIGNATURE, PREDICT_SIGNATURE, inside_function, prepend
 
-pytestmark = pytest.mark.usefixtures("sandbox_ok")
+# The hostile-submission corpus: each test grades a whole submission in the sandbox (`make test-long`).
+pytestmark = [pytest.mark.usefixtures("sandbox_ok"), pytest.mark.long]
 MLP = "text_recognizer/networks/mlp.py"
 MODEL = "text_recognizer/models/character_model.py"
 

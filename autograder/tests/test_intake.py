@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from autograder.errors import SubmissionRejected
-from autograder.intake import take_in
+from autograder.pipeline.intake import take_in
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def _deep(root, levels: int):
 
 
 def test_a_tree_a_thousand_levels_deep_is_cut_with_a_note_and_removable(lab, tmp_path):
-    from autograder.intake import MAX_DEPTH, remove_tree
+    from autograder.pipeline.intake import MAX_DEPTH, remove_tree
 
     _deep(lab / "text_recognizer", 1000)
     try:
@@ -197,7 +197,7 @@ def test_a_deep_archive_member_is_dropped(lab, tmp_path):
 
 
 def test_too_many_folders_are_refused(lab, tmp_path, monkeypatch):
-    from autograder import intake as intake_module
+    from autograder.pipeline import intake as intake_module
 
     monkeypatch.setattr(intake_module, "MAX_DIRS", 20)
     for index in range(30):
@@ -224,7 +224,7 @@ def test_folder_names_in_a_rejection_are_escaped(lab, tmp_path):
 
 
 def test_notes_are_capped(lab, tmp_path):
-    from autograder.intake import MAX_NOTES
+    from autograder.pipeline.intake import MAX_NOTES
 
     for index in range(MAX_NOTES + 40):
         (lab / "text_recognizer" / f"model{index}.pkl").write_bytes(b"")

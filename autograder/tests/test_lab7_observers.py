@@ -6,8 +6,9 @@ import json
 
 import numpy as np
 
-from autograder.reference import reference_module
-from autograder.sandbox import observers, shapes
+from autograder.sandbox import shapes
+from autograder.sandbox.inside import observers
+from autograder.suites.reference import reference_module
 
 
 def test_a_proxy_response_is_reported_with_its_json_body():

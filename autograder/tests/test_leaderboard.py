@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.leaderboard import Leaderboard, format_table, normalize_time, render_html
-from autograder.web import create_app
+from autograder.records.leaderboard import Leaderboard, format_table, normalize_time, render_html
+from autograder.records.web import create_app
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import shutil
 import nbformat
 import pytest
 
-from autograder import notebooks
 from autograder.paths import SOLUTIONS_DIR
-from autograder.plugin import Feedback
+from autograder.pipeline import notebooks
+from autograder.pipeline.plugin import Feedback
 from autograder.suites.notebook import cases, check_cell
 
 SOURCE = notebooks.source_notebook(1)

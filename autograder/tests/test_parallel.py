@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from autograder import parallel
-from autograder.grading import GradeOptions
-from autograder.leaderboard import Leaderboard
+from autograder.pipeline.grading import GradeOptions
+from autograder.records.leaderboard import Leaderboard
 from autograder.tests.conftest import TEST_LIMITS
 
 

@@ -9,7 +9,7 @@ from autograder.paths import REPO_ROOT
 README = REPO_ROOT / "autograder" / "README.md"
 #: A backticked file path (`suites/lab1/test_mlp.py`, `suite_run.py`) or repository folder (`suites/lab5/`).
 FILE = re.compile(r"`((?:[\w.-]+/)*[\w.-]+\.(?:py|json|md|toml|yml|yaml|ipynb|js|html))`")
-FOLDER = re.compile(r"`((?:suites|sandbox|tests|solutions|hub|setup|autograder)/(?:[\w.-]+/)*)`")
+FOLDER = re.compile(r"`((?:suites|sandbox|pipeline|records|tests|solutions|hub|setup|autograder)/(?:[\w.-]+/)*)`")
 #: Made at run time (state, results, the nbgrader build) or by a grading, not part of the repository.
 MADE_LATER = ("autograder/state/", "state/", "build/", "results/", "results.json", "grading_report.json",
               "submission_metadata.json")

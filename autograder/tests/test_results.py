@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from autograder.results import (
+from autograder.records.results import (
     LeaderboardEntry,
     Results,
     TestResult,
@@ -79,7 +79,7 @@ def test_fallback_is_valid():
 
 
 def test_results_stay_under_a_mebibyte_whatever_the_feedback_says(tmp_path):
-    from autograder.results import MAX_RESULTS_BYTES, MAX_TEST_OUTPUT
+    from autograder.records.results import MAX_RESULTS_BYTES, MAX_TEST_OUTPUT
 
     flood = "\\u0000\n" * 3_000_000  # JSON escapes make every character cost bytes
     results = Results(tests=[TestResult(f"test {i}", 1.0, 2.0, flood) for i in range(300)], output=flood)
@@ -93,7 +93,7 @@ def test_results_stay_under_a_mebibyte_whatever_the_feedback_says(tmp_path):
 
 
 def test_one_long_output_is_cut_to_its_cap(tmp_path):
-    from autograder.results import MAX_TEST_OUTPUT
+    from autograder.records.results import MAX_TEST_OUTPUT
 
     written = write_results(tmp_path / "r.json", Results(tests=[TestResult("a", 1.0, 1.0, "x" * 10**6)]))
     assert len(written["tests"][0]["output"]) == MAX_TEST_OUTPUT

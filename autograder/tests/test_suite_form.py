@@ -8,11 +8,11 @@ import shutil
 
 import pytest
 
-from autograder.suites import suites_root
+from autograder.pipeline.lab_suites import suites_root
 
 SECRET = "hidden-label-8c1f"
 EXTRA_TESTS = f'''
-from autograder.marks import graded
+from autograder.pipeline.marks import graded
 
 SECRET = "{SECRET}"
 

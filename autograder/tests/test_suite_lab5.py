@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 
 from autograder.labs import write_lab
-from autograder.results import validate_results
+from autograder.records.results import validate_results
 from autograder.tests.conftest import TEST_LIMITS, assert_full_marks, graded_once
 from autograder.tests.hostile import append
 
@@ -49,9 +49,13 @@ def test_lab5_honest_solution_scores_full_marks_without_the_notebook(graded):
     assert len(exercises) == 11 and validate_results(honest.results) == []
     assert_full_marks(honest, lab=5)
     assert honest.report["private"]["hidden_pages"]["failed_pages"] == 0
-    # The line-box tests after the hidden pages (they quote counts the code returns) ran in a
-    # fresh runner, which never saw a hidden page.
-    assert honest.report["sandbox"]["fresh_starts"] == 1
+    # The line-box tests (they quote counts the code returns) ran before the hidden pages, in a
+    # runner that had seen no hidden page; hidden-data tests run last, so no fresh runner was needed.
+    calls = honest.report["sandbox"]["calls"]
+    first_hidden = min(call["at"] for call in calls if call["test"] == "test_hidden_pages")
+    line_boxes = [call["at"] for call in calls if call["test"].startswith("test_line_boxes")]
+    assert line_boxes and max(line_boxes) < first_hidden
+    assert honest.report["sandbox"]["fresh_starts"] == 0
 
 
 def test_lab5_two_fixed_texts_earn_no_page_credit(graded):

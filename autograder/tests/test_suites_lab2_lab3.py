@@ -9,9 +9,9 @@ import shutil
 import numpy as np
 import pytest
 
-from autograder.grading import catalogue
 from autograder.labs import write_lab
-from autograder.results import validate_results
+from autograder.pipeline.grading import catalogue
+from autograder.records.results import validate_results
 from autograder.tests.conftest import TEST_LIMITS, graded_once
 from autograder.tests.hostile import append, prepend, rewrite_weights
 

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from autograder.wire import WireError, decode_array, dumps, encode_array, loads
+from autograder.sandbox.inside.wire import WireError, decode_array, dumps, encode_array, loads
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "int32", "int64", "float32", "float64", "bool"])

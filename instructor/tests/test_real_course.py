@@ -100,6 +100,7 @@ def test_every_stub_points_to_an_existing_section_of_its_notebook():
     assert not section_problems(course)
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("lab", sorted(EXERCISES))
 def test_visible_tests_fail_on_the_stubs_and_pass_when_solved(lab, tmp_path):
     lab_dir = ROOT / f"lab{lab}"
@@ -135,6 +136,7 @@ def test_later_labs_have_earlier_exercises_solved(lab):
         assert stubbed_files(ROOT / f"lab{lab}", earlier) == set()
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("notebook", sorted((ROOT / "solutions" / "notebooks").glob("lab*.ipynb")),
                          ids=lambda p: p.name)
 def test_solution_notebooks_run_end_to_end_in_quick_mode(notebook, tmp_path, monkeypatch):
@@ -152,6 +154,7 @@ def test_solution_notebooks_run_end_to_end_in_quick_mode(notebook, tmp_path, mon
     assert not errors
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("notebook", sorted((ROOT / "solutions" / "notebooks").glob("lab*.ipynb")),
                          ids=lambda p: p.name)
 def test_graded_cells_pass_with_every_demo_cell_broken(notebook, tmp_path, monkeypatch):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.reference import reference_module
-from autograder.suites import prepare
+from autograder.suites.reference import reference_module
+from autograder.pipeline.lab_suites import prepare
 from autograder.suites.lab1 import hidden_set as hidden_sets
 from autograder.suites.networks import softmax
 

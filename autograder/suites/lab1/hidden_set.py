@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.paths import ensure_private_dir
-from autograder.reference import reference_module
+from autograder.suites.reference import reference_module
 
 VERSION = 2
 LETTERS_PER_CLASS_PER_FONT = 6

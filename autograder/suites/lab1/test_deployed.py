@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.marks import graded
+from autograder.pipeline.marks import graded
 from autograder.paths import SUPPORT_IMAGES_DIR
 from autograder.sandbox.session import SandboxFile
 from autograder.suites.perturb import perturbed_files

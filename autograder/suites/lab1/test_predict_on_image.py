@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.marks import graded
+from autograder.pipeline.marks import graded
 from autograder.suites.lab1.conftest import forward
 
 MAPPINGS = ("course mapping", "shuffled mapping")

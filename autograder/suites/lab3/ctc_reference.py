@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.reference import reference_module
+from autograder.suites.reference import reference_module
 
 BLANK = 0
 DECODE_MAPPING = ["_", "q", "x", "a", "Z", " ", "7", "e", "r", "t", "!", "k"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.marks import graded
+from autograder.pipeline.marks import graded
 from autograder.suites.lab3 import ctc_reference as ctc
 
 CTC = "text_recognizer.models.line_model_ctc"

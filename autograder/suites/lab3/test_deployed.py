@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.marks import graded
+from autograder.pipeline.marks import graded
 from autograder.paths import SOLUTIONS_DIR
 from autograder.sandbox.session import SandboxFile
 from autograder.suites.constant_answers import constant_baseline, credit, is_guess
 from autograder.suites.lab3.ctc_reference import character_error_rate
 from autograder.suites.perturb import perturbed_files
-from autograder.suites import prepare_reference
+from autograder.pipeline.lab_suites import prepare_reference
 from autograder.suites.reference_answers import same_as_reference
 
 SUPPORT_LINES_DIR = SOLUTIONS_DIR / "tests" / "support" / "emnist_lines"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.marks import graded
-from autograder.reference import reference_module
+from autograder.pipeline.marks import graded
+from autograder.suites.reference import reference_module
 from autograder.suites.networks import NetworkCheck, observe_and_verify, require_verified
 
 CASES = {

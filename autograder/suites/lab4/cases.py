@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from autograder.reference import reference_module
+from autograder.suites.reference import reference_module
 
 WORDS = ["alpha", "beta", "gamma", "delta", "kappa", "omega", "sigma", "theta"]
 

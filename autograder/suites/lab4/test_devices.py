@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from autograder.marks import graded
-from autograder.reference import reference_module
+from autograder.pipeline.marks import graded
+from autograder.suites.reference import reference_module
 from autograder.suites.lab4 import cases
 from autograder.suites.lab4.test_experiment_group import error_path_credit, raised_value_error
 

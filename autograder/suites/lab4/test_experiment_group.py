@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from autograder.marks import graded
+from autograder.pipeline.marks import graded
 from autograder.suites.lab4 import cases
 
 MODULE = "text_recognizer.training.experiment_group"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autograder.marks import graded
+from autograder.pipeline.marks import graded
 from autograder.suites.lab4 import cases
 from autograder.suites.lab4.test_experiment_group import error_path_credit, raised_value_error
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from autograder.marks import graded
+from autograder.pipeline.marks import graded
 from autograder.suites.lab4 import cases
 
 RECIPE = ("wandb_tracking", {})

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import math
 
-from autograder.marks import graded
-from autograder.sandbox import observers
+from autograder.pipeline.marks import graded
+from autograder.sandbox.inside import observers
 from autograder.suites.lab4 import cases
 
 MODULE = "text_recognizer.training.experiment_group"

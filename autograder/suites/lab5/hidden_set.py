@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.paths import ensure_private_dir
-from autograder.reference import reference_module
+from autograder.suites.reference import reference_module
 from autograder.suites import reference_answers as answers
 from autograder.suites.hidden_cache import load_or_build_texts
 

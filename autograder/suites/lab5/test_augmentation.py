@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.marks import graded
+from autograder.pipeline.marks import graded
 
 IMPORTS = ("text_recognizer.data.line_augmentation",)
 HIDDEN = "Checked on hidden line batches: beyond the figures above, no details are shown."

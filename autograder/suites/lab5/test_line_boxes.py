@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.marks import graded
-from autograder.reference import reference_module
+from autograder.pipeline.marks import graded
+from autograder.suites.reference import reference_module
 
 MODULE = "text_recognizer.models.line_boxes"
 IMPORTS = (MODULE,)

@@ -12,7 +12,7 @@ import shlex
 
 import pytest
 
-from autograder.marks import graded
+from autograder.pipeline.marks import graded
 from autograder.paths import REPO_ROOT
 
 LOCK = REPO_ROOT / "setup" / "requirements-cpu.lock"

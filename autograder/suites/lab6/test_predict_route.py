@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from autograder.marks import graded
+from autograder.pipeline.marks import graded
 from autograder.sandbox.session import SandboxFile
 from autograder.suites.lab3.ctc_reference import character_error_rate
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.suites import prepare
+from autograder.pipeline.lab_suites import prepare
 from autograder.suites.lab7 import hidden_set
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.reference import reference_module
+from autograder.suites.reference import reference_module
 
 REFERENCE_ROWS = 600
 WINDOW = 100

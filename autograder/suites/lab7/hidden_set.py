@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.paths import ensure_private_dir
-from autograder.reference import reference_module
+from autograder.suites.reference import reference_module
 from autograder.suites.hidden_cache import load_or_build_texts
 
 VERSION = 1
@@ -53,7 +53,7 @@ class _Lines:
 
 def _lines(state_dir: Path, seed: int) -> _Lines:
     # Only when the cache is missing: a Gradescope zip holds lab 7's suite and state, not lab 3's.
-    from autograder.suites import prepare
+    from autograder.pipeline.lab_suites import prepare
     from autograder.suites.lab3 import hidden_set as lab3_hidden
 
     prepare(3, state_dir)

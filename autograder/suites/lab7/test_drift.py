@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from autograder.marks import graded
-from autograder.reference import reference_module
+from autograder.pipeline.marks import graded
+from autograder.suites.reference import reference_module
 from autograder.suites.lab7 import drift_cases
 
 CHECK = ("drift_check", {})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.marks import graded
+from autograder.pipeline.marks import graded
 from autograder.suites.lab7.alarm_replay import in_alarm
 
 NAMESPACE, DIMENSION, SERVICE, THRESHOLD = "TextRecognizer", "service", "lambda", 0.5

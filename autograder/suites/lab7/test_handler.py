@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from autograder.marks import graded
-from autograder.reference import reference_module
+from autograder.pipeline.marks import graded
+from autograder.suites.reference import reference_module
 from autograder.sandbox.session import SandboxFile
 
 #: Every test here sends hidden lines (a runner that saw them serves no later test).

@@ -49,7 +49,8 @@ answer = client.post("/v1/predict?kind=page", data=data, content_type="image/png
 peak = status_kb("VmHWM") * 1024
 print(json.dumps({"normal_status": first.status_code, "status": answer.status_code, "png_kb": len(data) / 1024,
                   "growth_mb": (peak - before) / 2**20,
-                  "first_page_peak_above_before_mb": (first_peak - before) / 2**20, "lines": len(answer.json.get("lines", []))}))
+                  "first_page_peak_above_before_mb": (first_peak - before) / 2**20,
+                  "lines": len(answer.json.get("lines", []))}))
 """
 
 
