@@ -17,18 +17,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 #: lab -> (its visible tests that exercise the stubs, the files holding its stubs)
 EXERCISES = {
-    1: (["tests/test_mlp.py", "tests/test_character_model.py", "tests/test_character_predictor.py"],
+    1: (["tests/networks/test_mlp.py", "tests/models/test_character_model.py",
+         "tests/predictors/test_character_predictor.py"],
         {"text_recognizer/networks/mlp.py", "text_recognizer/models/character_model.py"}),
-    2: (["tests/test_lenet.py", "tests/test_line_cnn.py", "tests/test_line_model.py"],
+    2: (["tests/networks/test_lenet.py", "tests/networks/test_line_cnn.py", "tests/models/test_line_model.py"],
         {"text_recognizer/networks/lenet.py", "text_recognizer/networks/line_cnn.py"}),
-    3: (["tests/test_line_lstm_ctc.py", "tests/test_ctc_loss.py", "tests/test_ctc_decoding.py",
-         "tests/test_line_predictor.py"],
+    3: (["tests/networks/test_line_lstm_ctc.py", "tests/models/test_ctc_loss.py",
+         "tests/models/test_ctc_decoding.py", "tests/predictors/test_line_predictor.py"],
         {"text_recognizer/networks/line_lstm_ctc.py", "text_recognizer/models/line_model_ctc.py"}),
-    4: (["tests/test_experiment_group.py", "tests/test_run_selection.py", "tests/test_trial_device.py",
-         "tests/test_tracking.py"],
+    4: (["tests/training/test_experiment_group.py", "tests/training/test_run_selection.py",
+         "tests/training/test_trial_device.py", "tests/training/test_tracking.py"],
         {"text_recognizer/training/experiment_group.py", "text_recognizer/training/selection.py",
          "text_recognizer/training/devices.py", "text_recognizer/training/tracking.py"}),
-    5: (["tests/test_line_augmentation.py", "tests/test_line_boxes.py"],
+    5: (["tests/data/test_line_augmentation.py", "tests/models/test_line_boxes.py"],
         {"text_recognizer/data/line_augmentation.py", "text_recognizer/models/line_boxes.py"}),
     6: (["tests/api/test_api_routes.py", "tests/api/test_api_bad_input.py",
          *(f"tests/api/test_api_container.py::{name}" for name in (

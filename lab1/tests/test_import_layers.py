@@ -13,7 +13,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "text_recognizer"
+from lab_folders import LAB_DIR
+
+PACKAGE = LAB_DIR / "text_recognizer"
 LAYERS = {"images": 1, "data": 2, "networks": 2, "models": 3, "predictors": 4, "training": 5,
           "monitoring": 5, "corrections": 5, "api": 6, "serverless": 7, "reports": 8}
 """The layer of each subpackage; other top-level modules are layer 0."""

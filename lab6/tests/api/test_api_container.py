@@ -18,7 +18,6 @@ import subprocess
 
 import pytest
 import yaml
-from api_inputs import LAB_DIR
 from container_lint import (
     copied_sources,
     dockerignore_patterns,
@@ -28,6 +27,7 @@ from container_lint import (
     run_hadolint,
     tool,
 )
+from lab_folders import LAB_DIR
 
 DOCKERFILE = LAB_DIR / "text_recognizer" / "api" / "Dockerfile"
 DOCKERIGNORE = LAB_DIR / ".dockerignore"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from api_inputs import SUPPORT_DIR, png_bytes
+from api_inputs import png_bytes
+from lab_folders import SUPPORT_DIR
 
 from text_recognizer.api.app import create_app, recognizer_of
 from text_recognizer.images.boxes import Box

@@ -15,7 +15,8 @@ import shutil
 import numpy as np
 import pytest
 import requests
-from api_inputs import SUPPORT_DIR, png_bytes
+from api_inputs import png_bytes
+from lab_folders import SUPPORT_DIR
 from page_photos import phone_photo
 from PIL import Image
 

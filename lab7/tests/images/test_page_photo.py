@@ -7,10 +7,10 @@ around the paper, a shadow over its right third, JPEG stored sideways with EXIF 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from lab_folders import SUPPORT_DIR
 from page_photos import CANVAS, PAGE_CORNERS, phone_photo, shade
 from PIL import Image
 
@@ -18,7 +18,7 @@ from text_recognizer.images.boxes import Box
 from text_recognizer.images.page_photo import even_out_light, find_page, flatten_photo, homography
 from text_recognizer.images.reading import read_grayscale_image
 
-PAGES = Path(__file__).resolve().parents[1] / "support" / "iam_pages"
+PAGES = SUPPORT_DIR / "iam_pages"
 
 
 @pytest.fixture(scope="module")

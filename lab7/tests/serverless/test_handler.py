@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import pytest
+from lab_folders import SUPPORT_DIR
 
 from text_recognizer.serverless import handler as lambda_handler
 from text_recognizer.serverless.events import api_gateway_event
 
-LINE = Path(__file__).resolve().parents[1] / "support" / "emnist_lines" / "line_00.png"
+LINE = SUPPORT_DIR / "emnist_lines" / "line_00.png"
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from lab_folders import LAB_DIR
 
-LAB_DIR = Path(__file__).resolve().parents[2]
 BUDGET_MB = 300
 MEASURE = r"""
 import io, json

@@ -78,7 +78,7 @@ def test_upload_a_page_and_see_a_box_per_line(server, browser, artefacts_dir):
     import json
 
     import requests
-    from api_inputs import SUPPORT_DIR
+    from lab_folders import SUPPORT_DIR
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -101,7 +101,7 @@ def test_a_photo_too_big_for_lambda_is_shrunk_before_upload_and_read(server, bro
     import json
 
     import requests
-    from api_inputs import SUPPORT_DIR
+    from lab_folders import SUPPORT_DIR
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 

@@ -10,14 +10,14 @@ worse than the one in production fails here, before it reaches users.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from lab_folders import SUPPORT_DIR
 
 from text_recognizer.models.metrics import character_error_rate
 
-EVALUATION_DIR = Path(__file__).resolve().parent.parent / "support" / "evaluation"
+EVALUATION_DIR = SUPPORT_DIR / "evaluation"
 CHARACTER_MIN_ACCURACY = 0.75
 """The deployed character model must read at least this share of the evaluation characters."""
 LINE_MAX_CER = 0.15

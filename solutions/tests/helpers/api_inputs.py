@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import numpy as np
+from lab_folders import SUPPORT_DIR
 from PIL import Image
 
-LAB_DIR = Path(__file__).resolve().parents[2]
-SUPPORT_DIR = LAB_DIR / "tests" / "support"
 LINES_DIR = SUPPORT_DIR / "emnist_lines"
 
 

@@ -9,17 +9,17 @@ about the metrics, not the model.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import numpy as np
 import pytest
+from lab_folders import SUPPORT_DIR
 
 from text_recognizer.api.app import create_app
 from text_recognizer.monitoring import cloudwatch_metrics
 from text_recognizer.predictors.recognizer import Recognizer
 
-LINE = Path(__file__).resolve().parents[1] / "support" / "emnist_lines" / "line_00.png"
+LINE = SUPPORT_DIR / "emnist_lines" / "line_00.png"
 UNITS = ["Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
          "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second",
          "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second", "Bits/Second",

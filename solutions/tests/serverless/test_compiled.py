@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from lab_folders import SUPPORT_DIR
 
 from text_recognizer.images.polarity import white_on_black
 from text_recognizer.images.reading import read_grayscale_image
 from text_recognizer.serverless import compiled
 
-SUPPORT = Path(__file__).resolve().parents[1] / "support" / "emnist_lines"
-PAGES = sorted((Path(__file__).resolve().parents[1] / "support" / "iam_pages").glob("page_*.png"))
+SUPPORT = SUPPORT_DIR / "emnist_lines"
+PAGES = sorted((SUPPORT_DIR / "iam_pages").glob("page_*.png"))
 CONFIDENCE_TOLERANCE = 1e-3
 """ONNX and Keras logits differ by float rounding (< 1e-3, see LOGIT_TOLERANCE): the texts and boxes
 must be equal, the calibrated confidences equal to this."""

@@ -10,10 +10,10 @@ import os
 import shutil
 import subprocess
 import zipfile
-from pathlib import Path
 
 import pytest
 from container_lint import requirement_pins
+from lab_folders import LAB_DIR
 
 from text_recognizer.models.confidence import calibration_path
 from text_recognizer.monitoring import cloudwatch_metrics, drift
@@ -21,7 +21,6 @@ from text_recognizer.paths import course_root
 from text_recognizer.predictors.line_predictor import LinePredictor
 from text_recognizer.serverless import handler
 
-LAB_DIR = Path(__file__).resolve().parents[2]
 DESCRIPTOR = LAB_DIR / "serverless.yml"
 REQUIREMENTS = LAB_DIR / "text_recognizer" / "serverless" / "requirements.txt"
 LAYER_ARN = "arn:aws:lambda:us-east-1:123456789012:layer:text-recognizer-dependencies:1"

@@ -5,12 +5,11 @@ serverless.yml names, and every file it copies exists and reaches the build cont
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 import yaml
 from container_lint import copied_sources, dockerignore_patterns, ignored, instructions, run_hadolint
+from lab_folders import LAB_DIR
 
-LAB_DIR = Path(__file__).resolve().parents[2]
 DOCKERFILE = LAB_DIR / "text_recognizer" / "serverless" / "Dockerfile"
 
 

@@ -5,16 +5,15 @@ answers in-process."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from lab_folders import LAB_DIR, SUPPORT_DIR
 
 from text_recognizer.serverless import handler
 from text_recognizer.serverless.events import api_gateway_event
 from text_recognizer.serverless.runtime_api import FunctionFailed, LambdaProcess, RuntimeApi
 
-LAB_DIR = Path(__file__).resolve().parents[2]
-LINE = LAB_DIR / "tests" / "support" / "emnist_lines" / "line_00.png"
+LINE = SUPPORT_DIR / "emnist_lines" / "line_00.png"
 TIMEOUT_S = 60
 
 
