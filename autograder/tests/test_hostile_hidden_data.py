@@ -2,8 +2,9 @@
 
 A submission counts its calls (in memory and in a /tmp file) and, once it has seen more images
 than the open tests send, answers with an exception that quotes the count: a seed search fed by
-feedback. The hidden-set test shows only its fixed message, and every later test runs in a fresh
-runner (new process, new /tmp), so no later feedback quotes anything the hidden data taught it.
+feedback. The hidden-set test shows only its fixed message, and hidden-data tests run after every
+other test (a later one would get a fresh runner: new process, new /tmp), so no feedback quotes
+anything the hidden data taught it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def test_no_later_test_quotes_what_the_code_saw_of_hidden_data(make_submission, 
     assert hidden["score"] < hidden["max_score"]  # it did see the hidden set and fail there
     assert not [t["name"] for t in graded.results["tests"] if "LEAK" in t["output"]]
     assert "LEAK" not in graded.results.get("output", "")
-    # The tests after the hidden set ran in a fresh runner, where the count started again.
-    assert graded.report["sandbox"]["fresh_starts"] >= 1
+    # Hidden-data tests run last: every other test's calls came before the hidden set's (a test
+    # after it would get a fresh runner: test_session), so none could quote what it saw.
+    calls = graded.report["sandbox"]["calls"]
+    first_hidden = min(call["at"] for call in calls if call["test"] == "test_hidden_set_accuracy")
+    assert all(call["at"] < first_hidden for call in calls if call["test"] != "test_hidden_set_accuracy")
     assert graded.group_score("predict_on_image:") == (30, 30)

@@ -287,3 +287,24 @@ def test_exception_text_shown_to_students_is_one_short_line_within_a_budget():
     assert 1000 < shown <= 2000
     assert replies[-1].message() == "your code raised Boom"
     assert len(sandbox.calls[0]["error"]["message"]) <= 300  # the instructor's copy is short too
+
+
+def test_a_runner_that_saw_hidden_data_serves_no_later_test_without_the_mark():
+    with session({"calls": [[("reply", 1)], [("reply", 2)]]}, {"calls": [[("reply", 3)]]}) as sandbox:
+        sandbox.hidden = True
+        first, second = sandbox.call("m:f", imports=()), sandbox.call("m:f", imports=())
+        sandbox.hidden = False
+        third = sandbox.call("m:f", imports=())  # a new runner: the second script
+    assert [first.value, second.value, third.value] == [1, 2, 3]
+    assert sandbox.starts == 1 and sandbox.fresh_starts == 1
+
+
+def test_only_calls_into_the_submission_mark_the_runner_as_having_run_its_code():
+    with session({"calls": [[("reply", True)], [("reply", 1)]]}, {"calls": []}) as sandbox:
+        sandbox.call("grader:ready")
+        assert not sandbox.ran_submission_code  # the grader's own function, no student import
+        sandbox.call("text_recognizer.networks.mlp:mlp")
+        assert sandbox.ran_submission_code
+        sandbox.close()
+        sandbox.spawn()  # a new runner has run nothing yet
+        assert not sandbox.ran_submission_code

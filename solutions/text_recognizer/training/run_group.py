@@ -142,18 +142,25 @@ def start_ray(address: str | None, num_cpus: int | None = None) -> bool:
 
     if ray.is_initialized():
         return False
-    # Ray gives its node processes 60 s to start; a busy shared machine (a class on one server)
-    # can need more. A cluster started with `ray start` has its own setting.
-    os.environ.setdefault("RAY_raylet_start_wait_time_s", "300")
     package_root = str(Path(__file__).resolve().parents[2])
     env_vars = {name: os.environ[name] for name in PASSED_ENVIRONMENT if name in os.environ}
     env_vars["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
     runtime_env = {"env_vars": env_vars}
     if address:
         ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
-    else:  # "local": always a new Ray of our own, never someone else's cluster on this machine
-        ray.init(address="local", num_cpus=num_cpus, object_store_memory=OBJECT_STORE_BYTES,
-                 include_dashboard=False, runtime_env=runtime_env, log_to_driver=False)
+        return True
+    # "local": always a new Ray of our own, never someone else's cluster on this machine. Ray
+    # waits a fixed 30 s for its node to register; on a busy shared machine (a class on one
+    # server) that can pass, so a node that timed out gets one more try.
+    for attempt in (1, 2):
+        try:
+            ray.init(address="local", num_cpus=num_cpus, object_store_memory=OBJECT_STORE_BYTES,
+                     include_dashboard=False, runtime_env=runtime_env, log_to_driver=False)
+            return True
+        except Exception as error:  # Ray raises a bare Exception for a node that started too slowly
+            if attempt == 2 or "timed out during startup" not in str(error):
+                raise
+            ray.shutdown()
     return True
 
 
