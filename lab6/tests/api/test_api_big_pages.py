@@ -18,35 +18,23 @@ from lab_folders import LAB_DIR
 
 BUDGET_MB = 300
 MEASURE = r"""
-import io, json
-import numpy as np
-from PIL import Image
+import json, os
+from pathlib import Path
 from text_recognizer.environment import configure_environment
 configure_environment()
 from text_recognizer.api.app import create_app
-
-def status_kb(field):
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
-
-def png(image):
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, "PNG", optimize=True)
-    return buffer.getvalue()
+from text_recognizer.reports.slow_clients import status_kb, tall_page_png
 
 client = create_app().test_client()
-normal = np.asarray(Image.open("tests/support/iam_pages/page_00.png"))
-first = client.post("/v1/predict?kind=page", data=png(normal), content_type="image/png")
-first_peak = status_kb("VmHWM") * 1024
-tall = np.full((20000, 1250), 240, np.uint8)
-for top in range(500, 19000, 1500):
-    tall[top:top + 60, 100:1100] = 30
-data = png(tall)
+normal = Path("tests/support/iam_pages/page_00.png").read_bytes()
+first = client.post("/v1/predict?kind=page", data=normal, content_type="image/png")
+first_peak = status_kb(os.getpid(), "VmHWM") * 1024
+data = tall_page_png()
 with open("/proc/self/clear_refs", "w") as clear:
     clear.write("5")  # resets VmHWM, the peak resident size, to the current size
-before = status_kb("VmRSS") * 1024
+before = status_kb(os.getpid(), "VmRSS") * 1024
 answer = client.post("/v1/predict?kind=page", data=data, content_type="image/png")
-peak = status_kb("VmHWM") * 1024
+peak = status_kb(os.getpid(), "VmHWM") * 1024
 print(json.dumps({"normal_status": first.status_code, "status": answer.status_code, "png_kb": len(data) / 1024,
                   "growth_mb": (peak - before) / 2**20,
                   "first_page_peak_above_before_mb": (first_peak - before) / 2**20,

@@ -156,6 +156,7 @@ def worker_pids(master_pid: int) -> list[int]:
 
 
 def status_kb(pid: int, field: str) -> int:
+    """A memory field of process `pid` in kB (`VmRSS`, or `VmHWM`: its peak), from /proc/<pid>/status."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1])
